@@ -1,0 +1,145 @@
+// Package config holds the agent's configuration: its schema, defaults and
+// bounds (as struct tags), a strict YAML loader that names the key the user
+// wrote, and per-camera overrides of global settings.
+//
+// Struct tags used by the loader:
+//
+//	yaml:"key"        the key as written in the YAML file
+//	default:"v"       the value when the key is absent
+//	min:"v" max:"v"   inclusive bounds (numbers, durations, byte sizes)
+//	enum:"a|b"        the allowed values of a string
+//	help:"…"          the one-line comment written above the key in configs/edge-agent.yaml
+package config
+
+import "time"
+
+// Conf is the whole configuration file.
+type Conf struct {
+	Identity    Identity    `yaml:"identity"`
+	Log         Log         `yaml:"log"`
+	Cameras     []Camera    `yaml:"cameras" help:"cameras to read; each may override motion and alpr settings"`
+	Motion      Motion      `yaml:"motion"`
+	ALPR        ALPR        `yaml:"alpr"`
+	GPS         GPS         `yaml:"gps"`
+	Store       Store       `yaml:"store"`
+	Metrics     Metrics     `yaml:"metrics"`
+	Improvement Improvement `yaml:"improvement"`
+	Uplink      Uplink      `yaml:"uplink"`
+}
+
+// Identity names the tenant and device. Neither ever leaves the vehicle in
+// an improvement sample.
+type Identity struct {
+	TenantID string `yaml:"tenant_id" default:"" help:"tenant (customer) id; used locally only"`
+	DeviceID string `yaml:"device_id" default:"" help:"this gateway's id; used locally only, never sent"`
+}
+
+// Log sets up logging.
+type Log struct {
+	Level  string `yaml:"level" default:"info" enum:"debug|info|warn|error" help:"log level; plate text and positions appear only at debug"`
+	Format string `yaml:"format" default:"text" enum:"text|json" help:"log line format"`
+}
+
+// Camera is one video source.
+type Camera struct {
+	Name   string `yaml:"name" default:"" help:"camera name, unique, used in metrics and read records"`
+	Source string `yaml:"source" default:"" help:"/dev/videoN, a device index, rtsp://…, http://… or a video file path"`
+	// Loop restarts a video file from the beginning when it ends.
+	Loop         bool          `yaml:"loop" default:"false" help:"restart a video file when it ends (files only)"`
+	FPS          float64       `yaml:"fps" default:"0" min:"0" max:"120" help:"frames per second to analyse at most; 0 analyses every frame"`
+	StallTimeout time.Duration `yaml:"stall_timeout" default:"10s" min:"1s" max:"10m" help:"reopen the camera when no frame came for this long"`
+	Queue        int           `yaml:"queue" default:"4" min:"1" max:"64" help:"frames waiting for analysis; when full, new frames are dropped and counted"`
+	Motion       Motion        `yaml:"motion" inherit:"motion" help:"overrides the global motion settings for this camera"`
+	ALPR         CameraALPR    `yaml:"alpr" inherit:"alpr" help:"overrides the global alpr settings for this camera"`
+}
+
+// Motion gates the ALPR engine on change in the picture.
+type Motion struct {
+	Enabled   bool          `yaml:"enabled" default:"true" help:"analyse only frames that differ from the recent scene"`
+	Width     int           `yaml:"width" default:"160" min:"32" max:"640" help:"width in px of the downscaled frame that is compared"`
+	Threshold int           `yaml:"threshold" default:"25" min:"1" max:"255" help:"pixel difference (0-255) that counts as change"`
+	MinArea   float64       `yaml:"min_area" default:"0.002" min:"0" max:"1" help:"share of the frame that must change to count as motion"`
+	Hold      time.Duration `yaml:"hold" default:"2s" min:"0s" max:"1m" help:"keep analysing this long after the last motion"`
+}
+
+// ALPR configures the plate engine.
+type ALPR struct {
+	ModelsDir     string        `yaml:"models_dir" default:"models" help:"folder with the patched OCR models (make models)"`
+	Region        string        `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack used to correct the reads"`
+	MinConfidence float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
+	MinChars      int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
+	DetectWidth   int           `yaml:"detect_width" default:"640" min:"320" max:"1920" help:"longest side in px for the text detector"`
+	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel"`
+	TrackTimeout  time.Duration `yaml:"track_timeout" default:"1500ms" min:"100ms" max:"1m" help:"a vehicle pass ends when its plate is unseen this long"`
+	TopN          int           `yaml:"top_n" default:"5" min:"1" max:"20" help:"candidate readings kept per plate"`
+}
+
+// CameraALPR is the part of ALPR a camera may override.
+type CameraALPR struct {
+	Region        string  `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack for this camera"`
+	MinConfidence float64 `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"minimum confidence for this camera"`
+}
+
+// GPS selects the position source.
+type GPS struct {
+	Source string        `yaml:"source" default:"none" help:"gpsd://host:port, nmea:PATH, static:LAT,LON or none"`
+	MaxAge time.Duration `yaml:"max_age" default:"5s" min:"100ms" max:"10m" help:"a fix older than this at capture time is not attached to a read"`
+}
+
+// Store keeps read records.
+type Store struct {
+	Path          string        `yaml:"path" default:"data/edge-agent.db" help:"SQLite file with the read records (created with mode 0600)"`
+	Retention     time.Duration `yaml:"retention" default:"720h" min:"1h" max:"87600h" help:"reads older than this are deleted"`
+	MaxBytes      ByteSize      `yaml:"max_bytes" default:"1GiB" min:"1MiB" max:"1TiB" help:"the database is kept below this size, oldest reads first"`
+	MinFreeBytes  ByteSize      `yaml:"min_free_bytes" default:"256MiB" min:"0B" max:"1TiB" help:"oldest reads are deleted while the disk has less free space than this"`
+	SaveFullFrame bool          `yaml:"save_full_frame" default:"false" help:"also keep the full frame of each read (large)"`
+	CropQuality   int           `yaml:"crop_quality" default:"90" min:"10" max:"100" help:"JPEG quality of stored crops"`
+}
+
+// Metrics serves Prometheus metrics and health.
+type Metrics struct {
+	Listen string `yaml:"listen" default:"127.0.0.1:9810" help:"address for /metrics and /healthz; empty disables"`
+	Pprof  bool   `yaml:"pprof" default:"false" help:"serve /debug/pprof on the same address"`
+}
+
+// Improvement configures the opt-in improvement programme.
+type Improvement struct {
+	Enabled          bool          `yaml:"enabled" default:"false" help:"the tenant has opted in; false: no samples are made or sent"`
+	MaxWidth         int           `yaml:"max_width" default:"320" min:"16" max:"1024" help:"sample crops are scaled down to at most this width in px"`
+	Margin           float64       `yaml:"margin" default:"0.1" min:"0" max:"0.1" help:"margin around the plate box, as a share of its size"`
+	TimeBucket       time.Duration `yaml:"time_bucket" default:"1h" min:"15m" max:"24h" help:"capture times are floored to this bucket"`
+	GeohashPrecision int           `yaml:"geohash_precision" default:"4" min:"1" max:"5" help:"positions are generalised to a geohash of this many characters"`
+	IncludeRead      bool          `yaml:"include_read" default:"false" help:"add the engine's text, confidence and region to each sample"`
+	ReleaseJitter    time.Duration `yaml:"release_jitter" default:"10m" min:"0s" max:"24h" help:"random delay after a bucket closes before its samples are released"`
+	MinPerCell       int           `yaml:"min_per_cell" default:"3" min:"1" max:"1000" help:"samples a (geohash cell, bucket) must hold before any is released"`
+	BelowThreshold   string        `yaml:"below_threshold" default:"generalize" enum:"generalize|drop" help:"what to do with a cell under min_per_cell"`
+	MaxPerPlate      int           `yaml:"max_per_plate" default:"1" min:"1" max:"100" help:"samples of one plate per bucket at most"`
+	SaltRotation     time.Duration `yaml:"salt_rotation" default:"24h" min:"1h" max:"720h" help:"how often the local salt of the plate hash is replaced"`
+	SampleRate       float64       `yaml:"sample_rate" default:"1" min:"0" max:"1" help:"share of eligible reads turned into samples"`
+	DailyCap         int           `yaml:"daily_cap" default:"1000" min:"0" max:"1000000" help:"samples made per day at most"`
+	QueuePath        string        `yaml:"queue_path" default:"data/improvement.db" help:"SQLite file holding samples until release"`
+	AuditPath        string        `yaml:"audit_path" default:"data/improvement-audit.log" help:"local log of consent changes and purges"`
+}
+
+// Uplink sends released samples over MQTT.
+type Uplink struct {
+	Enabled          bool          `yaml:"enabled" default:"false" help:"send samples to the broker"`
+	Broker           string        `yaml:"broker" default:"tcp://127.0.0.1:1883" help:"broker URL, tcp://host:port or ssl://host:port"`
+	Topic            string        `yaml:"topic" default:"alpr/improvement/samples" help:"topic samples are published to"`
+	CredentialsFile  string        `yaml:"credentials_file" default:"" help:"file with username on the first line and password on the second"`
+	CAFile           string        `yaml:"ca_file" default:"" help:"PEM CA that the broker certificate must chain to (pinned)"`
+	CertFile         string        `yaml:"cert_file" default:"" help:"PEM client certificate for mutual TLS"`
+	KeyFile          string        `yaml:"key_file" default:"" help:"PEM key of the client certificate"`
+	OutboxPath       string        `yaml:"outbox_path" default:"data/outbox.db" help:"SQLite file of the persistent outbox"`
+	MaxEntries       int           `yaml:"max_entries" default:"100000" min:"1" max:"10000000" help:"outbox entries at most; the oldest are dropped and counted"`
+	MaxBytes         ByteSize      `yaml:"max_bytes" default:"256MiB" min:"1KiB" max:"1TiB" help:"outbox payload bytes at most; the oldest are dropped and counted"`
+	TTL              time.Duration `yaml:"ttl" default:"720h" min:"1m" max:"8760h" help:"entries older than this expire unsent, counted"`
+	MaxAttempts      int           `yaml:"max_attempts" default:"10" min:"1" max:"1000" help:"publish attempts before an entry is quarantined"`
+	BandwidthLimit   ByteSize      `yaml:"bandwidth_limit" default:"0B" min:"0B" max:"1GiB" help:"bytes per second at most; 0 is unlimited"`
+	RequireInterface string        `yaml:"require_interface" default:"" help:"send only while this network interface is up (e.g. wlan0); empty: always"`
+	ConnectTimeout   time.Duration `yaml:"connect_timeout" default:"10s" min:"1s" max:"5m" help:"time allowed for one connection attempt"`
+	AckTimeout       time.Duration `yaml:"ack_timeout" default:"30s" min:"1s" max:"10m" help:"time allowed for a PUBACK"`
+	KeepAlive        time.Duration `yaml:"keep_alive" default:"30s" min:"5s" max:"10m" help:"MQTT keep-alive interval"`
+	BackoffMin       time.Duration `yaml:"backoff_min" default:"1s" min:"10ms" max:"1m" help:"first reconnect delay"`
+	BackoffMax       time.Duration `yaml:"backoff_max" default:"2m" min:"100ms" max:"1h" help:"longest reconnect delay"`
+}
