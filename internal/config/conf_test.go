@@ -1,0 +1,189 @@
+package config
+
+import (
+	"bytes"
+	"flag"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+var update = flag.Bool("update", false, "rewrite configs/edge-agent.yaml from the code's defaults")
+
+const shipped = "../../configs/edge-agent.yaml"
+
+// The shipped file is the code's defaults, written with a comment per key.
+func TestDefaultConfFile(t *testing.T) {
+	var buf bytes.Buffer
+	if err := Write(&buf, Defaults()); err != nil {
+		t.Fatal(err)
+	}
+	if *update {
+		if err := os.WriteFile(shipped, buf.Bytes(), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := os.ReadFile(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(got, buf.Bytes()) {
+		t.Errorf("%s differs from the code's defaults; run go test ./internal/config -update and review the diff", shipped)
+	}
+	c, err := Load(shipped, nil)
+	if err != nil {
+		t.Fatalf("shipped config does not validate:\n%v", err)
+	}
+	if !reflect.DeepEqual(c, Defaults()) {
+		t.Errorf("loading the shipped config gives\n%+v\nwant the defaults\n%+v", c, Defaults())
+	}
+	// Every key that holds a value has its one-line description just above it.
+	lines := strings.Split(string(got), "\n")
+	for i, line := range lines {
+		trimmed := strings.TrimLeft(line, " -")
+		if trimmed == "" || strings.HasPrefix(trimmed, "#") || strings.HasSuffix(trimmed, ":") {
+			continue
+		}
+		if !strings.HasPrefix(strings.TrimSpace(lines[i-1]), "# ") {
+			t.Errorf("%s:%d: %q has no comment above it", shipped, i+1, line)
+		}
+	}
+}
+
+func writeConf(t *testing.T, body string) string {
+	t.Helper()
+	p := filepath.Join(t.TempDir(), "agent.yaml")
+	if err := os.WriteFile(p, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func TestConfErrors(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		body string
+		sets []string
+		want string
+	}{
+		{"unknown key", "alpr:\n  regoin: eu\n", nil,
+			"agent.yaml:2: unknown key 'alpr.regoin' (did you mean 'alpr.region'?)"},
+		{"unknown top-level key", "stor:\n  path: x.db\n", nil,
+			"agent.yaml:1: unknown key 'stor' (did you mean 'store'?)"},
+		{"unknown camera key", "cameras:\n  - name: a\n    source: /dev/video0\n    sauce: x\n", nil,
+			"agent.yaml:4: unknown key 'cameras[0].sauce' (did you mean 'cameras[0].source'?)"},
+		{"wrong type", "alpr:\n  workers: two\n", nil,
+			`agent.yaml:2: 'alpr.workers' must be an integer, got "two"`},
+		{"wrong type duration", "improvement:\n  time_bucket: 3\n", nil,
+			`agent.yaml:2: 'improvement.time_bucket' must be a duration such as 500ms, 10s, 5m or 1h, got "3"`},
+		{"mapping expected", "store: /tmp/x\n", nil,
+			`agent.yaml:1: 'store' must be a mapping of keys, got a value "/tmp/x"`},
+		{"out of range", "improvement:\n  time_bucket: 5m\n", nil,
+			"agent.yaml:2: 'improvement.time_bucket' must be between 15m and 24h, got 5m"},
+		{"out of range int", "improvement:\n  geohash_precision: 7\n", nil,
+			"agent.yaml:2: 'improvement.geohash_precision' must be between 1 and 5, got 7"},
+		{"enum", "alpr:\n  region: mars\n", nil,
+			`agent.yaml:2: 'alpr.region' must be one of us, eu, br; got "mars"`},
+		{"camera override out of range", "cameras:\n  - name: a\n    source: x.mp4\n    motion:\n      threshold: 300\n", nil,
+			"agent.yaml:5: 'cameras[0].motion.threshold' must be between 1 and 255, got 300"},
+		{"duplicate camera", "cameras:\n  - name: a\n    source: x.mp4\n  - name: a\n    source: y.mp4\n", nil,
+			`agent.yaml:4: 'cameras[1].name' repeats camera name "a"`},
+		{"gps source", "gps:\n  source: gps://x\n", nil,
+			`agent.yaml:2: 'gps.source' must be gpsd://host:port, nmea:PATH, static:LAT,LON or none, got "gps://x"`},
+		{"set out of range", "", []string{"alpr.workers=0"},
+			"--set alpr.workers=0: 'alpr.workers' must be between 1 and 16, got 0"},
+		{"set unknown key", "", []string{"alpr.speed=fast"},
+			"--set alpr.speed=fast: unknown key 'alpr.speed'"},
+		{"yaml syntax", "alpr:\n  region: eu\n   workers: 2\n", nil,
+			"agent.yaml:3: invalid YAML: mapping values are not allowed in this context"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := writeConf(t, tc.body)
+			_, err := Load(p, tc.sets)
+			if err == nil {
+				t.Fatalf("no error, want %q", tc.want)
+			}
+			got := strings.ReplaceAll(err.Error(), filepath.Dir(p)+string(filepath.Separator), "")
+			if got != tc.want {
+				t.Errorf("got  %q\nwant %q", got, tc.want)
+			}
+		})
+	}
+}
+
+func TestMissingFile(t *testing.T) {
+	_, err := Load("/nonexistent/agent.yaml", nil)
+	want := `config file "/nonexistent/agent.yaml": no such file or directory`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v, want %q", err, want)
+	}
+}
+
+// Every error in a file is reported, not just the first.
+func TestAllErrorsReported(t *testing.T) {
+	p := writeConf(t, "alpr:\n  workers: 0\n  region: xx\nstore:\n  pth: a\n")
+	_, err := Load(p, nil)
+	if n := len(err.(Errors)); n != 3 {
+		t.Errorf("got %d errors, want 3:\n%v", n, err)
+	}
+}
+
+func TestCameraInheritsGlobalSettings(t *testing.T) {
+	p := writeConf(t, `
+alpr:
+  region: eu
+  min_confidence: 0.7
+motion:
+  threshold: 40
+cameras:
+  - name: rear
+    source: /dev/video2
+    alpr:
+      region: br
+  - name: side
+    source: rtsp://127.0.0.1/side
+`)
+	c, err := Load(p, []string{"cameras[1].motion.min_area=0.01", "store.retention=48h"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rear, side := c.Cameras[0], c.Cameras[1]
+	if rear.ALPR.Region != "br" || rear.ALPR.MinConfidence != 0.7 || rear.Motion.Threshold != 40 {
+		t.Errorf("rear = %+v", rear)
+	}
+	if side.ALPR.Region != "eu" || side.Motion.MinArea != 0.01 || side.Motion.Threshold != 40 {
+		t.Errorf("side = %+v", side)
+	}
+	if c.Store.Retention != 48*time.Hour {
+		t.Errorf("retention = %v", c.Store.Retention)
+	}
+	if side.StallTimeout != 10*time.Second {
+		t.Errorf("camera default stall_timeout = %v", side.StallTimeout)
+	}
+}
+
+func TestSetAddsCamera(t *testing.T) {
+	c, err := Load(writeConf(t, "cameras: []\n"), []string{"cameras[0]={name: dash, source: /dev/video0}", "uplink.enabled=true"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Cameras) != 1 || c.Cameras[0].Name != "dash" || !c.Uplink.Enabled {
+		t.Errorf("got %+v", c.Cameras)
+	}
+}
+
+func TestByteSize(t *testing.T) {
+	for in, want := range map[string]ByteSize{"0B": 0, "512B": 512, "64KiB": 64 << 10, "1GiB": 1 << 30, "1.5MiB": 3 << 19, "2MB": 2e6, "100": 100} {
+		if got, err := ParseByteSize(in); err != nil || got != want {
+			t.Errorf("ParseByteSize(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	for _, bad := range []string{"", "1XB", "-1MiB", "GiB"} {
+		if _, err := ParseByteSize(bad); err == nil {
+			t.Errorf("ParseByteSize(%q) succeeded", bad)
+		}
+	}
+}

@@ -1,0 +1,209 @@
+package config
+
+import (
+	"fmt"
+	"net"
+	"net/url"
+	"reflect"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+type fieldError struct {
+	path string
+	msg  string
+}
+
+// validate checks the bounds and enums of every field, then the rules that
+// tie fields together.
+func validate(v reflect.Value, path string) []fieldError {
+	errs := checkBounds(v, path)
+	c := v.Addr().Interface().(*Conf)
+	return append(errs, c.checkRules()...)
+}
+
+func checkBounds(v reflect.Value, path string) []fieldError {
+	var errs []fieldError
+	for i := 0; i < v.NumField(); i++ {
+		f := v.Type().Field(i)
+		fv := v.Field(i)
+		p := join(path, yamlKey(f))
+		switch fv.Kind() {
+		case reflect.Struct:
+			errs = append(errs, checkBounds(fv, p)...)
+			continue
+		case reflect.Slice:
+			for j := 0; j < fv.Len(); j++ {
+				errs = append(errs, checkBounds(fv.Index(j), fmt.Sprintf("%s[%d]", p, j))...)
+			}
+			continue
+		}
+		if enum := f.Tag.Get("enum"); enum != "" {
+			allowed := strings.Split(enum, "|")
+			if !contains(allowed, fv.String()) {
+				errs = append(errs, fieldError{p, fmt.Sprintf("'%s' must be one of %s; got %q", p, strings.Join(allowed, ", "), fv.String())})
+			}
+		}
+		lo, hi := f.Tag.Get("min"), f.Tag.Get("max")
+		if lo == "" && hi == "" {
+			continue
+		}
+		if (lo != "" && below(fv, lo)) || (hi != "" && below(bound(fv, hi), fv.Interface())) {
+			errs = append(errs, fieldError{p, fmt.Sprintf("'%s' must be between %s and %s, got %s", p, lo, hi, FormatValue(fv))})
+		}
+	}
+	return errs
+}
+
+// bound parses a min/max tag as a value of v's type.
+func bound(v reflect.Value, tag string) reflect.Value {
+	b := reflect.New(v.Type()).Elem()
+	if err := setScalar(b, tag); err != nil {
+		panic(fmt.Sprintf("config: bad bound %q: %v", tag, err))
+	}
+	return b
+}
+
+// below reports whether v < the bound tag (or, when tag is a value, v < tag).
+func below(v reflect.Value, tag any) bool {
+	var b reflect.Value
+	switch t := tag.(type) {
+	case string:
+		b = bound(v, t)
+	default:
+		b = reflect.ValueOf(t)
+	}
+	switch v.Kind() {
+	case reflect.Int, reflect.Int64:
+		return v.Int() < b.Int()
+	case reflect.Float64:
+		return v.Float() < b.Float()
+	}
+	return false
+}
+
+// FormatValue writes a config value the way a user would write it in YAML.
+func FormatValue(v reflect.Value) string {
+	switch {
+	case v.Type() == durationType:
+		return shortDuration(time.Duration(v.Int()))
+	case v.Type() == byteSizeType:
+		return ByteSize(v.Int()).String()
+	case v.Kind() == reflect.Float64:
+		return strconv.FormatFloat(v.Float(), 'g', -1, 64)
+	case v.Kind() == reflect.String:
+		return strconv.Quote(v.String())
+	}
+	return fmt.Sprint(v.Interface())
+}
+
+func shortDuration(d time.Duration) string {
+	s := d.String()
+	if strings.HasSuffix(s, "m0s") {
+		s = strings.TrimSuffix(s, "0s")
+	}
+	if strings.HasSuffix(s, "h0m") {
+		s = strings.TrimSuffix(s, "0m")
+	}
+	return s
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+var cameraName = regexp.MustCompile(`^[A-Za-z0-9_-]{1,32}$`)
+
+// checkRules checks what single-field bounds cannot express.
+func (c *Conf) checkRules() []fieldError {
+	var errs []fieldError
+	add := func(path, format string, args ...any) {
+		errs = append(errs, fieldError{path, fmt.Sprintf("'%s' "+format, append([]any{path}, args...)...)})
+	}
+	seen := map[string]bool{}
+	for i, cam := range c.Cameras {
+		p := fmt.Sprintf("cameras[%d]", i)
+		switch {
+		case !cameraName.MatchString(cam.Name):
+			add(p+".name", "must be 1 to 32 letters, digits, '-' or '_', got %q", cam.Name)
+		case seen[cam.Name]:
+			add(p+".name", "repeats camera name %q", cam.Name)
+		}
+		seen[cam.Name] = true
+		if strings.TrimSpace(cam.Source) == "" {
+			add(p+".source", "must name a device, URL or video file")
+		}
+	}
+	if err := CheckGPSSource(c.GPS.Source); err != nil {
+		add("gps.source", "%v", err)
+	}
+	if c.Store.Path == "" {
+		add("store.path", "must not be empty")
+	}
+	if c.Metrics.Listen != "" {
+		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+			add("metrics.listen", "must be host:port or empty, got %q", c.Metrics.Listen)
+		}
+	}
+	u := c.Uplink
+	if bu, err := url.Parse(u.Broker); err != nil || (bu.Scheme != "tcp" && bu.Scheme != "ssl") || bu.Port() == "" {
+		add("uplink.broker", "must be tcp://host:port or ssl://host:port, got %q", u.Broker)
+	}
+	if u.Topic == "" || strings.ContainsAny(u.Topic, "+#") {
+		add("uplink.topic", "must be a topic without wildcards, got %q", u.Topic)
+	}
+	if (u.CertFile == "") != (u.KeyFile == "") {
+		add("uplink.cert_file", "and 'uplink.key_file' must be set together")
+	}
+	if u.BackoffMin > u.BackoffMax {
+		add("uplink.backoff_min", "must not exceed 'uplink.backoff_max' (%s)", shortDuration(u.BackoffMax))
+	}
+	if c.Improvement.QueuePath == "" {
+		add("improvement.queue_path", "must not be empty")
+	}
+	if c.Uplink.OutboxPath == "" {
+		add("uplink.outbox_path", "must not be empty")
+	}
+	return errs
+}
+
+// CheckGPSSource checks the syntax of gps.source: gpsd://host:port,
+// nmea:PATH, static:LAT,LON or none.
+func CheckGPSSource(s string) error {
+	switch {
+	case s == "none":
+		return nil
+	case strings.HasPrefix(s, "gpsd://"):
+		if _, _, err := net.SplitHostPort(strings.TrimPrefix(s, "gpsd://")); err != nil {
+			return fmt.Errorf("must be gpsd://host:port, got %q", s)
+		}
+		return nil
+	case strings.HasPrefix(s, "nmea:"):
+		if strings.TrimPrefix(s, "nmea:") == "" {
+			return fmt.Errorf("must be nmea:PATH with a device or file path, got %q", s)
+		}
+		return nil
+	case strings.HasPrefix(s, "static:"):
+		_, _, err := ParseStatic(s)
+		return err
+	}
+	return fmt.Errorf("must be gpsd://host:port, nmea:PATH, static:LAT,LON or none, got %q", s)
+}
+
+// ParseStatic parses "static:LAT,LON" in decimal degrees.
+func ParseStatic(s string) (lat, lon float64, err error) {
+	latS, lonS, ok := strings.Cut(strings.TrimPrefix(s, "static:"), ",")
+	lat, err1 := strconv.ParseFloat(strings.TrimSpace(latS), 64)
+	lon, err2 := strconv.ParseFloat(strings.TrimSpace(lonS), 64)
+	if !ok || err1 != nil || err2 != nil || lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+		return 0, 0, fmt.Errorf("must be static:LAT,LON in degrees (-90..90, -180..180), got %q", s)
+	}
+	return lat, lon, nil
+}
