@@ -1,0 +1,61 @@
+package obs
+
+import (
+	"errors"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+func TestServerMetricsAndHealth(t *testing.T) {
+	reg := NewRegistry()
+	promauto.With(reg).NewCounter(prometheus.CounterOpts{Name: "edge_test_total", Help: "test"}).Add(3)
+	var health Health
+	broken := errors.New("camera front: no frame for 12s")
+	var fail error
+	health.Add("cameras", func() error { return fail })
+	srv, err := Listen("127.0.0.1:0", reg, &health, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+
+	body, code := get(t, "http://"+srv.Addr()+"/metrics")
+	if code != 200 || !strings.Contains(body, "edge_test_total 3") || !strings.Contains(body, "go_goroutines") {
+		t.Errorf("/metrics: %d\n%s", code, body)
+	}
+	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+		t.Errorf("/healthz healthy: %d %s", code, body)
+	}
+	fail = broken
+	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 503 || !strings.Contains(body, "no frame for 12s") {
+		t.Errorf("/healthz failing: %d %s", code, body)
+	}
+	if _, code = get(t, "http://"+srv.Addr()+"/debug/pprof/"); code != 404 {
+		t.Errorf("pprof served without being enabled: %d", code)
+	}
+}
+
+func get(t *testing.T, url string) (string, int) {
+	t.Helper()
+	resp, err := http.Get(url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return string(b), resp.StatusCode
+}
+
+func TestParseLevel(t *testing.T) {
+	for in, want := range map[string]slog.Level{"debug": slog.LevelDebug, "info": slog.LevelInfo, "warn": slog.LevelWarn, "error": slog.LevelError} {
+		if got := ParseLevel(in); got != want {
+			t.Errorf("ParseLevel(%q) = %v", in, got)
+		}
+	}
+}
