@@ -1,0 +1,245 @@
+package store
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"golang.org/x/sys/unix"
+)
+
+// Eviction reasons, the values of the reason label of
+// edge_store_evictions_total.
+const (
+	reasonAge  = "age"
+	reasonSize = "size"
+	reasonDisk = "disk"
+)
+
+// sizeTarget is the share of store.max_bytes that an eviction by size brings
+// the database down to, so that it does not run again at the next insert.
+const sizeTarget = 0.9
+
+// maxPasses bounds the delete-and-measure passes of one eviction by size or
+// disk space.
+const maxPasses = 16
+
+// Run enforces retention now and then every s.Interval until ctx ends. It
+// logs a failed pass and goes on.
+func (s *Store) Run(ctx context.Context) error {
+	every := s.Interval
+	if every <= 0 {
+		every = time.Minute
+	}
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		if _, err := s.Enforce(ctx, s.Now()); err != nil && ctx.Err() == nil {
+			s.log.Warn("store retention failed", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-t.C:
+		}
+	}
+}
+
+// Enforce deletes the reads captured before now - store.retention, then the
+// oldest reads while the database is larger than store.max_bytes or the
+// filesystem has less free space than store.min_free_bytes, and gives the
+// freed pages back to the filesystem. It returns how many reads it deleted.
+func (s *Store) Enforce(ctx context.Context, now time.Time) (evicted int, err error) {
+	if _, err := s.writer(); err != nil {
+		return 0, err
+	}
+	n, err := s.deleteOlder(ctx, now.Add(-s.cfg.Retention))
+	s.m.evictions.WithLabelValues(reasonAge).Add(float64(n))
+	evicted += n
+	if err != nil {
+		return evicted, fmt.Errorf("retention by age: %w", err)
+	}
+	if n > 0 {
+		if err := s.reclaim(ctx); err != nil {
+			return evicted, err
+		}
+	}
+	n, err = s.evictForSize(ctx)
+	evicted += n
+	if err != nil {
+		return evicted, fmt.Errorf("retention by size: %w", err)
+	}
+	n, err = s.evictForDisk(ctx)
+	evicted += n
+	if err != nil {
+		return evicted, fmt.Errorf("retention by free disk space: %w", err)
+	}
+	return evicted, nil
+}
+
+// evictForSize deletes the oldest reads while the live pages of the database
+// exceed store.max_bytes.
+func (s *Store) evictForSize(ctx context.Context) (int, error) {
+	limit := int64(s.cfg.MaxBytes)
+	if limit <= 0 {
+		return 0, nil
+	}
+	total := 0
+	for range maxPasses {
+		used, err := s.usedBytes(ctx)
+		if err != nil || used <= limit {
+			return total, err
+		}
+		n, err := s.deleteOldest(ctx, used-int64(float64(limit)*sizeTarget))
+		total += n
+		s.m.evictions.WithLabelValues(reasonSize).Add(float64(n))
+		if err != nil {
+			return total, err
+		}
+		if err := s.reclaim(ctx); err != nil || n == 0 {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// evictForDisk deletes the oldest reads while the filesystem holding the
+// database has less than store.min_free_bytes available.
+func (s *Store) evictForDisk(ctx context.Context) (int, error) {
+	want := uint64(s.cfg.MinFreeBytes)
+	if want == 0 || s.FreeSpace == nil {
+		return 0, nil
+	}
+	total := 0
+	for range maxPasses {
+		free, err := s.FreeSpace(filepath.Dir(s.path))
+		if err != nil || free >= want {
+			return total, err
+		}
+		n, err := s.deleteOldest(ctx, int64(want-free))
+		total += n
+		s.m.evictions.WithLabelValues(reasonDisk).Add(float64(n))
+		if err != nil {
+			return total, err
+		}
+		if n == 0 {
+			s.log.Warn("disk space stays low with no read left to delete",
+				"free_bytes", free, "min_free_bytes", want)
+			return total, nil
+		}
+		if err := s.reclaim(ctx); err != nil {
+			return total, err
+		}
+	}
+	return total, nil
+}
+
+// deleteOlder deletes the reads captured before cutoff.
+func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time) (int, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE captured_at < ?`, cutoff.UnixNano())
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// deleteOldest deletes the oldest reads whose sizes add up to at least bytes
+// (at least one read, when any is stored).
+func (s *Store) deleteOldest(ctx context.Context, bytes int64) (int, error) {
+	var n int64
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		rows, err := tx.QueryContext(ctx, `SELECT id, captured_at, size FROM reads ORDER BY captured_at, id`)
+		if err != nil {
+			return err
+		}
+		var lastID, lastAt, sum int64
+		found := false
+		for rows.Next() {
+			var size int64
+			if err := rows.Scan(&lastID, &lastAt, &size); err != nil {
+				rows.Close()
+				return err
+			}
+			found = true
+			if sum += size; sum >= bytes {
+				break
+			}
+		}
+		if err := rows.Close(); err != nil {
+			return err
+		}
+		if !found {
+			return nil
+		}
+		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE captured_at < ? OR (captured_at = ? AND id <= ?)`,
+			lastAt, lastAt, lastID)
+		if err != nil {
+			return err
+		}
+		n, err = res.RowsAffected()
+		return err
+	})
+	return int(n), err
+}
+
+// reclaim returns the free pages to the filesystem: incremental vacuum moves
+// them to the end of the file and truncates it (in the WAL), and a TRUNCATE
+// checkpoint writes that into the main file and empties the WAL.
+func (s *Store) reclaim(ctx context.Context) error {
+	w, err := s.writer()
+	if err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	if _, err := w.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+		return fmt.Errorf("incremental vacuum: %w", err)
+	}
+	var busy, logPages, done int
+	if err := w.QueryRowContext(ctx, `PRAGMA wal_checkpoint(TRUNCATE)`).Scan(&busy, &logPages, &done); err != nil {
+		return fmt.Errorf("checkpoint: %w", err)
+	}
+	if busy != 0 {
+		// A reader holds an old snapshot; the next pass finishes the job.
+		s.log.Debug("checkpoint blocked by a reader", "wal_pages", logPages, "checkpointed", done)
+	}
+	return nil
+}
+
+// usedBytes is the size of the database's pages that hold data.
+func (s *Store) usedBytes(ctx context.Context) (int64, error) {
+	w, err := s.writer()
+	if err != nil {
+		return 0, err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	var pages, free, pageSize int64
+	if err := w.QueryRowContext(ctx, `PRAGMA page_count`).Scan(&pages); err != nil {
+		return 0, err
+	}
+	if err := w.QueryRowContext(ctx, `PRAGMA freelist_count`).Scan(&free); err != nil {
+		return 0, err
+	}
+	if err := w.QueryRowContext(ctx, `PRAGMA page_size`).Scan(&pageSize); err != nil {
+		return 0, err
+	}
+	return (pages - free) * pageSize, nil
+}
+
+// statfsFree is the bytes available to an unprivileged user on the
+// filesystem holding dir.
+func statfsFree(dir string) (uint64, error) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return 0, fmt.Errorf("statfs %s: %w", dir, err)
+	}
+	return st.Bavail * uint64(st.Bsize), nil
+}

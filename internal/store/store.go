@@ -1,0 +1,252 @@
+// Package store keeps read records in an SQLite file: WAL journal, one
+// writer, versioned migrations, file mode 0600, and retention by age, by
+// database size and by free disk space.
+//
+// Durability: every connection runs with journal_mode=WAL and
+// synchronous=FULL, so the WAL is fsynced at each commit and a read that
+// Insert reported stored survives not only a crash or SIGKILL of the agent
+// (which WAL with synchronous=NORMAL would already survive) but also the power
+// cut of a vehicle's ignition, which NORMAL may lose. Reads arrive a few per
+// second at most, so the fsync per insert is affordable (see BenchmarkInsert).
+package store
+
+import (
+	"context"
+	"database/sql"
+	"database/sql/driver"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/mattn/go-sqlite3"
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+)
+
+// busyTimeout is how long a statement waits for a lock held by another
+// connection (the reads command, a backup) before it fails.
+const busyTimeout = 10 * time.Second
+
+// walSizeLimit is the size the WAL is truncated to after a checkpoint.
+const walSizeLimit = 4 << 20
+
+// ErrReadOnly is returned by the writing methods of a store opened with
+// OpenReadOnly.
+var ErrReadOnly = errors.New("store: opened read-only")
+
+// Store is the read store. Its methods are safe for concurrent use; writes are
+// serialised on a single connection.
+type Store struct {
+	path string
+	cfg  config.Store
+	log  *slog.Logger
+	m    *metrics
+
+	wmu sync.Mutex // serialises every write (insert, eviction, vacuum)
+	w   *sql.DB    // the single writer connection; nil when read-only
+	r   *sql.DB    // readers (query_only)
+
+	// FreeSpace reports the bytes available to the agent on the filesystem
+	// holding dir. It defaults to a unix.Statfs lookup; tests replace it to
+	// simulate a full disk. Set it before Run or Enforce is first called.
+	FreeSpace func(dir string) (uint64, error)
+	// Interval is the period at which Run enforces retention (default 1m).
+	Interval time.Duration
+	// Now is the clock Run passes to Enforce (default time.Now).
+	Now func() time.Time
+}
+
+// Open opens or creates the store at path: it creates the parent folders
+// (0700), the file with mode 0600 (SQLite gives the -wal and -shm files the
+// same mode), and brings the schema up to date, keeping a backup copy of an
+// existing database before migrating it. The metrics are registered on reg
+// (nil: not registered).
+func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Registerer) (*Store, error) {
+	if path == "" {
+		return nil, errors.New("'store.path' must not be empty")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := createPrivate(path); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	s := &Store{path: path, cfg: cfg, log: log, Interval: time.Minute, Now: time.Now, FreeSpace: statfsFree}
+	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
+	// so it never fails half-way on a lock upgrade.
+	s.w = sql.OpenDB(connector{
+		dsn: dsn(path, "_journal_mode=WAL", "_synchronous=FULL", "_auto_vacuum=incremental",
+			"_txlock=immediate", "_foreign_keys=on"),
+		// Truncate the WAL back to this size after a checkpoint, so that a
+		// burst (or a long export holding a snapshot) does not leave a big
+		// file behind.
+		driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
+			_, err := c.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit), nil)
+			return err
+		}},
+	})
+	s.w.SetMaxOpenConns(1)
+	s.w.SetConnMaxIdleTime(0)
+	if err := s.w.Ping(); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := migrate(s.w, path, migrations, log); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := ensureIncrementalVacuum(s.w, log); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	// Files created before this process (an older agent, a copy) get 0600 too.
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, 0o600); err != nil && !errors.Is(err, os.ErrNotExist) {
+			s.w.Close()
+			return nil, fmt.Errorf("store %s: %w", path, err)
+		}
+	}
+	s.r = sql.OpenDB(connector{dsn: dsn(path, "_query_only=1"), driver: &sqlite3.SQLiteDriver{}})
+	s.r.SetMaxOpenConns(4)
+	s.m = newMetrics(reg, s.sizeOnDisk)
+	return s, nil
+}
+
+// OpenReadOnly opens an existing store for reading only (the reads command),
+// without creating, migrating or changing it. Its schema must be the one this
+// build writes.
+func OpenReadOnly(path string, log *slog.Logger) (*Store, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if _, err := os.Stat(path); err != nil {
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	r := sql.OpenDB(connector{dsn: dsn(path, "mode=ro", "_query_only=1"), driver: &sqlite3.SQLiteDriver{}})
+	var v int
+	if err := r.QueryRow("PRAGMA user_version").Scan(&v); err != nil {
+		r.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if v != len(migrations) {
+		r.Close()
+		return nil, fmt.Errorf("store %s: schema version %d, this build reads version %d (start the agent once to migrate it)", path, v, len(migrations))
+	}
+	return &Store{path: path, log: log, r: r, m: newMetrics(nil, nil), Now: time.Now}, nil
+}
+
+// Close closes the database. The last connection to close checkpoints the WAL
+// into the main file.
+func (s *Store) Close() error {
+	var errs []error
+	if s.r != nil {
+		errs = append(errs, s.r.Close())
+	}
+	if s.w != nil {
+		s.wmu.Lock()
+		errs = append(errs, s.w.Close())
+		s.wmu.Unlock()
+	}
+	return errors.Join(errs...)
+}
+
+// Path is the database file.
+func (s *Store) Path() string { return s.path }
+
+// connector opens connections with a driver of our own, so that no driver is
+// registered globally and each connection can run a hook.
+type connector struct {
+	dsn    string
+	driver *sqlite3.SQLiteDriver
+}
+
+func (c connector) Connect(context.Context) (driver.Conn, error) { return c.driver.Open(c.dsn) }
+func (c connector) Driver() driver.Driver                        { return c.driver }
+
+// createPrivate creates path with mode 0600 when it does not exist. An empty
+// file is a valid empty SQLite database, and SQLite copies its mode to the
+// -wal and -shm files it creates beside it.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// dsn builds a go-sqlite3 URI for path with the given parameters.
+func dsn(path string, params ...string) string {
+	// In a file: URI, '?' and '#' end the path and '%' starts an escape.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	params = append(params, fmt.Sprintf("_busy_timeout=%d", busyTimeout.Milliseconds()))
+	return "file:" + esc + "?" + strings.Join(params, "&")
+}
+
+// ensureIncrementalVacuum switches a database that was created without
+// auto_vacuum=INCREMENTAL (not by this package) to it, so that evictions can
+// give space back to the filesystem. It rewrites the file once.
+func ensureIncrementalVacuum(db *sql.DB, log *slog.Logger) error {
+	var mode int
+	if err := db.QueryRow("PRAGMA auto_vacuum").Scan(&mode); err != nil {
+		return err
+	}
+	if mode == 2 {
+		return nil
+	}
+	log.Warn("rewriting the database once to enable incremental vacuum", "auto_vacuum", mode)
+	if _, err := db.Exec("PRAGMA auto_vacuum = INCREMENTAL"); err != nil {
+		return err
+	}
+	_, err := db.Exec("VACUUM")
+	return err
+}
+
+// sizeOnDisk is the bytes the database takes on disk: the main file and its
+// WAL.
+func (s *Store) sizeOnDisk() int64 {
+	var n int64
+	for _, p := range []string{s.path, s.path + "-wal"} {
+		if fi, err := os.Stat(p); err == nil {
+			n += fi.Size()
+		}
+	}
+	return n
+}
+
+// writer returns the writer connection pool, or ErrReadOnly.
+func (s *Store) writer() (*sql.DB, error) {
+	if s.w == nil {
+		return nil, ErrReadOnly
+	}
+	return s.w, nil
+}
+
+// withTx runs fn in a write transaction, serialised with every other write.
+func (s *Store) withTx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	w, err := s.writer()
+	if err != nil {
+		return err
+	}
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	tx, err := w.BeginTx(ctx, nil)
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		return errors.Join(err, tx.Rollback())
+	}
+	return tx.Commit()
+}
