@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"time"
@@ -199,7 +200,15 @@ func (s *Store) reclaim(ctx context.Context) error {
 	}
 	s.wmu.Lock()
 	defer s.wmu.Unlock()
-	if _, err := w.ExecContext(ctx, `PRAGMA incremental_vacuum`); err != nil {
+	// The pragma frees one page per step: go-sqlite3's Exec steps once, so
+	// step it through a query to the end.
+	rows, err := w.QueryContext(ctx, `PRAGMA incremental_vacuum`)
+	if err != nil {
+		return fmt.Errorf("incremental vacuum: %w", err)
+	}
+	for rows.Next() {
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
 		return fmt.Errorf("incremental vacuum: %w", err)
 	}
 	var busy, logPages, done int
