@@ -82,7 +82,7 @@ func TestRetentionByAge(t *testing.T) {
 	cfg.Retention = 24 * time.Hour
 	s, reg := openTest(t, filepath.Join(t.TempDir(), "reads.db"), cfg)
 	now := time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
-	insertN(t, s, now.Add(-48*time.Hour), 3, 100)        // two days old
+	insertN(t, s, now.Add(-48*time.Hour), 3, 100)         // two days old
 	kept := insertN(t, s, now.Add(-23*time.Hour), 2, 100) // within a day
 
 	n, err := s.Enforce(context.Background(), now)
