@@ -36,7 +36,7 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *db == "" {
 		return errors.New("reads: --db is required")
 	}
-	from, err := parseSince(*since, time.Now())
+	from, err := parseReadsSince(*since, time.Now())
 	if err != nil {
 		return fmt.Errorf("reads: --since: %w", err)
 	}
@@ -64,9 +64,9 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return errors.Join(err, out.Flush())
 }
 
-// parseSince reads an RFC 3339 time or a duration before now; "" is the
+// parseReadsSince reads an RFC 3339 time or a duration before now; "" is the
 // beginning of time.
-func parseSince(s string, now time.Time) (time.Time, error) {
+func parseReadsSince(s string, now time.Time) (time.Time, error) {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return time.Time{}, nil
