@@ -1,0 +1,154 @@
+package uplink
+
+import (
+	"crypto/rand"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+	"github.com/eclipse/paho.mqtt.golang/packets"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+)
+
+// brokerURL checks 'uplink.broker'.
+func brokerURL(s string) (*url.URL, error) {
+	u, err := url.Parse(s)
+	if err != nil || u.Host == "" {
+		return nil, fmt.Errorf("'uplink.broker' must be a URL such as tcp://host:1883 or ssl://host:8883, not %q", s)
+	}
+	if u.Scheme != "tcp" && u.Scheme != "ssl" {
+		return nil, fmt.Errorf("'uplink.broker' must start with tcp:// or ssl://, not %s://", u.Scheme)
+	}
+	if u.User != nil {
+		return nil, errors.New("'uplink.broker' must not hold credentials; put them in 'uplink.credentials_file'")
+	}
+	if u.Port() == "" {
+		return nil, fmt.Errorf("'uplink.broker' must name a port (%s://%s:PORT)", u.Scheme, u.Hostname())
+	}
+	return u, nil
+}
+
+// tlsConfig builds the TLS settings of an ssl:// broker: the CA of
+// 'uplink.ca_file' is the only trusted root when set (pinned), the system
+// roots otherwise; a client certificate is presented when cert_file is set.
+func tlsConfig(cfg config.Uplink, u *url.URL) (*tls.Config, error) {
+	if u.Scheme != "ssl" {
+		for key, v := range map[string]string{"ca_file": cfg.CAFile, "cert_file": cfg.CertFile, "key_file": cfg.KeyFile} {
+			if v != "" {
+				return nil, fmt.Errorf("'uplink.%s' needs an ssl:// broker, and 'uplink.broker' is %s://", key, u.Scheme)
+			}
+		}
+		return nil, nil
+	}
+	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: u.Hostname()}
+	if cfg.CAFile != "" {
+		pem, err := os.ReadFile(cfg.CAFile)
+		if err != nil {
+			return nil, fmt.Errorf("'uplink.ca_file': %w", err)
+		}
+		pool := x509.NewCertPool()
+		if !pool.AppendCertsFromPEM(pem) {
+			return nil, fmt.Errorf("'uplink.ca_file' %s holds no PEM certificate", cfg.CAFile)
+		}
+		tc.RootCAs = pool
+	}
+	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
+		return nil, errors.New("'uplink.cert_file' and 'uplink.key_file' must be set together")
+	}
+	if cfg.CertFile != "" {
+		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
+		if err != nil {
+			return nil, fmt.Errorf("'uplink.cert_file'/'uplink.key_file': %w", err)
+		}
+		tc.Certificates = []tls.Certificate{cert}
+	}
+	return tc, nil
+}
+
+// credentials is a username and password; it never prints its password.
+type credentials struct{ user, password string }
+
+// String shows the username only.
+func (c credentials) String() string { return "user " + c.user + " (password redacted)" }
+
+// readCredentials reads 'uplink.credentials_file': the username on the
+// first line, the password on the second. An empty path means none.
+func readCredentials(path string) (credentials, error) {
+	if path == "" {
+		return credentials{}, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return credentials{}, fmt.Errorf("'uplink.credentials_file': %w", err)
+	}
+	lines := strings.SplitN(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n", 3)
+	if len(lines) < 2 || lines[0] == "" {
+		return credentials{}, fmt.Errorf("'uplink.credentials_file' %s must hold the username on line 1 and the password on line 2", path)
+	}
+	return credentials{user: lines[0], password: lines[1]}, nil
+}
+
+// clientID is random for every connection: nothing on the wire names the
+// device. 22 characters of [0-9a-f], within MQTT 3.1.1's guaranteed 23.
+func clientID() string {
+	b := make([]byte, 10)
+	_, _ = rand.Read(b) // crypto/rand.Read never fails on Linux
+	return "ea" + hex.EncodeToString(b)
+}
+
+// newClient makes a paho client for one connection. Our loop owns
+// reconnects, so paho's are off; sessions are clean, so nothing of a
+// previous connection is resent by paho (the outbox resends instead).
+func (p *Publisher) newClient(lost chan<- error) (mqtt.Client, error) {
+	creds, err := readCredentials(p.cfg.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	o := mqtt.NewClientOptions().
+		AddBroker(p.cfg.Broker).
+		SetClientID(clientID()).
+		SetProtocolVersion(4).
+		SetCleanSession(true).
+		SetAutoReconnect(false).
+		SetConnectRetry(false).
+		SetConnectTimeout(p.cfg.ConnectTimeout).
+		SetKeepAlive(p.cfg.KeepAlive).
+		SetPingTimeout(p.cfg.ConnectTimeout).
+		SetWriteTimeout(p.cfg.AckTimeout).
+		SetConnectionLostHandler(func(_ mqtt.Client, err error) {
+			select {
+			case lost <- err:
+			default:
+			}
+		})
+	if p.tlsCfg != nil {
+		o.SetTLSConfig(p.tlsCfg.Clone())
+	}
+	if creds.user != "" {
+		o.SetUsername(creds.user)
+		o.SetPassword(creds.password)
+	}
+	return mqtt.NewClient(o), nil
+}
+
+// explainConnectError adds what to check to the broker's refusals.
+func explainConnectError(err error) error {
+	switch {
+	case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
+		return fmt.Errorf("%w: the broker refused the credentials of 'uplink.credentials_file'", err)
+	case errors.Is(err, packets.ErrorRefusedNotAuthorised):
+		return fmt.Errorf("%w: the broker does not authorise this client; check 'uplink.credentials_file' or the client certificate", err)
+	}
+	var uerr x509.UnknownAuthorityError
+	if errors.As(err, &uerr) {
+		return fmt.Errorf("%w: the broker's certificate does not chain to 'uplink.ca_file'", err)
+	}
+	return err
+}
