@@ -1,0 +1,189 @@
+package alpr
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"log/slog"
+	"sort"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
+)
+
+// Options configure an Engine. Zero values take the defaults noted.
+type Options struct {
+	ModelsDir string // folder with det.onnx, rec.onnx, keys.txt; required
+	Region    string // format pack: "us", "eu" or "br"; required
+	// Workers is the number of frames recognised in parallel, each with its
+	// own networks (OpenCV networks are not safe for concurrent use).
+	// Default 2.
+	Workers int
+	// DetectWidth is the longest side, in detector pixels, of the second,
+	// finer detection pass; the first pass uses half of it. Default 640.
+	DetectWidth   int
+	TopN          int     // readings kept per plate; default 5
+	MinChars      int     // shorter readings are dropped; default 4
+	MinConfidence float64 // readings below are dropped; default 0
+	// RecWidth is the recogniser input width the model was patched for.
+	// Default 320 (scripts/patch_models.py).
+	RecWidth int
+	Logger   *slog.Logger         // default: discard
+	Metrics  prometheus.Registerer // default: none
+}
+
+// Engine is the Recognizer backed by the PP-OCRv4 models.
+type Engine struct {
+	opts    Options
+	pack    *plate.Pack
+	workers chan *worker
+	all     []*worker
+	log     *slog.Logger
+
+	duration prometheus.Histogram
+	passes   *prometheus.CounterVec
+	plates   prometheus.Counter
+}
+
+var _ Recognizer = (*Engine)(nil)
+
+// Open loads the models and starts opts.Workers workers.
+func Open(opts Options) (*Engine, error) {
+	if opts.Workers == 0 {
+		opts.Workers = 2
+	}
+	if opts.DetectWidth == 0 {
+		opts.DetectWidth = 640
+	}
+	if opts.TopN == 0 {
+		opts.TopN = 5
+	}
+	if opts.MinChars == 0 {
+		opts.MinChars = 4
+	}
+	if opts.RecWidth == 0 {
+		opts.RecWidth = 320
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	if opts.Workers < 1 || opts.Workers > 16 {
+		return nil, fmt.Errorf("alpr.workers must be in 1..16, got %d", opts.Workers)
+	}
+	if opts.DetectWidth < 320 || opts.DetectWidth > 1920 {
+		return nil, fmt.Errorf("alpr.detect_width must be in 320..1920, got %d", opts.DetectWidth)
+	}
+	pack, err := plate.Lookup(opts.Region)
+	if err != nil {
+		return nil, fmt.Errorf("alpr.region: %w", err)
+	}
+	detPath, recPath, _, err := modelPaths(opts.ModelsDir)
+	if err != nil {
+		return nil, err
+	}
+	alphabet, err := LoadAlphabet(opts.ModelsDir)
+	if err != nil {
+		return nil, err
+	}
+	e := &Engine{opts: opts, pack: pack, workers: make(chan *worker, opts.Workers), log: opts.Logger}
+	for range opts.Workers {
+		w, err := newWorker(detPath, recPath, alphabet, opts)
+		if err != nil {
+			e.Close()
+			return nil, err
+		}
+		e.all = append(e.all, w)
+		e.workers <- w
+	}
+	reg := promauto.With(opts.Metrics)
+	e.duration = reg.NewHistogram(prometheus.HistogramOpts{
+		Name:    "edge_alpr_recognize_seconds",
+		Help:    "Time to recognise the plates of one frame.",
+		Buckets: []float64{.01, .025, .05, .075, .1, .15, .25, .5, 1, 2.5},
+	})
+	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
+		Name: "edge_alpr_detector_passes_total",
+		Help: "Text detector passes, by pass (coarse: every frame; fine: when the coarse pass read no plate).",
+	}, []string{"pass"})
+	e.plates = reg.NewCounter(prometheus.CounterOpts{
+		Name: "edge_alpr_plates_total",
+		Help: "Plates read.",
+	})
+	opts.Logger.Info("alpr engine ready", "models_dir", opts.ModelsDir, "region", opts.Region,
+		"workers", opts.Workers, "detect_width", opts.DetectWidth)
+	return e, nil
+}
+
+// Close frees every worker's models. It must not be called while
+// Recognize runs.
+func (e *Engine) Close() error {
+	var errs []error
+	for _, w := range e.all {
+		errs = append(errs, w.close())
+	}
+	e.all = nil
+	return errors.Join(errs...)
+}
+
+// Recognize implements Recognizer. Calls from several goroutines run in
+// parallel, up to Options.Workers at a time.
+func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, error) {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return nil, errors.New("alpr: Recognize needs a non-empty 8-bit BGR frame")
+	}
+	start := time.Now()
+	w := <-e.workers
+	defer func() { e.workers <- w }()
+
+	frame := image.Rect(0, 0, img.Cols(), img.Rows())
+	areas := regions
+	if len(areas) == 0 {
+		areas = []image.Rectangle{frame}
+	}
+	var plates []Plate
+	for _, a := range areas {
+		a = a.Intersect(frame)
+		if a.Empty() {
+			continue
+		}
+		ps, err := w.recognize(img, a, e)
+		if err != nil {
+			return nil, err
+		}
+		plates = append(plates, ps...)
+	}
+	plates = bestPlates(plates)
+	e.duration.Observe(time.Since(start).Seconds())
+	e.plates.Add(float64(len(plates)))
+	return plates, nil
+}
+
+// bestPlates sorts plates best first and drops those overlapping a better one.
+func bestPlates(ps []Plate) []Plate {
+	sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) > rank(ps[j]) })
+	var out []Plate
+next:
+	for _, p := range ps {
+		for _, k := range out {
+			if iou(p.Box, k.Box) > 0.3 {
+				continue next
+			}
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// rank orders plates: a reading that fits a layout of the region beats one
+// that does not, then confidence decides.
+func rank(p Plate) float64 {
+	r := p.Conf
+	if p.Format != "" {
+		r++
+	}
+	return r
+}

@@ -1,0 +1,189 @@
+package alpr
+
+import (
+	"errors"
+	"image"
+	"sort"
+
+	"gocv.io/x/gocv"
+)
+
+// Reading settings.
+const (
+	// goodConf is the confidence at which a reading that fits a layout of
+	// the region ends the search.
+	goodConf = 0.85
+	// maxReads is the number of candidates read per detection pass at most.
+	maxReads = 5
+	// minAspect and maxAspect bound a plate text line's width/height.
+	minAspect, maxAspect = 1.3, 12.0
+	// padX and padY grow a candidate before it is cut out, as shares of its
+	// width and height.
+	padX, padY = 0.03, 0.12
+)
+
+// worker holds one set of networks; it serves one frame at a time.
+type worker struct {
+	coarse, fine *DBDetector
+	ocr          *OCR
+}
+
+func newWorker(detPath, recPath string, a *Alphabet, opts Options) (*worker, error) {
+	w := &worker{}
+	var err error
+	if w.coarse, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
+		return nil, err
+	}
+	if w.fine, err = NewDBDetector(detPath, opts.DetectWidth); err != nil {
+		w.close()
+		return nil, err
+	}
+	if w.ocr, err = NewOCR(recPath, a, opts.RecWidth); err != nil {
+		w.close()
+		return nil, err
+	}
+	return w, nil
+}
+
+func (w *worker) close() error {
+	var errs []error
+	for _, d := range []*DBDetector{w.coarse, w.fine} {
+		if d != nil {
+			errs = append(errs, d.Close())
+		}
+	}
+	if w.ocr != nil {
+		errs = append(errs, w.ocr.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// recognize finds plates in one area of the frame: a coarse detection pass,
+// then, unless it read a plate that fits the region's layouts with good
+// confidence, a fine pass over the same area.
+func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Plate, error) {
+	e.passes.WithLabelValues("coarse").Inc()
+	cands, err := w.coarse.Detect(img, area)
+	if err != nil {
+		return nil, err
+	}
+	plates, done, err := w.read(img, cands, nil, e)
+	if err != nil || done || max(area.Dx(), area.Dy()) <= w.coarse.side {
+		return plates, err
+	}
+	e.passes.WithLabelValues("fine").Inc()
+	fine, err := w.fine.Detect(img, area)
+	if err != nil {
+		return nil, err
+	}
+	more, _, err := w.read(img, fine, cands, e)
+	return append(plates, more...), err
+}
+
+// read reads the plausible candidates, best prior first, skipping those
+// that overlap one already read; done reports a good plate was read.
+func (w *worker) read(img gocv.Mat, cands, seen []Candidate, e *Engine) (plates []Plate, done bool, err error) {
+	cands = plausible(append(cands, mergeLines(cands)...))
+	reads := 0
+	for _, c := range cands {
+		if reads == maxReads {
+			break
+		}
+		if overlapsAny(c, seen, 0.6) {
+			continue
+		}
+		seen = append(seen, c)
+		reads++
+		p, ok, err := w.readOne(img, c, e)
+		if err != nil {
+			return plates, false, err
+		}
+		if !ok {
+			continue
+		}
+		plates = append(plates, p)
+		if p.Format != "" && p.Conf >= goodConf {
+			return plates, true, nil
+		}
+	}
+	return plates, false, nil
+}
+
+// readOne cuts out, reads and post-processes one candidate.
+func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, error) {
+	crop := Rectify(img, c.Quad, recHeight, padX, padY)
+	defer crop.Close()
+	chars, err := w.ocr.Read(crop)
+	if err != nil {
+		return Plate{}, false, err
+	}
+	readings := e.pack.Candidates(chars, e.opts.TopN)
+	if len(readings) == 0 {
+		return Plate{}, false, nil
+	}
+	best := readings[0]
+	if len([]rune(best.Text)) < e.opts.MinChars || best.Conf < e.opts.MinConfidence {
+		return Plate{}, false, nil
+	}
+	return Plate{
+		Text: best.Text, Conf: best.Conf, CharConfs: best.CharConfs,
+		Box: c.Box(), Quad: c.Quad,
+		Region: best.Region, Format: best.Format,
+		Candidates: readings,
+		Sharpness:  sharpness(crop),
+	}, true, nil
+}
+
+// plausible keeps candidates shaped like a plate's text line, most
+// plate-like first.
+func plausible(cs []Candidate) []Candidate {
+	out := cs[:0:0]
+	for _, c := range cs {
+		w, h := c.size()
+		if h < 4 || w/h < minAspect || w/h > maxAspect {
+			continue
+		}
+		out = append(out, c)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return prior(out[i]) > prior(out[j]) })
+	return out
+}
+
+// prior scores how plate-like a candidate is: its detector score, favouring
+// text lines of a plate's aspect ratio (about 2.5 to 6).
+func prior(c Candidate) float64 {
+	w, h := c.size()
+	a := w / h
+	p := c.Score
+	if a < 2.5 {
+		p *= a / 2.5
+	} else if a > 6 {
+		p *= 6 / a
+	}
+	return p
+}
+
+func overlapsAny(c Candidate, cs []Candidate, maxIoU float64) bool {
+	for _, k := range cs {
+		if iou(c.Box(), k.Box()) > maxIoU {
+			return true
+		}
+	}
+	return false
+}
+
+// sharpness is the variance of the Laplacian of a crop's grey levels.
+func sharpness(crop gocv.Mat) float64 {
+	grey := gocv.NewMat()
+	defer grey.Close()
+	gocv.CvtColor(crop, &grey, gocv.ColorBGRToGray)
+	lap := gocv.NewMat()
+	defer lap.Close()
+	gocv.Laplacian(grey, &lap, gocv.MatTypeCV64F, 1, 1, 0, gocv.BorderDefault)
+	mean, std := gocv.NewMat(), gocv.NewMat()
+	defer mean.Close()
+	defer std.Close()
+	gocv.MeanStdDev(lap, &mean, &std)
+	s := std.GetDoubleAt(0, 0)
+	return s * s
+}
