@@ -192,3 +192,17 @@ func redact(broker string) string {
 	}
 	return u.Redacted()
 }
+
+// Drain runs the publisher until the outbox is empty (nil) or ctx ends (its
+// error), leaving what is left queued. It serves `outbox drain` and a
+// replay's drain timeout; Run must not be running already.
+func (p *Publisher) Drain(ctx context.Context) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	done := make(chan struct{})
+	go func() { defer close(done); _ = p.Run(ctx) }()
+	err := p.WaitDrained(ctx)
+	cancel()
+	<-done
+	return err
+}
