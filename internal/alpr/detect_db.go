@@ -3,6 +3,7 @@ package alpr
 import (
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 
 	"gocv.io/x/gocv"
@@ -107,9 +108,7 @@ func dbBoxes(prob gocv.Mat, valid image.Rectangle, origin image.Point, scale flo
 		if br.Empty() {
 			continue
 		}
-		roi := prob.Region(br)
-		score := roi.Mean().Val1
-		roi.Close()
+		score := boxScore(prob, br, c)
 		if score < dbBoxThresh {
 			continue
 		}
@@ -142,4 +141,21 @@ func unclip(p [4]image.Point, ratio float64) [4]image.Point {
 			int(math.Round(float64(p[i].Y)+d*(s[0]*uy+s[1]*vy))))
 	}
 	return q
+}
+
+// boxScore is the mean probability inside a contour (PaddleOCR's "fast"
+// score uses the bounding box, which dilutes tilted text lines).
+func boxScore(prob gocv.Mat, br image.Rectangle, contour gocv.PointVector) float64 {
+	mask := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(0, 0, 0, 0), br.Dy(), br.Dx(), gocv.MatTypeCV8U)
+	defer mask.Close()
+	pts := contour.ToPoints()
+	for i := range pts {
+		pts[i] = pts[i].Sub(br.Min)
+	}
+	pv := gocv.NewPointsVectorFromPoints([][]image.Point{pts})
+	defer pv.Close()
+	gocv.FillPoly(&mask, pv, color.RGBA{255, 255, 255, 0})
+	roi := prob.Region(br)
+	defer roi.Close()
+	return roi.MeanWithMask(mask).Val1
 }

@@ -32,7 +32,7 @@ type Options struct {
 	// RecWidth is the recogniser input width the model was patched for.
 	// Default 320 (scripts/patch_models.py).
 	RecWidth int
-	Logger   *slog.Logger         // default: discard
+	Logger   *slog.Logger          // default: discard
 	Metrics  prometheus.Registerer // default: none
 }
 

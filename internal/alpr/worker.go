@@ -22,20 +22,19 @@ const (
 	padX, padY = 0.03, 0.12
 )
 
-// worker holds one set of networks; it serves one frame at a time.
+// worker holds one set of networks; it serves one frame at a time. It has
+// a single detector network (its input size is fixed): the fine pass runs
+// it over overlapping tiles instead of a larger input, which also keeps the
+// memory of a second network away.
 type worker struct {
-	coarse, fine *DBDetector
-	ocr          *OCR
+	det *DBDetector
+	ocr *OCR
 }
 
 func newWorker(detPath, recPath string, a *Alphabet, opts Options) (*worker, error) {
 	w := &worker{}
 	var err error
-	if w.coarse, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
-		return nil, err
-	}
-	if w.fine, err = NewDBDetector(detPath, opts.DetectWidth); err != nil {
-		w.close()
+	if w.det, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
 		return nil, err
 	}
 	if w.ocr, err = NewOCR(recPath, a, opts.RecWidth); err != nil {
@@ -47,10 +46,8 @@ func newWorker(detPath, recPath string, a *Alphabet, opts Options) (*worker, err
 
 func (w *worker) close() error {
 	var errs []error
-	for _, d := range []*DBDetector{w.coarse, w.fine} {
-		if d != nil {
-			errs = append(errs, d.Close())
-		}
+	if w.det != nil {
+		errs = append(errs, w.det.Close())
 	}
 	if w.ocr != nil {
 		errs = append(errs, w.ocr.Close())
@@ -58,26 +55,43 @@ func (w *worker) close() error {
 	return errors.Join(errs...)
 }
 
-// recognize finds plates in one area of the frame: a coarse detection pass,
-// then, unless it read a plate that fits the region's layouts with good
-// confidence, a fine pass over the same area.
+// recognize finds plates in one area of the frame: a coarse detection pass
+// over the whole area, then, unless it read a plate that fits the region's
+// layouts with good confidence, a fine pass over 2×2 overlapping tiles of
+// the area (each tile 60% of its width and height).
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Plate, error) {
 	e.passes.WithLabelValues("coarse").Inc()
-	cands, err := w.coarse.Detect(img, area)
+	cands, err := w.det.Detect(img, area)
 	if err != nil {
 		return nil, err
 	}
 	plates, done, err := w.read(img, cands, nil, e)
-	if err != nil || done || max(area.Dx(), area.Dy()) <= w.coarse.side {
+	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
 	e.passes.WithLabelValues("fine").Inc()
-	fine, err := w.fine.Detect(img, area)
-	if err != nil {
-		return nil, err
+	var fine []Candidate
+	for _, t := range tiles(area) {
+		cs, err := w.det.Detect(img, t)
+		if err != nil {
+			return nil, err
+		}
+		fine = append(fine, cs...)
 	}
-	more, _, err := w.read(img, fine, cands, e)
+	more, _, err := w.read(img, dedupe(fine, 0.5), cands, e)
 	return append(plates, more...), err
+}
+
+// tiles splits an area into 2×2 tiles of 60% of its width and height.
+func tiles(a image.Rectangle) []image.Rectangle {
+	tw, th := a.Dx()*3/5, a.Dy()*3/5
+	var out []image.Rectangle
+	for _, y := range []int{a.Min.Y, a.Max.Y - th} {
+		for _, x := range []int{a.Min.X, a.Max.X - tw} {
+			out = append(out, image.Rect(x, y, x+tw, y+th))
+		}
+	}
+	return out
 }
 
 // read reads the plausible candidates, best prior first, skipping those
@@ -113,6 +127,9 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, e *Engine) (plates 
 func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, error) {
 	crop := Rectify(img, c.Quad, recHeight, padX, padY)
 	defer crop.Close()
+	if blackInk[e.opts.Region] {
+		paintOutColour(crop)
+	}
 	chars, err := w.ocr.Read(crop)
 	if err != nil {
 		return Plate{}, false, err
