@@ -27,16 +27,16 @@ func TestParseSentence(t *testing.T) {
 			lat: -37.860833, lon: 145.122667, at: "2025-09-13T08:18:36.5Z"},
 		{line: sentence("GNGGA,203415.000,6325.6138,N,01021.4290,E,1,8,2.42,72.5,M,41.5,M,,"), ok: true,
 			lat: 63.426897, lon: 10.357150, at: "20h34m15s"},
-		{line: sentence("GPRMC,081836,V,,,,,,,130998,,"), ok: false},          // receiver has no fix
-		{line: sentence("GPGGA,203415.000,,,,,0,0,,,M,,M,,"), ok: false},      // fix quality 0
+		{line: sentence("GPRMC,081836,V,,,,,,,130998,,"), ok: false},     // receiver has no fix
+		{line: sentence("GPGGA,203415.000,,,,,0,0,,,M,,M,,"), ok: false}, // fix quality 0
 		{line: sentence("GPGSV,3,1,11,03,03,111,00,04,15,270,00,06,01,010,00,13,06,292,00"), ok: false},
 		{line: sentence("PUBX,00,081350.00,4717.113210,N,00833.915187,E"), ok: false}, // proprietary: ignored
 		{line: "$GPRMC,081836,A,3751.65,S,14507.36,E,000.0,360.0,130998,011.3,E*00", bad: true},
 		{line: "$GPRMC,081836,A,3751.65,S,14507.36,E,000.0,360.0,130998,011.3,E", bad: true}, // no checksum
 		{line: "\x00\xff garbage", bad: true},
-		{line: sentence("GPRMC,081836,A,9751.65,N,14507.36,E,0,0,130998,,"), bad: true},  // latitude 97
-		{line: sentence("GPRMC,991836,A,3751.65,N,14507.36,E,0,0,130998,,"), bad: true},  // hour 99
-		{line: sentence("GPRMC,081836,A,3751.65,N,14507.36,E,0,0,451398,,"), bad: true},  // month 13
+		{line: sentence("GPRMC,081836,A,9751.65,N,14507.36,E,0,0,130998,,"), bad: true}, // latitude 97
+		{line: sentence("GPRMC,991836,A,3751.65,N,14507.36,E,0,0,130998,,"), bad: true}, // hour 99
+		{line: sentence("GPRMC,081836,A,3751.65,N,14507.36,E,0,0,451398,,"), bad: true}, // month 13
 	} {
 		var p nmea.SentenceParser
 		f, ok, err := parseSentence(&p, tc.line)
