@@ -10,7 +10,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/read"
@@ -43,7 +42,11 @@ func gather(t *testing.T, reg *prometheus.Registry, name, label, value string) (
 			continue
 		}
 		for _, m := range mf.GetMetric() {
-			if label != "" && !hasLabel(m, label, value) {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
+			if have[label] != value {
 				continue
 			}
 			if m.Counter != nil {
@@ -53,15 +56,6 @@ func gather(t *testing.T, reg *prometheus.Registry, name, label, value string) (
 		}
 	}
 	return 0, false
-}
-
-func hasLabel(m *dto.Metric, name, value string) bool {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name && l.GetValue() == value {
-			return true
-		}
-	}
-	return false
 }
 
 func TestOpenRejectsBadSources(t *testing.T) {

@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
-	dto "github.com/prometheus/client_model/go"
 
 	"github.com/edge-agent/edge-agent/internal/read"
 )
@@ -28,8 +27,12 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...
 		}
 	next:
 		for _, m := range mf.GetMetric() {
+			have := map[string]string{}
+			for _, l := range m.GetLabel() {
+				have[l.GetName()] = l.GetValue()
+			}
 			for i := 0; i+1 < len(labels); i += 2 {
-				if !hasLabel(m, labels[i], labels[i+1]) {
+				if have[labels[i]] != labels[i+1] {
 					continue next
 				}
 			}
@@ -40,15 +43,6 @@ func metricValue(t *testing.T, reg *prometheus.Registry, name string, labels ...
 		}
 	}
 	return -1
-}
-
-func hasLabel(m *dto.Metric, name, value string) bool {
-	for _, l := range m.GetLabel() {
-		if l.GetName() == name && l.GetValue() == value {
-			return true
-		}
-	}
-	return false
 }
 
 func insertN(t *testing.T, s *Store, first time.Time, n, crop int) []int64 {
