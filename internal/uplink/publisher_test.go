@@ -21,7 +21,7 @@ import (
 
 // testConfig is the default configuration with short timings.
 func testConfig(broker string) config.Uplink {
-	c := DefaultConfig()
+	c := config.Defaults().Uplink
 	c.Enabled = true
 	c.Broker = broker
 	c.BackoffMin = 20 * time.Millisecond

@@ -1,0 +1,130 @@
+package uplink
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+)
+
+func TestDefaultConfig(t *testing.T) {
+	c := config.Defaults().Uplink
+	if c.Broker != "tcp://127.0.0.1:1883" || c.Topic != "alpr/improvement/samples" || c.Enabled ||
+		c.MaxBytes != 256<<20 || c.MaxEntries != 100000 || c.TTL != 720*time.Hour ||
+		c.BackoffMin != time.Second || c.BackoffMax != 2*time.Minute || c.BandwidthLimit != 0 {
+		t.Fatalf("config.Defaults().Uplink = %+v", c)
+	}
+	ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptionsFrom(c))
+	if _, err := New(c, ob, nil, nil); err != nil {
+		t.Fatalf("the defaults do not validate: %v", err)
+	}
+}
+
+func TestNewRejectsBadConfig(t *testing.T) {
+	dir := t.TempDir()
+	oneLine := filepath.Join(dir, "creds")
+	if err := os.WriteFile(oneLine, []byte("user-only"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		edit func(*config.Uplink)
+		want string
+	}{
+		{func(c *config.Uplink) { c.Broker = "mqtt://h:1883" }, "'uplink.broker' must start with tcp:// or ssl://, not mqtt://"},
+		{func(c *config.Uplink) { c.Broker = "h:1883" }, `'uplink.broker' must be a URL such as tcp://host:1883 or ssl://host:8883, not "h:1883"`},
+		{func(c *config.Uplink) { c.Broker = "tcp://u:p@h:1883" }, "'uplink.broker' must not hold credentials; put them in 'uplink.credentials_file'"},
+		{func(c *config.Uplink) { c.Broker = "ssl://h" }, "'uplink.broker' must name a port (ssl://h:PORT)"},
+		{func(c *config.Uplink) { c.Topic = "a/#" }, `'uplink.topic' must be a topic name without + or #, not "a/#"`},
+		{func(c *config.Uplink) { c.CAFile = "/x.pem" }, "'uplink.ca_file' needs an ssl:// broker, and 'uplink.broker' is tcp://"},
+		{func(c *config.Uplink) { c.Broker, c.CertFile = "ssl://h:8883", "/c.pem" }, "'uplink.cert_file' and 'uplink.key_file' must be set together"},
+		{func(c *config.Uplink) { c.Broker, c.CAFile = "ssl://h:8883", "/nonexistent.pem" }, "'uplink.ca_file': open /nonexistent.pem: no such file or directory"},
+		{func(c *config.Uplink) { c.Broker, c.CAFile = "ssl://h:8883", oneLine }, "'uplink.ca_file' " + oneLine + " holds no PEM certificate"},
+		{func(c *config.Uplink) { c.CredentialsFile = oneLine }, "'uplink.credentials_file' " + oneLine + " must hold the username on line 1 and the password on line 2"},
+		{func(c *config.Uplink) { c.BackoffMax = time.Millisecond }, "'uplink.backoff_max' (1ms) must be ≥ 'uplink.backoff_min' (1s)"},
+		{func(c *config.Uplink) { c.AckTimeout = 0 }, "'uplink.ack_timeout' must be > 0"},
+	} {
+		c := config.Defaults().Uplink
+		tc.edit(&c)
+		ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptions{})
+		_, err := New(c, ob, nil, nil)
+		if err == nil || err.Error() != tc.want {
+			t.Errorf("got %v\nwant %s", err, tc.want)
+		}
+	}
+}
+
+func TestBackoff(t *testing.T) {
+	lo, hi := 100*time.Millisecond, time.Second
+	for n, want := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
+		want *= time.Millisecond
+		if got := backoff(lo, hi, n, func() float64 { return 0 }); got != want/2 {
+			t.Errorf("attempt %d, least: %v, want %v", n, got, want/2)
+		}
+		if got := backoff(lo, hi, n, func() float64 { return 0.999999 }); got > want || got < want*99/100 {
+			t.Errorf("attempt %d, most: %v, want ~%v", n, got, want)
+		}
+	}
+	if got := backoff(lo, hi, 200, nil); got > hi || got < hi/2 {
+		t.Errorf("attempt 200: %v", got)
+	}
+}
+
+func TestLimiterHoldsTheRate(t *testing.T) {
+	now := time.Unix(1e9, 0)
+	var slept []time.Duration
+	l := newLimiter(1000)
+	l.now = func() time.Time { return now }
+	l.sleep = func(_ context.Context, d time.Duration) bool { slept = append(slept, d); now = now.Add(d); return true }
+	for _, n := range []int{500, 1000, 100, 3000} {
+		if !l.wait(context.Background(), n) {
+			t.Fatal("wait gave up")
+		}
+	}
+	// 4600 bytes at 1000 B/s with a 1000-byte bucket: 3.6 s of waiting.
+	want := []time.Duration{500 * time.Millisecond, 100 * time.Millisecond, 3 * time.Second}
+	if len(slept) != len(want) {
+		t.Fatalf("slept %v, want %v", slept, want)
+	}
+	for i := range want {
+		if d := slept[i] - want[i]; d < -time.Millisecond || d > time.Millisecond {
+			t.Fatalf("slept %v, want %v", slept, want)
+		}
+	}
+	if !newLimiter(0).wait(context.Background(), 1<<30) {
+		t.Fatal("unlimited limiter waited")
+	}
+}
+
+func TestSetPahoLogger(t *testing.T) {
+	var buf strings.Builder
+	noTime := func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}
+	SetPahoLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: noTime})))
+	SetPahoLogger(slog.New(slog.DiscardHandler)) // ignored: once only
+	mqtt.WARN.Println("[net]", "connection lost")
+	mqtt.ERROR.Printf("%s code %d", "refused", 5)
+	mqtt.DEBUG.Println("not shown at info")
+	got := buf.String()
+	for _, want := range []string{
+		`level=WARN msg="mqtt client" component=paho detail="[net] connection lost"`,
+		`level=ERROR msg="mqtt client" component=paho detail="refused code 5"`,
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "not shown") {
+		t.Errorf("DEBUG logged at info level:\n%s", got)
+	}
+}
