@@ -126,3 +126,19 @@ func TestNMEADeviceFIFO(t *testing.T) {
 		t.Fatalf("fix %+v", f)
 	}
 }
+
+func TestNMEADeviceNotYetPresent(t *testing.T) {
+	// A USB receiver that is not plugged in yet: Open waits for it instead
+	// of failing, and Close still returns.
+	src, err := Open(context.Background(), "nmea:/dev/edge-agent-test-no-such-gps", testCfg, testLog(t), nil,
+		withBackoff(time.Millisecond, 5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if f := src.Nearest(time.Now()); f != nil {
+		t.Fatalf("fix from a missing device: %+v", f)
+	}
+	if err := src.Close(); err != nil {
+		t.Fatal(err)
+	}
+}

@@ -92,6 +92,9 @@ func Open(ctx context.Context, source string, cfg config.GPS, log *slog.Logger, 
 			return nil, fmt.Errorf("'gps.source' %q: %w", source, err)
 		}
 		fi, statErr := os.Stat(path)
+		if statErr == nil && fi.IsDir() {
+			return nil, fmt.Errorf("'gps.source' %q: %s is a folder, not a device or track file", source, path)
+		}
 		if statErr == nil && fi.Mode().IsRegular() {
 			if baud != 0 {
 				return nil, fmt.Errorf("'gps.source' %q: baud applies to a serial device, %s is a file", source, path)

@@ -73,6 +73,7 @@ func TestOpenRejectsBadSources(t *testing.T) {
 		{"nmea:/dev/ttyUSB0?baud=1234", `baud "1234" must be one of 4800, 9600, 19200`},
 		{"nmea:/dev/ttyUSB0?speed=9600", `unknown option "speed=9600"`},
 		{"nmea:" + missing, "no such file or directory"},
+		{"nmea:" + filepath.Dir(missing), "is a folder, not a device or track file"},
 	} {
 		src, err := Open(context.Background(), tc.source, testCfg, nil, nil)
 		if err == nil {

@@ -258,3 +258,25 @@ func TestMigrationFromEmptyFileAndIdempotentReopen(t *testing.T) {
 		t.Fatalf("reopening an up-to-date database made backups %v", m)
 	}
 }
+
+func TestFailedInsertIsCounted(t *testing.T) {
+	s, reg := openTest(t, filepath.Join(t.TempDir(), "reads.db"), testCfg())
+	rec := read.Record{Camera: "front", Plate: "X"} // no capture time
+	if _, err := s.Insert(context.Background(), &rec); err == nil || !strings.Contains(err.Error(), "no capture time") {
+		t.Fatalf("Insert without capture time: %v", err)
+	}
+	if rec.ID != 0 {
+		t.Fatalf("failed Insert set ID %d", rec.ID)
+	}
+	s.Close()
+	rec.CapturedAt = time.Now()
+	if _, err := s.Insert(context.Background(), &rec); err == nil {
+		t.Fatal("Insert into a closed store succeeded")
+	}
+	if v := metricValue(t, reg, "edge_store_write_errors_total"); v != 2 {
+		t.Fatalf("edge_store_write_errors_total = %v, want 2", v)
+	}
+	if v := metricValue(t, reg, "edge_reads_stored_total"); v != 0 {
+		t.Fatalf("edge_reads_stored_total = %v, want 0", v)
+	}
+}
