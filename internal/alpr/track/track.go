@@ -1,0 +1,241 @@
+// Package track groups the plates read in consecutive frames into one read
+// record per vehicle pass: an observation joins an open track of the same
+// camera when its box is near the track's (predicted) position and its text
+// is similar, and a track ends, with one record, when it has not been seen
+// for the timeout. The record's text is voted across the frames and its crop
+// is the best frame's.
+package track
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"sync"
+	"time"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
+	"github.com/edge-agent/edge-agent/internal/read"
+)
+
+// Options configure a Tracker. Zero values of the optional fields take the
+// defaults named.
+type Options struct {
+	// Timeout ends a track unseen this long (alpr.track_timeout); required.
+	Timeout time.Duration
+	// MinFrames drops a track read in fewer frames (default 1).
+	MinFrames int
+	// MinConfidence drops a track whose voted confidence is below it (0
+	// keeps all).
+	MinConfidence float64
+	// MinSimilarity is the least text similarity ([plate.Similar]) for an
+	// observation near a track to join it (default 0.6: one wrong or missing
+	// character in seven is still the same plate, three are not).
+	MinSimilarity float64
+	// MaxMove is how far, in plate widths, an observation may lie from where
+	// the track's plate was expected (its last position moved on at its
+	// speed) and still join it (default 3).
+	MaxMove float64
+	// TopN is the number of candidate readings kept per record (default 5).
+	TopN int
+}
+
+// Default values of the optional Options.
+const (
+	DefaultMinFrames     = 1
+	DefaultMinSimilarity = 0.6
+	DefaultMaxMove       = 3
+	DefaultTopN          = 5
+	// sameText is the similarity from which an observation joins a track
+	// wherever it lies in the frame: one plate is not in two places at once,
+	// so a near-identical text is the same plate seen after a jump (dropped
+	// frames, a fast pass).
+	sameText = 0.9
+)
+
+// Snapshot holds the images of a track's best frame, encoded by the caller.
+type Snapshot struct {
+	Crop    []byte          // JPEG of the plate with a margin
+	CropBox image.Rectangle // the plate inside Crop, in Crop's pixels
+	Frame   []byte          // JPEG of the whole frame, or nil when not kept
+}
+
+// Observation is one plate read in one analysed frame.
+type Observation struct {
+	Time   time.Time       // capture wall time of the frame
+	Camera string          // camera name
+	Box    image.Rectangle // plate box in frame pixels
+	// Candidates are the frame's readings, best first (plate.Pack.Candidates);
+	// Candidates[0] is the frame's reading of the plate.
+	Candidates []plate.Reading
+	// Sharpness of the plate crop (variance of the Laplacian); 0 if unknown.
+	Sharpness float64
+	// Snapshot encodes the crop (and, when wanted, the frame). Observe calls
+	// it at most once, before returning, and only when this observation
+	// becomes the best frame of its track, so the caller pays for JPEG
+	// encoding only then and may free its image when Observe returns. Nil
+	// means no images.
+	Snapshot func() Snapshot
+}
+
+// Tracker groups observations into tracks. It is safe for concurrent use.
+type Tracker struct {
+	opts Options
+
+	mu      sync.Mutex
+	tracks  []*track // open, in the order they began
+	dropped int
+}
+
+// New returns a Tracker, or an error naming the first bad option.
+func New(opts Options) (*Tracker, error) {
+	if opts.Timeout <= 0 {
+		return nil, fmt.Errorf("track: timeout must be > 0, got %v", opts.Timeout)
+	}
+	if opts.MinFrames < 0 || opts.TopN < 0 {
+		return nil, fmt.Errorf("track: min frames (%d) and top N (%d) must be ≥ 0", opts.MinFrames, opts.TopN)
+	}
+	if opts.MinConfidence < 0 || opts.MinConfidence > 1 || opts.MinSimilarity < 0 || opts.MinSimilarity > 1 {
+		return nil, fmt.Errorf("track: min confidence (%v) and min similarity (%v) must be in [0, 1]", opts.MinConfidence, opts.MinSimilarity)
+	}
+	if opts.MaxMove < 0 {
+		return nil, fmt.Errorf("track: max move must be ≥ 0, got %v", opts.MaxMove)
+	}
+	def := func(v *int, d int) {
+		if *v == 0 {
+			*v = d
+		}
+	}
+	def(&opts.MinFrames, DefaultMinFrames)
+	def(&opts.TopN, DefaultTopN)
+	if opts.MinSimilarity == 0 {
+		opts.MinSimilarity = DefaultMinSimilarity
+	}
+	if opts.MaxMove == 0 {
+		opts.MaxMove = DefaultMaxMove
+	}
+	return &Tracker{opts: opts}, nil
+}
+
+// Observe adds one plate read in one frame to the track it belongs to, or
+// starts a track. A track takes at most one observation per frame (per
+// Time): two plates in one frame are two tracks.
+func (t *Tracker) Observe(obs Observation) error {
+	if err := check(obs); err != nil {
+		return err
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	tr := t.match(obs)
+	if tr == nil {
+		tr = newTrack(obs)
+		t.tracks = append(t.tracks, tr)
+	}
+	tr.add(obs)
+	return nil
+}
+
+func check(obs Observation) error {
+	switch {
+	case obs.Time.IsZero():
+		return errors.New("track: observation has no time")
+	case len(obs.Candidates) == 0 || obs.Candidates[0].Text == "":
+		return errors.New("track: observation has no reading")
+	case obs.Box.Empty():
+		return fmt.Errorf("track: observation has an empty box %v", obs.Box)
+	}
+	return nil
+}
+
+// match returns the open track obs belongs to, or nil: among the tracks of
+// its camera seen less than the timeout before it and without an observation
+// at its time, the one with the most similar text that is either near enough
+// and similar enough, or nearly the same text anywhere.
+func (t *Tracker) match(obs Observation) *track {
+	text := obs.Candidates[0].Text
+	var best *track
+	var bestSim, bestDist float64
+	for _, tr := range t.tracks {
+		dt := obs.Time.Sub(tr.last)
+		if tr.camera != obs.Camera || dt >= t.opts.Timeout || dt == 0 {
+			continue
+		}
+		sim := max(plate.Similar(text, tr.lastText), plate.Similar(text, tr.lead))
+		dist := tr.distance(obs.Box, dt)
+		if !(sim >= sameText || (sim >= t.opts.MinSimilarity && dist <= t.opts.MaxMove)) {
+			continue
+		}
+		if best == nil || sim > bestSim || (sim == bestSim && dist < bestDist) {
+			best, bestSim, bestDist = tr, sim, dist
+		}
+	}
+	return best
+}
+
+// Tick ends the tracks unseen for the timeout at now and returns their
+// records, in the order the passes began. Tracks too weak to keep (fewer
+// than MinFrames frames, confidence below MinConfidence) end without one.
+func (t *Tracker) Tick(now time.Time) []read.Record {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.end(func(tr *track) bool { return now.Sub(tr.last) >= t.opts.Timeout })
+}
+
+// Flush ends every open track (end of a replay, shutdown) and returns their
+// records, in the order the passes began.
+func (t *Tracker) Flush() []read.Record {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.end(func(*track) bool { return true })
+}
+
+// Open is the number of open tracks.
+func (t *Tracker) Open() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return len(t.tracks)
+}
+
+// Dropped is the number of tracks ended so far without a record because they
+// were too weak.
+func (t *Tracker) Dropped() int {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	return t.dropped
+}
+
+func (t *Tracker) end(done func(*track) bool) []read.Record {
+	var out []read.Record
+	open := t.tracks[:0]
+	for _, tr := range t.tracks {
+		if !done(tr) {
+			open = append(open, tr)
+			continue
+		}
+		rec := tr.record(t.opts.TopN)
+		if tr.frames < t.opts.MinFrames || rec.Confidence < t.opts.MinConfidence {
+			t.dropped++
+			continue
+		}
+		out = append(out, rec)
+	}
+	clear(t.tracks[len(open):])
+	t.tracks = open
+	return out
+}
+
+// centre is the centre of r.
+func centre(r image.Rectangle) (x, y float64) {
+	return float64(r.Min.X+r.Max.X) / 2, float64(r.Min.Y+r.Max.Y) / 2
+}
+
+// distance is how far box lies, in plate widths, from where the track's
+// plate is expected dt after its last observation.
+func (tr *track) distance(box image.Rectangle, dt time.Duration) float64 {
+	x, y := centre(box)
+	px, py := centre(tr.lastBox)
+	px += tr.vx * dt.Seconds()
+	py += tr.vy * dt.Seconds()
+	w := float64(max(tr.lastBox.Dx(), box.Dx(), 1))
+	return math.Hypot(x-px, y-py) / w
+}
