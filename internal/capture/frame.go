@@ -14,7 +14,8 @@ import (
 // which must call [Frame.Close] when done with it, and must not use Mat
 // after that (Clone it to keep the picture longer). Frames that capture
 // drops or skips never reach the receiver; capture closes them. A Frame must
-// not be used by two goroutines at once.
+// not be used by two goroutines at once. A Frame made outside this package
+// (in a test) owns its Mat: Close closes it.
 type Frame struct {
 	// Camera is the name of the camera (config cameras[].name).
 	Camera string

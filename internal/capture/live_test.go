@@ -3,6 +3,7 @@ package capture
 import (
 	"context"
 	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -228,6 +229,42 @@ func TestTooManyBlockedReadsStopReopening(t *testing.T) {
 		time.Sleep(time.Minute) // the reads returned: reopening goes on
 		if opens.Load() <= 2 {
 			t.Errorf("no reopen after the blocked reads returned")
+		}
+	})
+}
+
+func TestFileThatDisappearsMidRunIsWaitedFor(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "cam.avi")
+	writeVideo(t, path, 10, nil)
+	cam := testCamera(path)
+	cam.Loop = true
+	synctest.Test(t, func(t *testing.T) {
+		h := newHarness(t, cam, Options{})
+		ctx, cancel := context.WithCancel(context.Background())
+		defer cancel()
+		go func() { _ = h.Run(ctx) }()
+		receive(<-h.Frames())
+		if err := os.Remove(path); err != nil {
+			t.Fatal(err)
+		}
+		// The open file plays to its end; the loop then finds it gone.
+		var last got
+		for range 9 {
+			last = receive(<-h.Frames())
+		}
+		if last.Seq != 9 {
+			t.Fatalf("last frame before the file vanished: seq %d, want 9", last.Seq)
+		}
+		time.Sleep(5 * time.Second)
+		if hl := h.Health(); hl.Up || hl.Err == nil || !strings.Contains(hl.Err.Error(), "does not exist") {
+			t.Errorf("health %+v, want down: the file does not exist", hl)
+		}
+		writeVideo(t, path, 10, nil)
+		if g := receive(<-h.Frames()); g.Seq != 10 || g.Pos != 0 {
+			t.Errorf("after the file came back: seq %d pos %v, want seq 10 from the start", g.Seq, g.Pos)
+		}
+		if hl := h.Health(); !hl.Up {
+			t.Errorf("health %+v, want up again", hl)
 		}
 	})
 }

@@ -20,6 +20,7 @@ type runState struct {
 	fps      fpsLimit
 	gate     gateState
 	dropWarn dropWarn
+	looping  bool // the last source ended cleanly and is played again
 }
 
 // sessionEnd is how an opened source ended.
@@ -46,7 +47,8 @@ func (c *Camera) supervise(ctx context.Context) error {
 		if end.err == nil && c.src.kind != kindFile {
 			end.err = errors.New("the stream ended")
 		}
-		if end.err == nil && c.cfg.Loop {
+		st.looping = end.err == nil && c.cfg.Loop
+		if st.looping {
 			c.log.Debug("video ended; starting it again", "frames", end.frames)
 			continue
 		}
@@ -146,7 +148,7 @@ func (c *Camera) session(ctx context.Context, st *runState) sessionEnd {
 // logOpened reports an opened source; the loops of a video file at debug.
 func (c *Camera) logOpened(info streamInfo, st *runState) {
 	lvl := c.log.Info
-	if st.seq > 0 && c.src.kind == kindFile && c.cfg.Loop {
+	if st.looping {
 		lvl = c.log.Debug
 	}
 	lvl("camera opened", "source", c.src.shown, "backend", info.Backend,
