@@ -73,25 +73,38 @@ func (p *Pack) Candidates(chars []Char, topN int) []Reading {
 	for _, s := range c.seen {
 		out = append(out, s)
 	}
-	slices.SortFunc(out, func(a, b scored) int {
-		if c := cmp.Compare(b.log, a.log); c != 0 {
-			return c
-		}
-		if (a.Format == "") != (b.Format == "") {
-			if a.Format == "" {
-				return 1
+	// Select the topN best in place (topN is small; a full sort of the few
+	// hundred readings would cost more than building them).
+	k := min(topN, len(out))
+	for i := range k {
+		best := i
+		for j := i + 1; j < len(out); j++ {
+			if ranksBefore(&out[j], &out[best]) {
+				best = j
 			}
-			return -1
 		}
-		return cmp.Compare(a.Text, b.Text)
-	})
-	res := make([]Reading, 0, min(topN, len(out)))
-	for _, s := range out[:min(topN, len(out))] {
+		out[i], out[best] = out[best], out[i]
+	}
+	out = out[:k]
+	res := make([]Reading, 0, k)
+	for _, s := range out {
 		r := s.Reading
 		r.Conf = min(1, math.Exp(s.log/float64(n)))
 		res = append(res, r)
 	}
 	return res
+}
+
+// ranksBefore orders readings by score, then those with a format first, then
+// by text, so that the order is deterministic.
+func ranksBefore(a, b *scored) bool {
+	if a.log != b.log {
+		return a.log > b.log
+	}
+	if (a.Format == "") != (b.Format == "") {
+		return a.Format != ""
+	}
+	return a.Text < b.Text
 }
 
 // clean drops invalid alternatives and empty positions and works out the
@@ -224,6 +237,7 @@ type collector struct {
 	pos  []position
 	n    int
 	seen map[string]scored
+	buf  []byte // scratch for texts
 }
 
 // raw adds the OCR's own reading of v and its single-position runner-ups.
@@ -247,9 +261,10 @@ func (c *collector) build(v variant, slots []int, f *format) {
 		}
 	}
 	c.add(v, best, f)
+	swapped := make([]choice, len(best))
 	for j, i := range v.keep {
 		if alt := c.pos[i].choose[slots[j]][1]; alt.r != 0 {
-			swapped := slices.Clone(best)
+			copy(swapped, best)
 			swapped[j] = alt
 			c.add(v, swapped, f)
 		}
@@ -259,28 +274,30 @@ func (c *collector) build(v variant, slots []int, f *format) {
 // add scores one reading and keeps it when its text is new or beats the
 // earlier score of the text.
 func (c *collector) add(v variant, chs []choice, f *format) {
-	text := make([]rune, len(chs))
-	confs := make([]float64, len(chs))
+	text := c.buf[:0] // the plate alphabet is ASCII
 	l := v.log
-	for j, ch := range chs {
-		text[j], confs[j] = ch.r, ch.q
+	for _, ch := range chs {
+		text = append(text, byte(ch.r))
 		l += math.Log(ch.q)
 	}
+	c.buf = text
 	if f == nil {
 		f = c.pack.match(text)
 	}
-	r := Reading{Text: string(text), CharConfs: confs}
 	if f != nil {
-		r.Format, r.Region = f.name, c.pack.name
 		l += math.Log(f.weight)
 	} else {
 		l += math.Log(c.pack.noFormat)
 	}
-	if math.IsInf(l, -1) || math.IsNaN(l) {
+	if old, ok := c.seen[string(text)]; math.IsInf(l, -1) || math.IsNaN(l) || (ok && old.log >= l) {
 		return
 	}
-	if old, ok := c.seen[r.Text]; ok && old.log >= l {
-		return
+	r := Reading{Text: string(text), CharConfs: make([]float64, len(chs))}
+	for j, ch := range chs {
+		r.CharConfs[j] = ch.q
+	}
+	if f != nil {
+		r.Format, r.Region = f.name, c.pack.name
 	}
 	c.seen[r.Text] = scored{r, l}
 }

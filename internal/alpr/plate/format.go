@@ -267,14 +267,14 @@ func (p *Pack) Name() string { return p.name }
 // first in pack order on a tie) and whether any fits. Text is matched as is:
 // no confusion is fixed.
 func (p *Pack) Match(text string) (string, bool) {
-	f := p.match([]rune(text))
+	f := p.match([]byte(text))
 	if f == nil {
 		return "", false
 	}
 	return f.name, true
 }
 
-func (p *Pack) match(text []rune) *format {
+func (p *Pack) match(text []byte) *format {
 	var best *format
 	for i := range p.formats {
 		f := &p.formats[i]
@@ -283,7 +283,7 @@ func (p *Pack) match(text []rune) *format {
 		}
 		ok := true
 		for j, c := range f.classes {
-			if !c.allows(text[j]) {
+			if !c.allows(rune(text[j])) {
 				ok = false
 				break
 			}
