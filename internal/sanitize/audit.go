@@ -46,10 +46,13 @@ func PolicyFor(c *config.Conf) Policy {
 	return p
 }
 
-// check verifies the settings that shape a sample, with the bounds of
-// config.Improvement.
-func (p Policy) check() error {
-	c := p.Improvement
+// check verifies the settings that shape a sample.
+func (p Policy) check() error { return CheckSettings(p.Improvement) }
+
+// CheckSettings verifies the settings that shape a sample (max_width,
+// margin, time_bucket, geohash_precision) against the bounds of
+// config.Improvement; the error names the key.
+func CheckSettings(c config.Improvement) error {
 	switch {
 	case c.MaxWidth < 16 || c.MaxWidth > 1024:
 		return fmt.Errorf("'improvement.max_width' must be in 16..1024, not %d", c.MaxWidth)

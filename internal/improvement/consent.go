@@ -1,0 +1,208 @@
+package improvement
+
+import (
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+)
+
+// Withdraw withdraws the tenant's consent now: nothing more is made or
+// released, every unsent sample is purged from the holding queue and from
+// the sink, an entry is appended to improvement.audit_path, and the
+// withdrawal is stored in the holding queue so that it holds across restarts
+// whatever the configuration says, until "edge-agent improvement resume".
+// It returns how many samples were purged.
+func (p *Programme) Withdraw(reason string) (int, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+		return 0, ErrClosed
+	default:
+	}
+	p.withdrawn = true
+	p.setEnabled()
+	return p.purgeLocked("withdraw", reason, true)
+}
+
+// purgeLocked deletes every held sample (and, with persist, records the
+// withdrawal in the same transaction), then purges the sink, audits and
+// counts. p.mu is held, or p is not shared yet. Nothing is audited when an
+// automatic purge found nothing.
+func (p *Programme) purgeLocked(event, reason string, persist bool) (int, error) {
+	now := p.clock.Now()
+	held, err := purgeHeld(p.db, now, reason, persist)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	if pg, ok := p.sink.(Purger); ok {
+		if sent, err = pg.Purge(); err != nil {
+			err = fmt.Errorf("purge the outbox: %w", err)
+		}
+	}
+	total := held + sent
+	if persist || total > 0 {
+		p.m.purged.Add(float64(total))
+		p.m.lastWithdrawal.Set(float64(now.Unix()))
+		p.log.Info("improvement samples purged", "event", event, "held", held, "outbox", sent)
+		a := auditEntry{Time: now, Event: event, Reason: reason, PurgedHeld: held, PurgedOutbox: sent}
+		err = errors.Join(err, appendAudit(p.cfg.Load().AuditPath, a))
+	}
+	return total, err
+}
+
+// syncConsent follows a withdrawal or resumption made by command while the
+// programme runs. p.mu is held.
+func (p *Programme) syncConsent() error {
+	withdrawn, _, reason, err := consentMarker(p.db)
+	if err != nil {
+		return err
+	}
+	switch {
+	case withdrawn && !p.withdrawn:
+		p.withdrawn = true
+		p.setEnabled()
+		// The command purged the holding queue; the sink is ours to purge.
+		_, err := p.purgeLocked("withdraw", reason+" (seen by the running agent)", false)
+		return err
+	case !withdrawn && p.withdrawn:
+		p.withdrawn = false
+		p.setEnabled()
+		p.log.Info("improvement consent resumed")
+	}
+	return nil
+}
+
+// purgeHeld deletes every held sample, with persist recording the
+// withdrawal in the same transaction, and truncates the WAL so that no
+// payload stays readable in the files.
+func purgeHeld(db *sql.DB, now time.Time, reason string, persist bool) (int, error) {
+	var n int
+	err := inTx(db, func(tx *sql.Tx) error {
+		if persist {
+			if _, err := tx.Exec(`INSERT INTO consent (id, withdrawn, reason) VALUES (1, ?, ?)
+				ON CONFLICT (id) DO UPDATE SET withdrawn = excluded.withdrawn, reason = excluded.reason`, now.UnixNano(), reason); err != nil {
+				return err
+			}
+		}
+		var err error
+		n, err = purgeQueue(tx)
+		return err
+	})
+	if err != nil {
+		return 0, fmt.Errorf("purge the improvement queue: %w", err)
+	}
+	if err := checkpoint(db); err != nil {
+		return n, fmt.Errorf("purge the improvement queue: checkpoint: %w", err)
+	}
+	return n, nil
+}
+
+// auditEntry is one line of improvement.audit_path.
+type auditEntry struct {
+	Time         time.Time `json:"time"`
+	Event        string    `json:"event"` // withdraw, opt-out, start, opt-in, resume
+	Reason       string    `json:"reason,omitempty"`
+	PurgedHeld   int       `json:"purged_held"`
+	PurgedOutbox int       `json:"purged_outbox"`
+}
+
+// appendAudit appends e as one JSON line to the audit log (mode 0600) and
+// syncs it to disk.
+func appendAudit(path string, e auditEntry) error {
+	e.Time = e.Time.UTC().Truncate(time.Second)
+	line, err := json.Marshal(e)
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return fmt.Errorf("improvement audit log: %w", err)
+	}
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_APPEND|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("improvement audit log: %w", err)
+	}
+	_, err = f.Write(append(line, '\n'))
+	if err == nil {
+		err = f.Sync()
+	}
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return fmt.Errorf("improvement audit log %s: %w", path, err)
+	}
+	return nil
+}
+
+// Status is the state of the holding queue as the commands see it.
+type Status struct {
+	Withdrawn bool      // consent withdrawn by command
+	Since     time.Time // when, if Withdrawn
+	Reason    string    // why, if Withdrawn
+	Held      int       // samples waiting for release
+}
+
+// WithdrawOffline withdraws consent without a programme in this process,
+// for "edge-agent improvement withdraw": it records the withdrawal in the
+// holding queue at cfg.QueuePath and purges it in one transaction, purges
+// outbox when it is not nil, and audits. An agent running meanwhile stops
+// making samples at once (each insert checks the record), and stops
+// releasing and purges its own outbox within 30 s. It returns the samples
+// purged from the queue and from the outbox.
+func WithdrawOffline(cfg config.Improvement, reason string, outbox Purger, now time.Time) (held, sent int, err error) {
+	db, err := openQueue(cfg.QueuePath)
+	if err != nil {
+		return 0, 0, err
+	}
+	defer db.Close()
+	if held, err = purgeHeld(db, now, reason, true); err != nil {
+		return held, 0, err
+	}
+	if outbox != nil {
+		if sent, err = outbox.Purge(); err != nil {
+			err = fmt.Errorf("purge the outbox: %w", err)
+		}
+	}
+	a := auditEntry{Time: now, Event: "withdraw", Reason: reason, PurgedHeld: held, PurgedOutbox: sent}
+	return held, sent, errors.Join(err, appendAudit(cfg.AuditPath, a))
+}
+
+// ResumeOffline takes back a withdrawal made by WithdrawOffline or
+// Programme.Withdraw, and audits it. Samples are made again only while
+// improvement.enabled is true; a running agent resumes within 30 s.
+func ResumeOffline(cfg config.Improvement, now time.Time) error {
+	db, err := openQueue(cfg.QueuePath)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if _, err := db.Exec(`DELETE FROM consent`); err != nil {
+		return fmt.Errorf("improvement queue: %w", err)
+	}
+	return appendAudit(cfg.AuditPath, auditEntry{Time: now, Event: "resume"})
+}
+
+// StatusOffline reads the holding queue at cfg.QueuePath.
+func StatusOffline(cfg config.Improvement) (Status, error) {
+	db, err := openQueue(cfg.QueuePath)
+	if err != nil {
+		return Status{}, err
+	}
+	defer db.Close()
+	var st Status
+	if st.Withdrawn, st.Since, st.Reason, err = consentMarker(db); err != nil {
+		return Status{}, fmt.Errorf("improvement queue: %w", err)
+	}
+	if err := db.QueryRow(`SELECT count(*) FROM samples`).Scan(&st.Held); err != nil {
+		return Status{}, fmt.Errorf("improvement queue: %w", err)
+	}
+	return st, nil
+}

@@ -1,0 +1,246 @@
+package improvement
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+)
+
+// TestOptedOutMakesAndSendsNothing: with improvement.enabled false, reads
+// are offered, time passes far beyond every bucket, Run and Flush run, and
+// the sink is never called.
+func TestOptedOutMakesAndSendsNothing(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.Enabled = false
+	e := newEnv(t, cfg)
+	for i, pl := range plates(12) {
+		e.p.Offer(rec(pl, t0.Add(time.Duration(i)*time.Minute), "u33d"))
+	}
+	e.flush(t, true)
+	e.clock.Advance(48 * time.Hour)
+	e.flush(t, false)
+	if e.p.Enabled() {
+		t.Error("Enabled() = true")
+	}
+	if calls, n, _, _ := e.sink.snapshot(); calls != 0 || n != 0 {
+		t.Errorf("sink got %d calls, %d bytes", calls, n)
+	}
+	if h := e.held(t); h != 0 || e.counter(t, "made") != 0 {
+		t.Errorf("held %d, made %v", h, e.counter(t, "made"))
+	}
+	if err := testutil.GatherAndCompare(e.reg, strings.NewReader(`
+# HELP edge_improvement_consent 1 for the current consent state of the improvement programme.
+# TYPE edge_improvement_consent gauge
+edge_improvement_consent{state="opted_in"} 0
+edge_improvement_consent{state="opted_out"} 1
+edge_improvement_consent{state="withdrawn"} 0
+`), "edge_improvement_consent"); err != nil {
+		t.Error(err)
+	}
+}
+
+// TestOptOutWhileStopped: samples held by a run with consent are purged when
+// the agent starts again with improvement.enabled false, and the purge is
+// audited.
+func TestOptOutWhileStopped(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for _, pl := range plates(4) {
+		e.p.Offer(rec(pl, t0, "u33d"))
+	}
+	e.flush(t, false)
+	if e.held(t) != 4 {
+		t.Fatalf("held %d", e.held(t))
+	}
+	e.p.Close()
+	e.cfg.Enabled = false
+	e.start(t)
+	if h := e.held(t); h != 0 {
+		t.Errorf("held %d after a start with the programme off", h)
+	}
+	entries := readAudit(t, e.cfg.AuditPath)
+	if len(entries) != 1 || entries[0].Event != "start" || entries[0].PurgedHeld != 4 {
+		t.Errorf("audit = %+v", entries)
+	}
+}
+
+func readAudit(t *testing.T, path string) []auditEntry {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []auditEntry
+	for _, line := range bytes.Split(bytes.TrimSpace(b), []byte("\n")) {
+		var a auditEntry
+		if err := json.Unmarshal(line, &a); err != nil {
+			t.Fatalf("audit line %q: %v", line, err)
+		}
+		out = append(out, a)
+	}
+	return out
+}
+
+// TestWithdrawPurgesEverything: a withdrawal purges the holding queue and
+// the sink's queue, leaves no payload readable in the queue files, writes
+// the audit entry, shows in the metrics, and holds across a restart until
+// resumed.
+func TestWithdrawPurgesEverything(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for _, pl := range plates(3) { // the 10:00 bucket, released to the sink but not "sent"
+		e.p.Offer(rec(pl, t0, "u33d"))
+	}
+	e.flush(t, false)
+	e.clock.Set(t0.Add(2 * time.Hour))
+	if n := e.flush(t, true); n != 3 {
+		t.Fatalf("released %d", n)
+	}
+	for _, pl := range plates(5) { // the 12:00 bucket, held
+		e.p.Offer(rec(pl, e.clock.Now(), "u33d"))
+	}
+	e.flush(t, false)
+	var ids []string
+	rows, _ := e.p.db.Query(`SELECT payload FROM samples`)
+	for rows.Next() {
+		var b []byte
+		rows.Scan(&b)
+		var s struct {
+			SampleID string `json:"sample_id"`
+		}
+		json.Unmarshal(b, &s)
+		ids = append(ids, s.SampleID)
+	}
+	rows.Close()
+	if len(ids) != 5 {
+		t.Fatalf("held %d", len(ids))
+	}
+
+	n, err := e.p.Withdraw("tenant request")
+	if err != nil || n != 8 {
+		t.Fatalf("Withdraw = %d, %v; want 8", n, err)
+	}
+	if e.p.Enabled() || e.held(t) != 0 {
+		t.Errorf("enabled %v, held %d", e.p.Enabled(), e.held(t))
+	}
+	if _, _, queued, _ := e.sink.snapshot(); queued != 0 {
+		t.Errorf("sink still holds %d", queued)
+	}
+	for _, suffix := range []string{"", "-wal", "-shm"} {
+		b, err := os.ReadFile(e.cfg.QueuePath + suffix)
+		if err != nil {
+			continue
+		}
+		for _, id := range ids {
+			if bytes.Contains(b, []byte(id)) {
+				t.Errorf("purged sample %s still readable in %s", id, e.cfg.QueuePath+suffix)
+			}
+		}
+	}
+	a := readAudit(t, e.cfg.AuditPath)
+	if len(a) != 1 || a[0].Event != "withdraw" || a[0].Reason != "tenant request" || a[0].PurgedHeld != 5 || a[0].PurgedOutbox != 3 || !a[0].Time.Equal(e.clock.Now()) {
+		t.Errorf("audit = %+v", a)
+	}
+	if e.counter(t, "purged") != 8 || testutil.ToFloat64(e.p.m.lastWithdrawal) != float64(e.clock.Now().Unix()) ||
+		testutil.ToFloat64(e.p.m.consent.WithLabelValues(StateWithdrawn)) != 1 {
+		t.Errorf("metrics: purged %v, last %v", e.counter(t, "purged"), testutil.ToFloat64(e.p.m.lastWithdrawal))
+	}
+
+	// Nothing is made after the withdrawal, even across a restart with the
+	// config still saying enabled.
+	e.p.Offer(rec("ZZ999", e.clock.Now(), "u33d"))
+	e.flush(t, true)
+	e.p.Close()
+	e.start(t)
+	e.p.Offer(rec("ZZ998", e.clock.Now(), "u33d"))
+	e.flush(t, true)
+	if e.p.Enabled() || e.held(t) != 0 || e.counter(t, "made") != 0 {
+		t.Errorf("after restart: enabled %v, held %d", e.p.Enabled(), e.held(t))
+	}
+	st, err := StatusOffline(e.cfg)
+	if err != nil || !st.Withdrawn || st.Reason != "tenant request" || st.Held != 0 {
+		t.Errorf("status %+v, %v", st, err)
+	}
+	// Resuming by command takes effect at the next step.
+	if err := ResumeOffline(e.cfg, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	e.flush(t, false)
+	if !e.p.Enabled() {
+		t.Error("not enabled after resume")
+	}
+	if info, err := os.Stat(e.cfg.AuditPath); err != nil || info.Mode().Perm() != 0o600 {
+		t.Errorf("audit log mode %v, %v", info.Mode(), err)
+	}
+}
+
+// TestApplyOptOut: turning improvement.enabled off by a config reload purges
+// at once and audits; turning it on again audits the opt-in.
+func TestApplyOptOut(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for _, pl := range plates(2) {
+		e.p.Offer(rec(pl, t0, "u33d"))
+	}
+	e.flush(t, false)
+	off := e.cfg
+	off.Enabled = false
+	if err := e.p.Apply(off); err != nil {
+		t.Fatal(err)
+	}
+	if e.p.Enabled() || e.held(t) != 0 || e.counter(t, "purged") != 2 {
+		t.Errorf("after opt-out: enabled %v, held %d, purged %v", e.p.Enabled(), e.held(t), e.counter(t, "purged"))
+	}
+	if err := e.p.Apply(e.cfg); err != nil {
+		t.Fatal(err)
+	}
+	a := readAudit(t, e.cfg.AuditPath)
+	if len(a) != 2 || a[0].Event != "opt-out" || a[0].PurgedHeld != 2 || a[1].Event != "opt-in" || !e.p.Enabled() {
+		t.Errorf("audit %+v, enabled %v", a, e.p.Enabled())
+	}
+	moved := e.cfg
+	moved.QueuePath += ".other"
+	if err := e.p.Apply(moved); err == nil || !strings.Contains(err.Error(), "cannot change without a restart") {
+		t.Errorf("Apply with another queue path: %v", err)
+	}
+	bad := e.cfg
+	bad.BelowThreshold = "keep"
+	if err := e.p.Apply(bad); err == nil || err.Error() != `'improvement.below_threshold' must be generalize or drop, not "keep"` {
+		t.Errorf("Apply(bad) = %v", err)
+	}
+}
+
+// TestWithdrawOfflineWhileRunning: "edge-agent improvement withdraw" run
+// beside a live agent purges the queue file at once; the agent then makes
+// nothing more and purges its sink at its next step.
+func TestWithdrawOfflineWhileRunning(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for _, pl := range plates(3) {
+		e.p.Offer(rec(pl, t0, "u33d"))
+	}
+	e.flush(t, false)
+	e.clock.Set(t0.Add(2 * time.Hour))
+	e.flush(t, true) // 3 in the sink
+	e.p.Offer(rec("AB123", e.clock.Now(), "u33d"))
+	e.p.Offer(rec("AB124", e.clock.Now(), "u33d"))
+	e.flush(t, false) // 2 held
+
+	held, sent, err := WithdrawOffline(e.cfg, "by command", nil, e.clock.Now())
+	if err != nil || held != 2 || sent != 0 {
+		t.Fatalf("WithdrawOffline = %d, %d, %v", held, sent, err)
+	}
+	e.p.Offer(rec("AB125", e.clock.Now(), "u33d")) // may still pass the in-memory gate
+	e.flush(t, true)
+	if e.p.Enabled() || e.held(t) != 0 || e.counter(t, "made") != 5 {
+		t.Errorf("enabled %v, held %d, made %v", e.p.Enabled(), e.held(t), e.counter(t, "made"))
+	}
+	if _, _, queued, _ := e.sink.snapshot(); queued != 0 {
+		t.Errorf("sink holds %d", queued)
+	}
+	a := readAudit(t, e.cfg.AuditPath)
+	if len(a) != 2 || a[0].PurgedHeld != 2 || a[1].PurgedOutbox != 3 {
+		t.Errorf("audit %+v", a)
+	}
+}

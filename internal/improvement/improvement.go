@@ -1,0 +1,258 @@
+// Package improvement runs the opt-in improvement programme: it turns read
+// records into de-identified samples (package sanitize), holds them on the
+// vehicle in an SQLite queue, releases them under the programme's rules, and
+// purges everything unsent when the tenant withdraws.
+//
+// Rules: nothing is made or released while improvement.enabled is false or
+// consent was withdrawn; a bucket's samples are released only once the
+// bucket has closed plus a random delay, in shuffled order; a (geohash cell,
+// bucket) group smaller than improvement.min_per_cell is generalised one
+// geohash level or dropped; at most improvement.max_per_plate samples of one
+// plate per bucket, matched through an HMAC whose salt never leaves the
+// holding queue and rotates; improvement.sample_rate and daily_cap bound how
+// many samples are made. Every suppression is counted by reason.
+package improvement
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"math/rand/v2"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/sanitize"
+)
+
+// Sink receives released payloads; the uplink outbox satisfies it.
+type Sink interface {
+	Enqueue(payload []byte) error
+}
+
+// Purger is implemented by a sink that can delete what it holds unsent; a
+// withdrawal calls it so that samples already handed over are purged too.
+type Purger interface {
+	Purge() (int, error)
+}
+
+// Clock tells the time and waits; tests inject a fake one.
+type Clock interface {
+	Now() time.Time
+	After(d time.Duration) <-chan time.Time
+}
+
+// SystemClock is the wall clock.
+type SystemClock struct{}
+
+// Now returns time.Now().
+func (SystemClock) Now() time.Time { return time.Now() }
+
+// After returns time.After(d).
+func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
+
+// intakeSize bounds the records waiting to become samples; when it is full
+// Offer drops the record and counts it (reason "busy").
+const intakeSize = 16
+
+// pollInterval is the longest the release loop sleeps: it re-reads the
+// consent marker (set by "edge-agent improvement withdraw") this often.
+const pollInterval = 30 * time.Second
+
+// Programme is the improvement programme of one agent. Its methods are safe
+// for concurrent use.
+type Programme struct {
+	id    config.Identity
+	sink  Sink
+	log   *slog.Logger
+	clock Clock
+	db    *sql.DB
+	m     *metrics
+
+	// mu serialises the changes of state (Apply, Withdraw, the release
+	// step, Close) and guards withdrawn. Offer never takes it.
+	mu        sync.Mutex
+	withdrawn bool
+	cfg       atomic.Pointer[config.Improvement]
+	enabled   atomic.Bool // cfg.Enabled && !withdrawn && !closed
+
+	intake    chan job
+	done      chan struct{}
+	worker    sync.WaitGroup
+	closeOnce sync.Once
+}
+
+// job is a record to turn into a sample, or a barrier (flushed != nil) that
+// the worker closes once every earlier record is done.
+type job struct {
+	rec     read.Record
+	flushed chan struct{}
+}
+
+// New opens the holding queue at cfg.QueuePath and starts the worker that
+// makes samples. When the programme is not enabled (or consent was
+// withdrawn) and unsent samples remain from before, they are purged, from
+// the sink too, and the purge is audited. log and reg may be nil; clock nil
+// is the wall clock.
+func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger, reg prometheus.Registerer, clock Clock) (*Programme, error) {
+	if err := validate(cfg); err != nil {
+		return nil, err
+	}
+	if sink == nil {
+		return nil, errors.New("improvement: no sink for released samples")
+	}
+	if log == nil {
+		log = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	if reg == nil {
+		reg = prometheus.NewRegistry()
+	}
+	if clock == nil {
+		clock = SystemClock{}
+	}
+	db, err := openQueue(cfg.QueuePath)
+	if err != nil {
+		return nil, err
+	}
+	withdrawn, _, _, err := consentMarker(db)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("improvement queue: %w", err)
+	}
+	p := &Programme{
+		id: id, sink: sink, log: log.With("stage", "improvement"), clock: clock, db: db,
+		m: newMetrics(reg, db), withdrawn: withdrawn,
+		intake: make(chan job, intakeSize), done: make(chan struct{}),
+	}
+	p.cfg.Store(&cfg)
+	p.setEnabled()
+	if !p.enabled.Load() {
+		if _, err := p.purgeLocked("start", "not enabled at start", false); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
+	p.worker.Add(1)
+	go p.work()
+	return p, nil
+}
+
+// setEnabled derives the gate from cfg and the withdrawal; p.mu is held or
+// p is not shared yet.
+func (p *Programme) setEnabled() {
+	cfg := p.cfg.Load()
+	on := cfg.Enabled && !p.withdrawn
+	select {
+	case <-p.done:
+		on = false
+	default:
+	}
+	p.enabled.Store(on)
+	switch {
+	case p.withdrawn:
+		p.m.setState(StateWithdrawn)
+	case cfg.Enabled:
+		p.m.setState(StateOptedIn)
+	default:
+		p.m.setState(StateOptedOut)
+	}
+}
+
+// Enabled reports whether the tenant takes part now: improvement.enabled is
+// true and consent was not withdrawn. The uplink checks it right before it
+// publishes a sample.
+func (p *Programme) Enabled() bool { return p.enabled.Load() }
+
+// Offer hands over one stored read event. It never blocks: when the
+// programme is off it returns at once; when the intake is full the record
+// is dropped and counted.
+func (p *Programme) Offer(rec read.Record) {
+	if !p.enabled.Load() {
+		return
+	}
+	if rate := p.cfg.Load().SampleRate; rate < 1 && rand.Float64() >= rate {
+		p.m.suppress(ReasonSampleRate)
+		return
+	}
+	select {
+	case p.intake <- job{rec: rec}:
+	default:
+		p.m.suppress(ReasonBusy)
+	}
+}
+
+// Apply takes a reloaded configuration. Turning improvement.enabled off is
+// a withdrawal: every unsent sample is purged and the purge audited. The
+// queue and audit paths cannot change without a restart.
+func (p *Programme) Apply(cfg config.Improvement) error {
+	if err := validate(cfg); err != nil {
+		return err
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	old := p.cfg.Load()
+	if cfg.QueuePath != old.QueuePath || cfg.AuditPath != old.AuditPath {
+		return errors.New("'improvement.queue_path' and 'improvement.audit_path' cannot change without a restart")
+	}
+	p.cfg.Store(&cfg)
+	p.setEnabled()
+	switch {
+	case old.Enabled && !cfg.Enabled:
+		_, err := p.purgeLocked("opt-out", "improvement.enabled turned off", false)
+		return err
+	case !old.Enabled && cfg.Enabled && !p.withdrawn:
+		p.log.Info("improvement programme enabled")
+		return appendAudit(cfg.AuditPath, auditEntry{Time: p.clock.Now(), Event: "opt-in", Reason: "improvement.enabled turned on"})
+	}
+	return nil
+}
+
+// Close stops making samples and closes the holding queue. Held samples stay
+// for the next start. Offer after Close does nothing.
+func (p *Programme) Close() error {
+	var err error
+	p.closeOnce.Do(func() {
+		close(p.done)
+		p.enabled.Store(false)
+		p.worker.Wait()
+		p.mu.Lock()
+		err = p.db.Close()
+		p.mu.Unlock()
+	})
+	return err
+}
+
+// validate checks the settings the programme relies on, with the bounds of
+// config.Improvement (the config loader checks them too).
+func validate(c config.Improvement) error {
+	if err := sanitize.CheckSettings(c); err != nil {
+		return err
+	}
+	switch {
+	case c.MinPerCell < 1:
+		return fmt.Errorf("'improvement.min_per_cell' must be ≥ 1, not %d", c.MinPerCell)
+	case c.BelowThreshold != "generalize" && c.BelowThreshold != "drop":
+		return fmt.Errorf("'improvement.below_threshold' must be generalize or drop, not %q", c.BelowThreshold)
+	case c.MaxPerPlate < 1:
+		return fmt.Errorf("'improvement.max_per_plate' must be ≥ 1, not %d", c.MaxPerPlate)
+	case c.SaltRotation < time.Hour:
+		return fmt.Errorf("'improvement.salt_rotation' must be ≥ 1h, not %s", c.SaltRotation)
+	case !(c.SampleRate >= 0 && c.SampleRate <= 1):
+		return fmt.Errorf("'improvement.sample_rate' must be in 0..1, not %v", c.SampleRate)
+	case c.DailyCap < 0:
+		return fmt.Errorf("'improvement.daily_cap' must be ≥ 0, not %d", c.DailyCap)
+	case c.ReleaseJitter < 0:
+		return fmt.Errorf("'improvement.release_jitter' must be ≥ 0, not %s", c.ReleaseJitter)
+	case c.QueuePath == "":
+		return errors.New("'improvement.queue_path' is empty")
+	case c.AuditPath == "":
+		return errors.New("'improvement.audit_path' is empty")
+	}
+	return nil
+}

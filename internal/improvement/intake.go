@@ -1,0 +1,252 @@
+package improvement
+
+import (
+	"crypto/hmac"
+	"crypto/rand"
+	"crypto/sha256"
+	"database/sql"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	mrand "math/rand/v2"
+	"time"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/sanitize"
+)
+
+// errOff stops the making of a sample because the programme was turned off
+// (or consent withdrawn) meanwhile; it is not a suppression.
+var errOff = errors.New("programme is off")
+
+// work turns offered records into held samples, one at a time.
+func (p *Programme) work() {
+	defer p.worker.Done()
+	for {
+		select {
+		case <-p.done:
+			return
+		case j := <-p.intake:
+			if j.flushed != nil {
+				close(j.flushed)
+				continue
+			}
+			p.make(j.rec)
+		}
+	}
+}
+
+// candidate is a record on its way into the holding queue.
+type candidate struct {
+	rec     read.Record
+	start   int64 // bucket start, unix s
+	seconds int64
+	cell    string
+	payload []byte
+}
+
+// make checks the caps (cheaply, before any image work), builds the sample,
+// then checks again and inserts it in one transaction.
+func (p *Programme) make(rec read.Record) {
+	cfg := p.cfg.Load()
+	if !p.enabled.Load() {
+		return
+	}
+	start, err := sanitize.FloorToBucket(rec.CapturedAt, cfg.TimeBucket)
+	if err != nil {
+		p.dropped(ReasonInvalid, err)
+		return
+	}
+	c := candidate{rec: rec, start: start.Unix(), seconds: int64(cfg.TimeBucket / time.Second)}
+	now := p.clock.Now()
+	if reason, err := p.admit(c, cfg, now, false); reason != "" || err != nil {
+		p.dropped(reason, err)
+		return
+	}
+	s, payload, err := sanitize.Make(rec, sanitize.Policy{Improvement: *cfg, Identity: p.id})
+	if err != nil {
+		reason := ReasonInvalid
+		if errors.Is(err, sanitize.ErrIdentifier) {
+			reason = ReasonIdentifier
+		}
+		p.dropped(reason, err)
+		return
+	}
+	c.cell, c.payload = s.Geohash, payload
+	if reason, err := p.admit(c, cfg, now, true); reason != "" || err != nil {
+		p.dropped(reason, err)
+		return
+	}
+	p.m.made.Inc()
+}
+
+// dropped counts a record that did not become a held sample. The error is
+// logged at debug level only: it may name a position.
+func (p *Programme) dropped(reason string, err error) {
+	if errors.Is(err, errOff) {
+		return
+	}
+	if reason == "" {
+		reason = ReasonError
+		p.log.Warn("improvement holding queue failed", "err", err)
+	} else if err != nil {
+		p.log.Debug("improvement sample dropped", "reason", reason, "err", err)
+	}
+	p.m.suppress(reason)
+}
+
+// admit checks, in one transaction, that a sample of c may join the holding
+// queue: consent, bucket not yet released, daily cap, same read event not
+// offered before, per-plate cap. With insert, it then stores c. It returns
+// the reason a sample is refused, or "".
+func (p *Programme) admit(c candidate, cfg *config.Improvement, now time.Time, insert bool) (reason string, err error) {
+	err = inTx(p.db, func(tx *sql.Tx) error {
+		if withdrawn, _, _, err := consentMarker(tx); err != nil {
+			return err
+		} else if withdrawn || !p.enabled.Load() {
+			return errOff
+		}
+		var decided sql.NullInt64
+		err := tx.QueryRow(`SELECT decided FROM buckets WHERE start = ? AND seconds = ?`, c.start, c.seconds).Scan(&decided)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		if decided.Valid {
+			reason = ReasonLate
+			return nil
+		}
+		day := now.UTC().Format(time.DateOnly)
+		var made int
+		if err := tx.QueryRow(`SELECT coalesce(max(made), 0) FROM daily WHERE day = ?`, day).Scan(&made); err != nil {
+			return err
+		}
+		if made >= cfg.DailyCap {
+			reason = ReasonDailyCap
+			return nil
+		}
+		if reason, err = matchKeys(tx, c, cfg.MaxPerPlate); reason != "" || err != nil || !insert {
+			return err
+		}
+		return store(tx, c, cfg, now, day)
+	})
+	return reason, err
+}
+
+// matchKeys hashes the plate and the read event with every salt the bucket's
+// samples were stored under and refuses a repeated event or a plate that
+// reached its cap.
+func matchKeys(tx *sql.Tx, c candidate, maxPerPlate int) (string, error) {
+	rows, err := tx.Query(`SELECT id, key FROM salts WHERE id IN
+		(SELECT DISTINCT salt FROM samples WHERE bucket_start = ? AND bucket_seconds = ?)`, c.start, c.seconds)
+	if err != nil {
+		return "", err
+	}
+	type salt struct {
+		id  int64
+		key []byte
+	}
+	var salts []salt
+	for rows.Next() {
+		var s salt
+		if err := rows.Scan(&s.id, &s.key); err != nil {
+			rows.Close()
+			return "", err
+		}
+		salts = append(salts, s)
+	}
+	if err := rows.Close(); err != nil {
+		return "", err
+	}
+	plates := 0
+	for _, s := range salts {
+		var dup, n int
+		if ev := eventKey(s.key, c.rec); ev != nil {
+			if err := tx.QueryRow(`SELECT count(*) FROM samples WHERE salt = ? AND event = ?`, s.id, ev).Scan(&dup); err != nil {
+				return "", err
+			}
+			if dup > 0 {
+				return ReasonDuplicate, nil
+			}
+		}
+		if err := tx.QueryRow(`SELECT count(*) FROM samples WHERE bucket_start = ? AND bucket_seconds = ? AND salt = ? AND plate = ?`,
+			c.start, c.seconds, s.id, plateKey(s.key, c.rec.Plate)).Scan(&n); err != nil {
+			return "", err
+		}
+		plates += n
+	}
+	if plates >= maxPerPlate {
+		return ReasonPlateCap, nil
+	}
+	return "", nil
+}
+
+// store inserts c with its keys under the current salt (replaced once it is
+// older than improvement.salt_rotation), opens its bucket with a random
+// release delay, and counts it for the day.
+func store(tx *sql.Tx, c candidate, cfg *config.Improvement, now time.Time, day string) error {
+	id, key, err := currentSalt(tx, now, cfg.SaltRotation)
+	if err != nil {
+		return err
+	}
+	var jitter int64
+	if cfg.ReleaseJitter > 0 {
+		jitter = mrand.Int64N(int64(cfg.ReleaseJitter) + 1)
+	}
+	if _, err := tx.Exec(`INSERT INTO buckets (start, seconds, jitter, last_offer) VALUES (?, ?, ?, ?)
+		ON CONFLICT (start, seconds) DO UPDATE SET last_offer = max(last_offer, excluded.last_offer)`,
+		c.start, c.seconds, jitter, now.UnixNano()); err != nil {
+		return err
+	}
+	if _, err := tx.Exec(`INSERT INTO samples (bucket_start, bucket_seconds, cell, event, plate, salt, payload)
+		VALUES (?, ?, ?, ?, ?, ?, ?)`, c.start, c.seconds, c.cell, eventKey(key, c.rec), plateKey(key, c.rec.Plate), id, c.payload); err != nil {
+		return err
+	}
+	_, err = tx.Exec(`INSERT INTO daily (day, made) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET made = made + 1`, day)
+	return err
+}
+
+// currentSalt returns the newest salt, first making a new one when there is
+// none or it is older than rotation.
+func currentSalt(tx *sql.Tx, now time.Time, rotation time.Duration) (int64, []byte, error) {
+	var id, created int64
+	var key []byte
+	err := tx.QueryRow(`SELECT id, key, created FROM salts ORDER BY id DESC LIMIT 1`).Scan(&id, &key, &created)
+	if err == nil && now.Sub(time.Unix(0, created)) < rotation {
+		return id, key, nil
+	}
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return 0, nil, err
+	}
+	key = make([]byte, 32)
+	_, _ = rand.Read(key) // crypto/rand.Read never fails
+	res, err := tx.Exec(`INSERT INTO salts (key, created) VALUES (?, ?)`, key, now.UnixNano())
+	if err != nil {
+		return 0, nil, err
+	}
+	id, err = res.LastInsertId()
+	return id, key, err
+}
+
+// plateKey is the salted HMAC of a plate text; it never leaves the device.
+func plateKey(salt []byte, plate read.Plate) []byte {
+	m := hmac.New(sha256.New, salt)
+	fmt.Fprintf(m, "plate\x00%s", string(plate))
+	return m.Sum(nil)[:16]
+}
+
+// eventKey is the salted HMAC of a read event (store id, capture time and
+// camera), or nil for a record that was not stored (ID 0).
+func eventKey(salt []byte, rec read.Record) []byte {
+	if rec.ID == 0 {
+		return nil
+	}
+	m := hmac.New(sha256.New, salt)
+	var b [16]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(rec.ID))
+	binary.BigEndian.PutUint64(b[8:], uint64(rec.CapturedAt.UnixNano()))
+	m.Write([]byte("event\x00"))
+	m.Write(b[:])
+	m.Write([]byte(rec.Camera))
+	return m.Sum(nil)[:16]
+}

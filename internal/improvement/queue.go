@@ -1,0 +1,137 @@
+package improvement
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"path/filepath"
+	"time"
+
+	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+)
+
+// The holding queue. Samples wait here, on the vehicle, until their bucket
+// is released. Plate and event hashes exist only while the bucket is open
+// (they are set to NULL when it is decided), salts only while a sample uses
+// them or they are current, and every delete overwrites the freed pages
+// (secure_delete).
+const queueSchema = `
+CREATE TABLE IF NOT EXISTS salts (
+	id      INTEGER PRIMARY KEY,
+	key     BLOB NOT NULL,
+	created INTEGER NOT NULL            -- unix ns
+);
+CREATE TABLE IF NOT EXISTS buckets (
+	start      INTEGER NOT NULL,        -- unix s
+	seconds    INTEGER NOT NULL,
+	jitter     INTEGER NOT NULL,        -- ns, drawn once per bucket
+	last_offer INTEGER NOT NULL,        -- unix ns of the latest sample made for it
+	decided    INTEGER,                 -- unix ns; NULL while samples may join
+	PRIMARY KEY (start, seconds)
+);
+CREATE TABLE IF NOT EXISTS samples (
+	id             INTEGER PRIMARY KEY,
+	bucket_start   INTEGER NOT NULL,
+	bucket_seconds INTEGER NOT NULL,
+	cell           TEXT NOT NULL,       -- geohash, '' without a fix
+	event          BLOB UNIQUE,         -- HMAC of the read event, NULL once decided
+	plate          BLOB,                -- HMAC of the plate text, NULL once decided
+	salt           INTEGER,             -- salts.id of both HMACs
+	ready          INTEGER NOT NULL DEFAULT 0,
+	payload        BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS samples_bucket ON samples (bucket_start, bucket_seconds);
+CREATE TABLE IF NOT EXISTS daily (
+	day  TEXT PRIMARY KEY,              -- UTC date
+	made INTEGER NOT NULL
+);
+CREATE TABLE IF NOT EXISTS consent (
+	id        INTEGER PRIMARY KEY CHECK (id = 1),
+	withdrawn INTEGER NOT NULL,         -- unix ns
+	reason    TEXT NOT NULL
+);`
+
+// openQueue opens (creating with mode 0600) the holding queue at path, in
+// WAL mode with synchronous=FULL: a sample or a withdrawal that was
+// committed survives power loss.
+func openQueue(path string) (*sql.DB, error) {
+	if path == "" {
+		return nil, errors.New("'improvement.queue_path' is empty")
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("improvement queue directory: %w", err)
+	}
+	// SQLite gives the -wal and -shm files the mode of the database file.
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("improvement queue: %w", err)
+	}
+	err = f.Chmod(0o600)
+	f.Close()
+	if err != nil {
+		return nil, fmt.Errorf("improvement queue: %w", err)
+	}
+	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() +
+		"?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_secure_delete=on"
+	db, err := sql.Open("sqlite3", dsn)
+	if err != nil {
+		return nil, fmt.Errorf("improvement queue %s: %w", path, err)
+	}
+	db.SetMaxOpenConns(1)
+	if _, err := db.Exec(queueSchema); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("improvement queue %s: %w", path, err)
+	}
+	return db, nil
+}
+
+// purgeQueue deletes every held sample, bucket and salt in tx and returns
+// how many samples there were.
+func purgeQueue(tx *sql.Tx) (int, error) {
+	var n int
+	if err := tx.QueryRow(`SELECT count(*) FROM samples`).Scan(&n); err != nil {
+		return 0, err
+	}
+	for _, q := range []string{`DELETE FROM samples`, `DELETE FROM buckets`, `DELETE FROM salts`} {
+		if _, err := tx.Exec(q); err != nil {
+			return 0, err
+		}
+	}
+	return n, nil
+}
+
+// inTx runs fn in a transaction on db.
+func inTx(db *sql.DB, fn func(*sql.Tx) error) error {
+	tx, err := db.Begin()
+	if err != nil {
+		return err
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return err
+	}
+	return tx.Commit()
+}
+
+// checkpoint truncates the WAL so that deleted samples are gone from it too.
+func checkpoint(db *sql.DB) error {
+	_, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
+	return err
+}
+
+// consentMarker reads the persistent withdrawal, if any.
+func consentMarker(q interface {
+	QueryRow(string, ...any) *sql.Row
+}) (withdrawn bool, since time.Time, reason string, err error) {
+	var ns int64
+	err = q.QueryRow(`SELECT withdrawn, reason FROM consent WHERE id = 1`).Scan(&ns, &reason)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return false, time.Time{}, "", nil
+	case err != nil:
+		return false, time.Time{}, "", err
+	}
+	return true, time.Unix(0, ns).UTC(), reason, nil
+}
