@@ -1,6 +1,11 @@
 package alpr
 
-import "gocv.io/x/gocv"
+import (
+	"image"
+	"image/color"
+
+	"gocv.io/x/gocv"
+)
 
 // blackInk lists the regions whose plates have black characters on a light
 // background. There, coloured marks on a plate (the EU country strip,
@@ -11,52 +16,75 @@ var blackInk = map[string]bool{"eu": true}
 
 // minChroma is the max-min channel spread above which a pixel counts as
 // coloured.
-const minChroma = 70
+const minChroma = 65
 
-// paintOutColour replaces the coloured pixels of an 8-bit BGR crop, in
-// place, with the mean colour of its light grey pixels (the brighter half
-// of the uncoloured ones): the plate's background.
+// paintOutColour paints the coloured marks of an 8-bit BGR crop, in place,
+// with the mean colour of its lightest uncoloured pixels (the brightest
+// fifth): the plate's background. A mark is its coloured pixels
+// and what they enclose (the white centre of a ring-shaped stamp), grown by
+// two pixels.
 func paintOutColour(crop gocv.Mat) {
 	data, err := crop.DataPtrUint8()
 	if err != nil || !crop.IsContinuous() {
 		return
 	}
 	n := len(data) / 3
+	maskBytes := make([]byte, n)
 	var hist [256]int
 	coloured := 0
-	for i := 0; i < n; i++ {
+	for i := range n {
 		b, g, r := data[3*i], data[3*i+1], data[3*i+2]
 		if chroma(b, g, r) > minChroma {
+			maskBytes[i] = 255
 			coloured++
 			continue
 		}
 		hist[(int(b)+int(g)+int(r))/3]++
 	}
-	if coloured == 0 || coloured == n {
+	if coloured == 0 || coloured > n/4 {
 		return
 	}
-	// Median brightness of the uncoloured pixels.
-	half, median := (n-coloured)/2, 0
+	bg := background(data, maskBytes, hist, n-coloured)
+
+	mask, err := gocv.NewMatFromBytes(crop.Rows(), crop.Cols(), gocv.MatTypeCV8U, maskBytes)
+	if err != nil {
+		return
+	}
+	defer mask.Close()
+	kernel := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
+	defer kernel.Close()
+	gocv.MorphologyEx(mask, &mask, gocv.MorphClose, kernel)
+	small := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	defer small.Close()
+	gocv.DilateWithParams(mask, &mask, small, image.Pt(-1, -1), 2, gocv.BorderConstant, color.RGBA{})
+	fill := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(float64(bg[0]), float64(bg[1]), float64(bg[2]), 0),
+		crop.Rows(), crop.Cols(), gocv.MatTypeCV8UC3)
+	defer fill.Close()
+	fill.CopyToWithMask(&crop, mask)
+}
+
+// background is the mean colour of the uncoloured pixels at or above their
+// 80th percentile of brightness; hist is their brightness histogram, count their number.
+func background(data, mask []byte, hist [256]int, count int) [3]uint8 {
+	median := 0 // in fact the 80th percentile: the plate is the brightest large area
 	for acc := 0; median < 255; median++ {
-		if acc += hist[median]; acc > half {
+		if acc += hist[median]; acc > count*4/5 {
 			break
 		}
 	}
 	var sum [3]int
 	cnt := 0
-	for i := 0; i < n; i++ {
+	for i := range mask {
 		b, g, r := data[3*i], data[3*i+1], data[3*i+2]
-		if chroma(b, g, r) <= minChroma && (int(b)+int(g)+int(r))/3 >= median {
+		if mask[i] == 0 && (int(b)+int(g)+int(r))/3 >= median {
 			sum[0], sum[1], sum[2] = sum[0]+int(b), sum[1]+int(g), sum[2]+int(r)
 			cnt++
 		}
 	}
-	bg := [3]uint8{uint8(sum[0] / cnt), uint8(sum[1] / cnt), uint8(sum[2] / cnt)}
-	for i := 0; i < n; i++ {
-		if chroma(data[3*i], data[3*i+1], data[3*i+2]) > minChroma {
-			data[3*i], data[3*i+1], data[3*i+2] = bg[0], bg[1], bg[2]
-		}
+	if cnt == 0 {
+		return [3]uint8{127, 127, 127}
 	}
+	return [3]uint8{uint8(sum[0] / cnt), uint8(sum[1] / cnt), uint8(sum[2] / cnt)}
 }
 
 func chroma(b, g, r uint8) int {

@@ -6,6 +6,8 @@ import (
 	"sort"
 
 	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
 )
 
 // Reading settings.
@@ -138,6 +140,7 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 	if len(readings) == 0 {
 		return Plate{}, false, nil
 	}
+	readings = preferFormat(readings)
 	best := readings[0]
 	if len([]rune(best.Text)) < e.opts.MinChars || best.Conf < e.opts.MinConfidence {
 		return Plate{}, false, nil
@@ -203,4 +206,26 @@ func sharpness(crop gocv.Mat) float64 {
 	gocv.MeanStdDev(lap, &mean, &std)
 	s := std.GetDoubleAt(0, 0)
 	return s * s
+}
+
+// formatSlack is how much lower (as a ratio of confidences) a reading that
+// fits one of the region's layouts may be than the best reading that fits
+// none, and still be preferred. The OCR often adds a character for a
+// plate's edge, its country strip or a sticker; the format pack can drop
+// it, but with a confidence just under the raw reading's.
+const formatSlack = 0.9
+
+// preferFormat moves to the front the best reading that fits a layout, when
+// the readings before it fit none and it is within formatSlack of the first.
+func preferFormat(rs []plate.Reading) []plate.Reading {
+	for i, r := range rs {
+		if r.Format != "" {
+			if i > 0 && r.Conf >= formatSlack*rs[0].Conf {
+				out := append([]plate.Reading{r}, rs[:i]...)
+				return append(out, rs[i+1:]...)
+			}
+			break
+		}
+	}
+	return rs
 }
