@@ -146,8 +146,8 @@ func TestReplayToMosquitto(t *testing.T) {
 	offers := []struct{ plate, cell string }{
 		{"KA1001", "u33d"}, {"KA1002", "u33d"}, {"KA1003", "u33d"},
 		{"KB2001", "u33e"}, {"KB2002", "u33f"}, {"KB2003", "u33f"}, // generalised to u33
-		{"KC3001", "9q8y"},                                         // alone: dropped
-		{"X" + id.TenantID, "u33d"}, {camera + "1", "u33d"},        // hold ids: refused
+		{"KC3001", "9q8y"},                                  // alone: dropped
+		{"X" + id.TenantID, "u33d"}, {camera + "1", "u33d"}, // hold ids: refused
 		{"KD4001", ""}, {"KD4002", ""}, {"KD4003", ""}, // no fix
 	}
 	for i, o := range offers {
