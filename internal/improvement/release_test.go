@@ -2,9 +2,12 @@ package improvement
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"testing"
 	"time"
+
+	"github.com/edge-agent/edge-agent/internal/config"
 )
 
 // Cells used below: u33d and u33e share the parent u33; u0 is far away.
@@ -299,4 +302,21 @@ func TestOfferNeverBlocks(t *testing.T) {
 		t.Errorf("busy %v", busy)
 	}
 	tx.Rollback()
+}
+
+// BenchmarkOffer measures the cost Offer puts on the read pipeline.
+func BenchmarkOffer(b *testing.B) {
+	cfg := config.Improvement{Enabled: true, MaxWidth: 320, Margin: 0.1, TimeBucket: time.Hour, GeohashPrecision: 4,
+		MinPerCell: 3, BelowThreshold: "generalize", MaxPerPlate: 1, SaltRotation: 24 * time.Hour, SampleRate: 1, DailyCap: 1000,
+		QueuePath: filepath.Join(b.TempDir(), "q.db"), AuditPath: filepath.Join(b.TempDir(), "a.log")}
+	p, err := New(cfg, testIdentity, newFakeSink(), nil, nil, newFakeClock(t0))
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer p.Close()
+	r := rec("BENCH1", t0, "u33d")
+	b.ReportAllocs()
+	for b.Loop() {
+		p.Offer(r)
+	}
 }

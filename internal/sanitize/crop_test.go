@@ -144,3 +144,14 @@ func BenchmarkRecrop(b *testing.B) {
 		}
 	}
 }
+
+func BenchmarkMake(b *testing.B) {
+	pol := testPolicy()
+	rec := testRecord(b)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, _, err := Make(rec, pol); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
