@@ -31,6 +31,8 @@ type Options struct {
 	// (the 1st, the Holdout+1-th, ...) apart from the others, so that a part
 	// of a set is kept aside from tuning.
 	Holdout int
+	// Limit, when above 0, stops after that many images.
+	Limit int
 }
 
 // Result is one image's outcome.
@@ -49,6 +51,9 @@ func Run(ctx context.Context, rec alpr.Recognizer, dir string, opts Options) ([]
 	images, err := listImages(dir)
 	if err != nil {
 		return nil, nil, err
+	}
+	if opts.Limit > 0 && opts.Limit < len(images) {
+		images = images[:opts.Limit]
 	}
 	labels, err := ReadManifest(filepath.Join(dir, "manifest.tsv"))
 	if err != nil {

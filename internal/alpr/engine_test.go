@@ -1,0 +1,159 @@
+package alpr
+
+import (
+	"errors"
+	"image"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/testutil"
+	"gocv.io/x/gocv"
+)
+
+func openEngine(t *testing.T, region string, workers int) (*Engine, *prometheus.Registry) {
+	t.Helper()
+	reg := prometheus.NewRegistry()
+	e, err := Open(Options{ModelsDir: modelsDir(t), Region: region, Workers: workers, Metrics: reg})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if err := e.Close(); err != nil {
+			t.Error(err)
+		}
+	})
+	return e, reg
+}
+
+func center(r image.Rectangle) image.Point {
+	return image.Pt((r.Min.X+r.Max.X)/2, (r.Min.Y+r.Max.Y)/2)
+}
+
+// TestRecognizeFindsPlateInFrame: a synthetic 720p frame with one plate at a
+// known box among other shapes; the engine reads it and boxes it.
+func TestRecognizeFindsPlateInFrame(t *testing.T) {
+	e, reg := openEngine(t, "us", 1)
+	for _, tc := range []struct {
+		name string
+		box  image.Rectangle
+		text string
+	}{
+		{"large", image.Rect(500, 400, 800, 460), "ABC1234"},
+		{"small, bottom left", image.Rect(100, 600, 250, 630), "7XYZ123"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			img := scene(1280, 720, tc.box, tc.text)
+			defer img.Close()
+			plates, err := e.Recognize(img, nil)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if len(plates) == 0 {
+				t.Fatal("no plate found")
+			}
+			p := plates[0]
+			if p.Text != tc.text {
+				t.Errorf("read %q, want %q", p.Text, tc.text)
+			}
+			if !center(p.Box).In(tc.box) {
+				t.Errorf("box %v: its centre is outside the plate at %v", p.Box, tc.box)
+			}
+			if p.Region != "us" || p.Format == "" {
+				t.Errorf("region %q format %q, want a us layout", p.Region, p.Format)
+			}
+			if len(p.CharConfs) != len(p.Text) || p.Conf <= 0 || p.Conf > 1 {
+				t.Errorf("conf %v charconfs %v for %q", p.Conf, p.CharConfs, p.Text)
+			}
+			if len(p.Candidates) == 0 || p.Candidates[0].Text != p.Text {
+				t.Errorf("candidates %+v do not start with the reading", p.Candidates)
+			}
+			if p.Sharpness <= 0 {
+				t.Errorf("sharpness %v, want > 0", p.Sharpness)
+			}
+		})
+	}
+	if n := testutil.CollectAndCount(reg, "edge_alpr_recognize_seconds"); n != 1 {
+		t.Errorf("recognize histogram series = %d, want 1", n)
+	}
+}
+
+// TestRecognizeRegions: motion regions restrict the search.
+func TestRecognizeRegions(t *testing.T) {
+	e, _ := openEngine(t, "us", 1)
+	box := image.Rect(500, 400, 800, 460)
+	img := scene(1280, 720, box, "ABC1234")
+	defer img.Close()
+	plates, err := e.Recognize(img, []image.Rectangle{image.Rect(0, 0, 400, 300)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 0 {
+		t.Errorf("region without the plate gave %q", plates[0].Text)
+	}
+	plates, err = e.Recognize(img, []image.Rectangle{image.Rect(0, 0, 400, 300), image.Rect(450, 350, 900, 520)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 1 || plates[0].Text != "ABC1234" || !center(plates[0].Box).In(box) {
+		t.Errorf("regions around the plate gave %+v", plates)
+	}
+}
+
+// TestRecognizeConcurrent: two goroutines share an engine of two workers.
+func TestRecognizeConcurrent(t *testing.T) {
+	e, _ := openEngine(t, "us", 2)
+	texts := []string{"ABC1234", "XYZ9876"}
+	var wg sync.WaitGroup
+	errs := make([]error, len(texts))
+	for i, text := range texts {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			img := scene(1280, 720, image.Rect(500, 400, 800, 460), text)
+			defer img.Close()
+			for range 3 {
+				plates, err := e.Recognize(img, nil)
+				if err == nil && (len(plates) == 0 || plates[0].Text != text) {
+					err = errors.New("wrong read of " + text)
+				}
+				if err != nil {
+					errs[i] = err
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func TestOpenErrors(t *testing.T) {
+	dir := t.TempDir()
+	_, err := Open(Options{ModelsDir: dir, Region: "us"})
+	if !errors.Is(err, ErrModelsMissing) || !strings.Contains(err.Error(), `alpr.models_dir "`+dir+`": det.onnx not found; run 'make models'`) {
+		t.Errorf("missing models: %v", err)
+	}
+	_, err = Open(Options{ModelsDir: dir, Region: "xx"})
+	if err == nil || !strings.Contains(err.Error(), "alpr.region") {
+		t.Errorf("bad region: %v", err)
+	}
+	_, err = Open(Options{ModelsDir: dir, Region: "us", Workers: 17})
+	if err == nil || err.Error() != "alpr.workers must be in 1..16, got 17" {
+		t.Errorf("bad workers: %v", err)
+	}
+}
+
+func TestRecognizeRejectsBadFrames(t *testing.T) {
+	e, _ := openEngine(t, "us", 1)
+	empty := gocv.NewMat()
+	defer empty.Close()
+	if _, err := e.Recognize(empty, nil); err == nil {
+		t.Error("empty frame accepted")
+	}
+}

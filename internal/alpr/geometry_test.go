@@ -1,0 +1,110 @@
+package alpr
+
+import (
+	"image"
+	"image/color"
+	"testing"
+
+	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
+)
+
+func TestOrderQuad(t *testing.T) {
+	want := [4]image.Point{{10, 20}, {110, 15}, {112, 45}, {12, 50}}
+	got := orderQuad([4]image.Point{want[2], want[0], want[3], want[1]})
+	if got != want {
+		t.Fatalf("orderQuad = %v, want %v", got, want)
+	}
+}
+
+func TestUnclipGrowsEverySide(t *testing.T) {
+	q := unclip(rectQuad(image.Rect(100, 100, 200, 120)), 1.5)
+	// d = area*ratio/perimeter = 2000*1.5/240 = 12.5
+	got := Candidate{Quad: q}.Box()
+	want := image.Rect(87, 87, 213, 133)
+	for _, d := range []int{got.Min.X - want.Min.X, got.Min.Y - want.Min.Y, got.Max.X - want.Max.X, got.Max.Y - want.Max.Y} {
+		if d < -1 || d > 1 {
+			t.Fatalf("unclipped box %v, want %v within a pixel", got, want)
+		}
+	}
+}
+
+func TestMergeLines(t *testing.T) {
+	left := Candidate{Quad: rectQuad(image.Rect(100, 100, 160, 130)), Score: .9}
+	right := Candidate{Quad: rectQuad(image.Rect(175, 102, 260, 131)), Score: .7}
+	far := Candidate{Quad: rectQuad(image.Rect(400, 100, 460, 130)), Score: .9}
+	above := Candidate{Quad: rectQuad(image.Rect(170, 40, 260, 70)), Score: .9}
+	got := mergeLines([]Candidate{right, far, left, above})
+	if len(got) != 1 {
+		t.Fatalf("merged %d pairs, want 1: %+v", len(got), got)
+	}
+	if b := got[0].Box(); b != image.Rect(100, 100, 260, 131) {
+		t.Errorf("merged box %v", b)
+	}
+}
+
+func TestTilesCoverArea(t *testing.T) {
+	a := image.Rect(10, 20, 1290, 740)
+	var u image.Rectangle
+	for _, r := range tiles(a) {
+		u = u.Union(r)
+		if r.Dx() != a.Dx()*3/5 {
+			t.Errorf("tile %v width %d", r, r.Dx())
+		}
+	}
+	if u != a {
+		t.Errorf("tiles cover %v, want %v", u, a)
+	}
+}
+
+func TestPreferFormat(t *testing.T) {
+	raw := plate.Reading{Text: "LRK959AF", Conf: .92}
+	fit := plate.Reading{Text: "RK959AF", Conf: .87, Format: "sk"}
+	weak := plate.Reading{Text: "RK959A", Conf: .5, Format: "sk"}
+	if got := preferFormat([]plate.Reading{raw, fit}); got[0].Text != "RK959AF" || len(got) != 2 {
+		t.Errorf("near reading with a layout not preferred: %+v", got)
+	}
+	if got := preferFormat([]plate.Reading{raw, weak}); got[0].Text != "LRK959AF" {
+		t.Errorf("much weaker reading preferred: %+v", got)
+	}
+}
+
+func TestRectifyFlattensQuad(t *testing.T) {
+	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(0, 0, 0, 0), 200, 300, gocv.MatTypeCV8UC3)
+	defer img.Close()
+	gocv.Rectangle(&img, image.Rect(50, 50, 250, 100), color.RGBA{255, 255, 255, 0}, -1)
+	crop := Rectify(img, rectQuad(image.Rect(50, 50, 250, 100)), 48, 0, 0)
+	defer crop.Close()
+	if crop.Rows() != 48 || crop.Cols() != 192 {
+		t.Fatalf("crop %dx%d, want 192x48 (aspect 4 kept)", crop.Cols(), crop.Rows())
+	}
+	if m := crop.Mean().Val1; m < 240 {
+		t.Errorf("crop mean %v: not the white plate", m)
+	}
+	padded := Rectify(img, rectQuad(image.Rect(50, 50, 250, 100)), 48, 0.1, 0.2)
+	defer padded.Close()
+	if padded.Cols() != 165 { // padding on both sides: (200*1.2)/(50*1.4)*48
+		t.Errorf("padded crop width %d, want 165", padded.Cols())
+	}
+}
+
+// TestPaintOutColour: a red stamp between black characters on a white
+// plate is painted white; the characters stay.
+func TestPaintOutColour(t *testing.T) {
+	crop := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(240, 240, 240, 0), 48, 160, gocv.MatTypeCV8UC3)
+	defer crop.Close()
+	gocv.Rectangle(&crop, image.Rect(10, 8, 30, 40), color.RGBA{0, 0, 0, 0}, -1)
+	gocv.Circle(&crop, image.Pt(80, 24), 8, color.RGBA{220, 30, 30, 0}, 3) // a ring
+	paintOutColour(crop)
+	at := func(x, y int) uint8 { return crop.GetVecbAt(y, x)[2] }
+	if v := at(80, 16); v < 230 {
+		t.Errorf("ring pixel red channel %d after painting, want the background", v)
+	}
+	if b, g := crop.GetVecbAt(16, 80)[0], crop.GetVecbAt(16, 80)[1]; b < 230 || g < 230 {
+		t.Errorf("ring pixel %d,%d not painted white", b, g)
+	}
+	if v := at(20, 24); v > 20 {
+		t.Errorf("black character pixel became %d", v)
+	}
+}
