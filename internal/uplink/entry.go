@@ -164,14 +164,18 @@ func (o *Outbox) tx(durable bool, fn func(*sql.Tx) error) error {
 // Peek returns up to n of the oldest entries, oldest first, or ErrEmpty.
 // Entries past their TTL are deleted (and counted) on the way. The caller
 // must decide the fate of every entry returned before calling Peek again.
-func (o *Outbox) Peek(n int) ([]*Entry, error) {
+func (o *Outbox) Peek(n int) ([]*Entry, error) { return o.PeekAfter(0, n) }
+
+// PeekAfter is Peek for the entries after sequence number after: a sender
+// with entries in flight asks for the ones that follow them.
+func (o *Outbox) PeekAfter(after int64, n int) ([]*Entry, error) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
 	if o.conn == nil {
 		return nil, errors.New("outbox closed")
 	}
 	for {
-		entries, expired, err := o.head(n)
+		entries, expired, err := o.head(after, n)
 		if err != nil {
 			return nil, fmt.Errorf("peek: %w", err)
 		}
@@ -191,10 +195,11 @@ func (o *Outbox) Peek(n int) ([]*Entry, error) {
 
 type expiredRow struct{ seq, size int64 }
 
-// head reads the first n rows and splits them into live and expired ones.
-func (o *Outbox) head(n int) ([]*Entry, []expiredRow, error) {
+// head reads the first n rows after seq after and splits them into live
+// and expired ones.
+func (o *Outbox) head(after int64, n int) ([]*Entry, []expiredRow, error) {
 	rows, err := o.conn.QueryContext(context.Background(),
-		`SELECT seq, enqueued, attempts, size, payload FROM outbox ORDER BY seq LIMIT ?`, n)
+		`SELECT seq, enqueued, attempts, size, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
 	if err != nil {
 		return nil, nil, err
 	}

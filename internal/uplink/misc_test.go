@@ -110,8 +110,9 @@ func TestSetPahoLogger(t *testing.T) {
 		}
 		return a
 	}
-	SetPahoLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: noTime})))
-	SetPahoLogger(slog.New(slog.DiscardHandler)) // ignored: once only
+	SetPahoLogger(slog.New(slog.DiscardHandler))
+	SetPahoLogger(slog.New(slog.NewTextHandler(&buf, &slog.HandlerOptions{ReplaceAttr: noTime}))) // the last call wins
+	t.Cleanup(func() { SetPahoLogger(slog.New(slog.DiscardHandler)) })
 	mqtt.WARN.Println("[net]", "connection lost")
 	mqtt.ERROR.Printf("%s code %d", "refused", 5)
 	mqtt.DEBUG.Println("not shown at info")

@@ -31,7 +31,7 @@ const maxQuarantined = 1000
 
 const schema = `
 CREATE TABLE IF NOT EXISTS outbox (
-	seq      INTEGER PRIMARY KEY,
+	seq      INTEGER PRIMARY KEY AUTOINCREMENT, -- never reused, even when the queue empties
 	enqueued INTEGER NOT NULL,
 	attempts INTEGER NOT NULL DEFAULT 0,
 	size     INTEGER NOT NULL,

@@ -6,42 +6,45 @@ import (
 	"log/slog"
 	"strings"
 	"sync"
+	"sync/atomic"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
-var pahoOnce sync.Once
+var (
+	pahoOnce sync.Once
+	pahoLog  atomic.Pointer[slog.Logger]
+)
 
 // SetPahoLogger routes paho.mqtt.golang's package-level loggers (ERROR,
-// CRITICAL, WARN, DEBUG) to log, with component=paho. They are globals of
-// the paho package, so main calls this once, before any client exists;
-// later calls do nothing. paho logs the MQTT username at DEBUG only.
+// CRITICAL, WARN, DEBUG) to log, with component=paho. Main calls it once,
+// before any client exists: paho's globals are assigned on the first call
+// only (so no client ever races with the assignment); a later call changes
+// the destination. paho logs the MQTT username at DEBUG only.
 func SetPahoLogger(log *slog.Logger) {
+	pahoLog.Store(log.With("component", "paho"))
 	pahoOnce.Do(func() {
-		log = log.With("component", "paho")
-		mqtt.CRITICAL = pahoLogger{log, slog.LevelError + 2}
-		mqtt.ERROR = pahoLogger{log, slog.LevelError}
-		mqtt.WARN = pahoLogger{log, slog.LevelWarn}
-		mqtt.DEBUG = pahoLogger{log, slog.LevelDebug}
+		mqtt.CRITICAL = pahoLogger{slog.LevelError + 2}
+		mqtt.ERROR = pahoLogger{slog.LevelError}
+		mqtt.WARN = pahoLogger{slog.LevelWarn}
+		mqtt.DEBUG = pahoLogger{slog.LevelDebug}
 	})
 }
 
-// pahoLogger adapts slog to paho's Logger interface.
-type pahoLogger struct {
-	log   *slog.Logger
-	level slog.Level
+// pahoLogger adapts slog to paho's Logger interface at one level.
+type pahoLogger struct{ level slog.Level }
+
+func (p pahoLogger) log(detail func() string) {
+	l := pahoLog.Load()
+	if l.Enabled(context.Background(), p.level) {
+		l.Log(context.Background(), p.level, "mqtt client", "detail", strings.TrimSpace(detail()))
+	}
 }
 
 // Println logs paho's words as the "detail" attribute.
-func (p pahoLogger) Println(v ...any) {
-	if p.log.Enabled(context.Background(), p.level) {
-		p.log.Log(context.Background(), p.level, "mqtt client", "detail", strings.TrimSpace(fmt.Sprintln(v...)))
-	}
-}
+func (p pahoLogger) Println(v ...any) { p.log(func() string { return fmt.Sprintln(v...) }) }
 
 // Printf logs paho's words as the "detail" attribute.
 func (p pahoLogger) Printf(format string, v ...any) {
-	if p.log.Enabled(context.Background(), p.level) {
-		p.log.Log(context.Background(), p.level, "mqtt client", "detail", strings.TrimSpace(fmt.Sprintf(format, v...)))
-	}
+	p.log(func() string { return fmt.Sprintf(format, v...) })
 }

@@ -44,26 +44,45 @@ func (p *Publisher) connection(ctx context.Context, failures *int) error {
 	return p.drain(ctx, cli, lost)
 }
 
-// drain is autopaho's publish loop: await an entry, send a window, repeat.
+// drain is autopaho's publish loop (await an entry, send, repeat) with a
+// sliding window: up to window entries are in flight, and each PUBACK
+// lets the next entry go. Keeping the link busy also keeps a broker's
+// Nagle-delayed PUBACKs from stalling on the client's delayed TCP ACKs.
 func (p *Publisher) drain(ctx context.Context, cli mqtt.Client, lost <-chan error) error {
+	var fl []flight // in flight, oldest first
 	for {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case err := <-lost:
-			return fmt.Errorf("connection lost: %w", err)
-		case <-p.ob.Wait():
+		var stop error
+		if len(fl) < window {
+			var err error
+			if fl, err = p.fill(ctx, cli, fl); err != nil {
+				stop = err
+			}
 		}
-		entries, err := p.ob.Peek(window)
-		if errors.Is(err, ErrEmpty) {
+		if len(fl) == 0 {
+			if stop != nil {
+				return stop
+			}
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case err := <-lost:
+				return fmt.Errorf("connection lost: %w", err)
+			case <-p.ob.Wait():
+			}
 			continue
 		}
+		if stop != nil { // let what is in flight finish, then stop
+			return errors.Join(stop, p.settle(ctx, fl))
+		}
+		err := p.await(ctx, fl[0])
 		if err != nil {
+			return p.fail(ctx, fl, err)
+		}
+		if err := fl[0].e.Remove(); err != nil {
 			return err
 		}
-		if err := p.send(ctx, cli, entries); err != nil {
-			return err
-		}
+		p.m.acked.Inc()
+		fl = fl[1:]
 	}
 }
 
@@ -73,61 +92,76 @@ type flight struct {
 	deadline time.Time
 }
 
-// send publishes entries in order, then awaits their PUBACKs in order. An
-// acknowledged entry is removed. The first failure (no PUBACK in time, or
-// the connection lost) is charged to the oldest unacknowledged entry: a
-// message that makes the broker drop the connection sits there, and after
-// max_attempts it is quarantined. Later entries acknowledged anyway are
-// removed; the others stay queued uncharged and are sent again.
-func (p *Publisher) send(ctx context.Context, cli mqtt.Client, entries []*Entry) error {
-	var fl []flight
-	var stop error
-	for _, e := range entries {
+// fill publishes the entries that follow those in flight, up to window. It
+// returns errNotAllowed when the gate closed or the interface went down,
+// and ctx's error when ctx ended while waiting for bandwidth.
+func (p *Publisher) fill(ctx context.Context, cli mqtt.Client, fl []flight) ([]flight, error) {
+	var after int64
+	if len(fl) > 0 {
+		after = fl[len(fl)-1].e.Seq
+	}
+	entries, err := p.ob.PeekAfter(after, window-len(fl))
+	if errors.Is(err, ErrEmpty) {
+		return fl, nil
+	}
+	if err != nil {
+		return fl, err
+	}
+	for _, e := range entries { // entries not published stay queued (Leave)
 		if ok, _ := p.allowed(); !ok {
-			stop = errNotAllowed
-			break
+			return fl, errNotAllowed
 		}
 		if !p.limiter.wait(ctx, len(e.Payload)+len(p.cfg.Topic)+6) { // + PUBLISH header bytes
-			stop = ctx.Err()
-			break
+			return fl, ctx.Err()
 		}
 		tok := cli.Publish(p.cfg.Topic, 1, false, e.Payload)
 		p.m.published.Inc()
 		fl = append(fl, flight{e, tok, time.Now().Add(p.cfg.AckTimeout)})
 	}
-	failed := false
-	for _, f := range fl {
-		if failed {
-			if err := p.keepIfAcked(f); err != nil {
-				return err
-			}
-			continue
+	return fl, nil
+}
+
+// settle waits for the PUBACKs of what is in flight and removes the
+// acknowledged entries; on the first failure it stops as fail does.
+func (p *Publisher) settle(ctx context.Context, fl []flight) error {
+	for i, f := range fl {
+		if err := p.await(ctx, f); err != nil {
+			return p.fail(ctx, fl[i:], err)
 		}
-		err := p.await(ctx, f)
-		if err == nil {
-			if err := f.e.Remove(); err != nil {
-				return err
-			}
-			p.m.acked.Inc()
-			continue
+		if err := f.e.Remove(); err != nil {
+			return err
 		}
-		if ctx.Err() != nil {
-			return ctx.Err() // shutting down: nothing is charged
-		}
-		failed, stop = true, err
-		if errors.Is(err, mqtt.ErrNotConnected) {
-			continue // never sent
-		}
+		p.m.acked.Inc()
+	}
+	return nil
+}
+
+// fail handles a failure (no PUBACK in time, or the connection lost) of
+// fl[0], the oldest unacknowledged entry, and returns err. The failure is
+// charged to that entry: a message that makes the broker drop the
+// connection sits there, and after max_attempts it is quarantined. Later
+// entries acknowledged anyway are removed; the others stay queued
+// uncharged and are sent again.
+func (p *Publisher) fail(ctx context.Context, fl []flight, err error) error {
+	if ctx.Err() != nil {
+		return ctx.Err() // shutting down: nothing is charged
+	}
+	if !errors.Is(err, mqtt.ErrNotConnected) { // else it was never sent
 		p.m.retries.Inc()
-		quarantined, ferr := f.e.Failed(err.Error())
+		quarantined, ferr := fl[0].e.Failed(err.Error())
 		if ferr != nil {
 			return errors.Join(err, ferr)
 		}
 		if quarantined {
-			p.log.Warn("entry quarantined", "seq", f.e.Seq, "attempts", f.e.Attempts, "err", err)
+			p.log.Warn("entry quarantined", "seq", fl[0].e.Seq, "attempts", fl[0].e.Attempts, "err", err)
 		}
 	}
-	return stop
+	for _, f := range fl[1:] {
+		if rerr := p.keepIfAcked(f); rerr != nil {
+			return errors.Join(err, rerr)
+		}
+	}
+	return err
 }
 
 // await waits for f's PUBACK until its deadline.
