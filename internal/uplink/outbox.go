@@ -113,8 +113,8 @@ func OpenOutbox(path string, opts OutboxOptions) (*Outbox, error) {
 		f.Close()
 	}
 	// synchronous=FULL: in WAL mode the WAL is fsynced at every commit, so an
-	// Enqueue that returned survives power loss. Remove/Leave switch to NORMAL
-	// (see exec): losing one of those to power loss only re-sends an entry.
+	// Enqueue that returned survives power loss. Remove and Failed switch to NORMAL
+	// (see Outbox.tx): losing one of those to power loss only re-sends an entry.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=" + mode +
 		"&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate"
 	db, err := sql.Open("sqlite3", dsn)
