@@ -14,7 +14,11 @@ func BenchmarkOCR(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	o, err := NewOCR(dir+"/"+RecFile, a, 320)
+	width, err := recWidth(dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	o, err := NewOCR(dir+"/"+RecFile, a, width)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -26,11 +26,11 @@ type Options struct {
 	// DetectWidth is the longest side, in detector pixels, of the second,
 	// finer detection pass; the first pass uses half of it. Default 640.
 	DetectWidth   int
-	TopN          int     // readings kept per plate; default 5
-	MinChars      int     // shorter readings are dropped; default 4
-	MinConfidence float64 // readings below are dropped; default 0
-	Logger   *slog.Logger          // default: discard
-	Metrics  prometheus.Registerer // default: none
+	TopN          int                   // readings kept per plate; default 5
+	MinChars      int                   // shorter readings are dropped; default 4
+	MinConfidence float64               // readings below are dropped; default 0
+	Logger        *slog.Logger          // default: discard
+	Metrics       prometheus.Registerer // default: none
 }
 
 // Engine is the Recognizer backed by the PP-OCRv4 models.

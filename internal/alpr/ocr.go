@@ -24,7 +24,8 @@ type OCR struct {
 }
 
 // NewOCR loads the recogniser from path. width must be the input width the
-// model was patched for (scripts/patch_models.py; 320 by default).
+// model was patched for (the MANIFEST's rec_width): OpenCV aborts the
+// process when the input does not match a patched model.
 func NewOCR(path string, alphabet *Alphabet, width int) (*OCR, error) {
 	if width%8 != 0 || width < 64 {
 		return nil, fmt.Errorf("alpr: recogniser width %d is not a multiple of 8 of at least 64", width)

@@ -2,6 +2,9 @@ package alpr
 
 import (
 	"image"
+	"os"
+	"path/filepath"
+	"strings"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -14,7 +17,11 @@ func newTestOCR(t *testing.T) *OCR {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o, err := NewOCR(dir+"/"+RecFile, a, 320)
+	width, err := recWidth(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o, err := NewOCR(dir+"/"+RecFile, a, width)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -68,5 +75,29 @@ func TestOCRRejectsBadCrops(t *testing.T) {
 	defer grey.Close()
 	if _, err := o.Read(grey); err == nil {
 		t.Error("single-channel crop accepted")
+	}
+}
+
+func TestRecWidthFromManifest(t *testing.T) {
+	dir := t.TempDir()
+	if w, err := recWidth(dir); err != nil || w != defaultRecWidth {
+		t.Errorf("no manifest: %d, %v; want %d", w, err, defaultRecWidth)
+	}
+	write := func(s string) {
+		if err := os.WriteFile(filepath.Join(dir, ManifestFile), []byte(s), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	write("source x patch y rec_width 224\nabc  det.onnx\n")
+	if w, err := recWidth(dir); err != nil || w != 224 {
+		t.Errorf("rec_width 224: got %d, %v", w, err)
+	}
+	write("source x rec_width 100\n")
+	if _, err := recWidth(dir); err == nil || !strings.Contains(err.Error(), `bad rec_width "100"`) {
+		t.Errorf("bad width: %v", err)
+	}
+	write("source x\n")
+	if _, err := recWidth(dir); err == nil || !strings.Contains(err.Error(), "MANIFEST has no rec_width") {
+		t.Errorf("no width: %v", err)
 	}
 }
