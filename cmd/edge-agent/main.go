@@ -35,7 +35,7 @@ func commands() []command {
 		{"reads", "reads --db PATH [--since T] [--format jsonl|tsv]: export stored reads", readsCmd},
 		{"bench", "bench --dataset DIR [--out F.tsv]: accuracy and speed of the recogniser on photos", benchCmd},
 		{"outbox", "outbox status|drain|purge --db PATH: inspect or empty the uplink outbox", outboxCmd},
-		{"improvement", "improvement withdraw --config F: withdraw from the improvement programme", improvementCmd},
+		{"improvement", "improvement withdraw|resume|status --config F: withdraw from, rejoin or inspect the improvement programme", improvementCmd},
 		{"version", "version: print the version", versionCmd},
 	}
 }

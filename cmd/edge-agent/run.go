@@ -1,0 +1,152 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/edge-agent/edge-agent/internal/agent"
+	"github.com/edge-agent/edge-agent/internal/capture"
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/obs"
+	"github.com/edge-agent/edge-agent/internal/sdnotify"
+	"github.com/edge-agent/edge-agent/internal/uplink"
+)
+
+// runCmd runs the daemon until SIGTERM/SIGINT (or, when every camera is a
+// video file without loop, until the files end). SIGHUP reloads the config.
+func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
+	fs := newFlagSet("run", stderr)
+	cfgPath := fs.String("config", "configs/edge-agent.yaml", "config file")
+	var sets setFlags
+	fs.Var(&sets, "set", "override a config key: key.path=value (repeatable)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(*cfgPath, sets)
+	if err != nil {
+		return err
+	}
+	level := new(slog.LevelVar)
+	level.Set(obs.ParseLevel(cfg.Log.Level))
+	log := obs.NewLogger(stderr, cfg.Log.Format, level)
+	uplink.SetPahoLogger(log)
+
+	a, err := agent.New(cfg, agent.Options{Pace: capture.PaceLive}, log, obs.NewRegistry())
+	if err != nil {
+		return err
+	}
+	hup := make(chan os.Signal, 1)
+	signal.Notify(hup, syscall.SIGHUP)
+	defer signal.Stop(hup)
+	go func() {
+		for range hup {
+			_, _ = sdnotify.Notify(sdnotify.Reloading)
+			next, err := config.Load(*cfgPath, sets)
+			if err == nil {
+				err = a.Reload(next)
+			}
+			if err != nil {
+				var list config.Errors
+				if errors.As(err, &list) {
+					for _, e := range list {
+						log.Error("config reload rejected; keeping the running config", "error", e.Error())
+					}
+				} else {
+					log.Error("config reload rejected; keeping the running config", "error", err)
+				}
+			} else {
+				level.Set(obs.ParseLevel(next.Log.Level))
+				log.Info("config reloaded", "file", *cfgPath)
+			}
+			_, _ = sdnotify.Notify(sdnotify.Ready)
+		}
+	}()
+	go sdnotify.RunWatchdog(ctx, a.Healthy)
+	a.OnReady(func() { _, _ = sdnotify.Notify(sdnotify.Ready) })
+	err = a.Run(ctx)
+	_, _ = sdnotify.Notify(sdnotify.Stopping)
+	return err
+}
+
+// replayCmd processes recorded video files as if they were cameras, stores the
+// reads, prints a summary and exits.
+func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	fs := newFlagSet("replay", stderr)
+	cfgPath := fs.String("config", "", "config file (default: the built-in defaults)")
+	db := fs.String("db", "", "SQLite file for the reads (default: store.path of the config)")
+	clock := fs.String("clock-start", "", "RFC 3339 time of the first frame (default: now)")
+	pace := fs.String("pace", "max", "max: every frame, as fast as possible; realtime: the video's own rate, dropping what analysis cannot keep up with")
+	annotate := fs.String("annotate", "", "write the video with boxes and reads drawn on it to this file (one VIDEO only)")
+	drain := fs.Duration("drain-timeout", 30*time.Second, "with the uplink enabled: wait this long for the outbox to drain")
+	var sets setFlags
+	fs.Var(&sets, "set", "override a config key: key.path=value (repeatable)")
+	videos, err := parseInterspersed(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(videos) == 0 {
+		return errors.New("replay needs at least one VIDEO file")
+	}
+	if *annotate != "" && len(videos) != 1 {
+		return errors.New("--annotate takes exactly one VIDEO")
+	}
+	for _, v := range videos {
+		if _, err := os.Stat(v); err != nil {
+			return fmt.Errorf("video %q: %w", v, errors.Unwrap(err))
+		}
+	}
+	if *db != "" {
+		sets = append(sets, "store.path="+*db)
+	}
+	cfg, err := loadConfig(*cfgPath, sets)
+	if err != nil {
+		return err
+	}
+	start := time.Now()
+	if *clock != "" {
+		if start, err = time.Parse(time.RFC3339, *clock); err != nil {
+			return fmt.Errorf("--clock-start %q: must be an RFC 3339 time such as 2025-06-02T08:00:00Z", *clock)
+		}
+	}
+	var p capture.Pace
+	switch *pace {
+	case "max":
+		p = capture.PaceMax
+	case "realtime":
+		p = capture.PaceRealtime
+	default:
+		return fmt.Errorf("--pace %q: must be max or realtime", *pace)
+	}
+	level := new(slog.LevelVar)
+	level.Set(obs.ParseLevel(cfg.Log.Level))
+	log := obs.NewLogger(stderr, cfg.Log.Format, level)
+	uplink.SetPahoLogger(log)
+
+	a, err := agent.New(cfg, agent.Options{
+		Replay:       videos,
+		Pace:         p,
+		ClockStart:   start,
+		Annotate:     *annotate,
+		DrainTimeout: *drain,
+	}, log, obs.NewRegistry())
+	if err != nil {
+		return err
+	}
+	began := time.Now()
+	err = a.Run(ctx)
+	s := a.Summary()
+	fmt.Fprintf(stdout, "replay: %d video(s), %d frames read, %d analysed, %d dropped, %d reads stored in %s, %.1fs (%.1f frames/s)\n",
+		len(videos), s.FramesCaptured, s.FramesAnalysed, s.FramesDropped, s.ReadsStored, cfg.Store.Path,
+		time.Since(began).Seconds(), float64(s.FramesCaptured)/time.Since(began).Seconds())
+	if cfg.Uplink.Enabled {
+		fmt.Fprintf(stdout, "uplink: %d sample(s) made, %d still queued\n", s.SamplesMade, s.OutboxDepth)
+	}
+	return err
+}

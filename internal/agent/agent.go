@@ -1,0 +1,361 @@
+// Package agent wires the stages into the running agent: cameras (capture)
+// → plate recognition (alpr) → one record per vehicle pass (track) → GPS fix
+// → SQLite (store) → improvement samples (improvement, only when opted in)
+// → MQTT outbox (uplink). Construction order and shutdown order live here
+// and nowhere else.
+package agent
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edge-agent/edge-agent/internal/alpr"
+	"github.com/edge-agent/edge-agent/internal/capture"
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/gps"
+	"github.com/edge-agent/edge-agent/internal/improvement"
+	"github.com/edge-agent/edge-agent/internal/obs"
+	"github.com/edge-agent/edge-agent/internal/store"
+	"github.com/edge-agent/edge-agent/internal/uplink"
+)
+
+// Options are how the agent runs, beyond its config.
+type Options struct {
+	// Replay, when not empty, replaces the configured cameras with these
+	// video files, one camera each, and makes Run return when they end.
+	Replay []string
+	// Pace of the cameras: capture.PaceLive for run; PaceMax or
+	// PaceRealtime for replay.
+	Pace capture.Pace
+	// ClockStart is the capture time of a replay's first frame.
+	ClockStart time.Time
+	// Annotate, with one Replay video, writes it with boxes and reads drawn.
+	Annotate string
+	// DrainTimeout bounds the wait for the outbox to drain at the end of a
+	// replay with the uplink enabled.
+	DrainTimeout time.Duration
+}
+
+// Summary counts what a run did.
+type Summary struct {
+	FramesCaptured, FramesAnalysed, FramesDropped int64
+	ReadsStored                                   int64
+	SamplesMade                                   int64 // released to the outbox at the end of a replay
+	OutboxDepth                                   int64
+}
+
+// Agent is the running pipeline. Make it with New, then Run it once.
+type Agent struct {
+	cfg  atomic.Pointer[config.Conf]
+	opts Options
+	log  *slog.Logger
+	reg  *prometheus.Registry
+
+	health  obs.Health
+	store   *store.Store
+	gps     gps.Source
+	engine  *alpr.Engine
+	cams    []*capture.Camera
+	tracks  map[string]*cameraTracker
+	prog    *improvement.Programme
+	outbox  *uplink.Outbox
+	pub     *uplink.Publisher
+	annot   *annotator
+	m       *metrics
+	onReady func()
+	limiter logLimiter
+	closing sync.Once
+
+	released atomic.Int64 // samples released to the outbox by the end of a replay
+
+	sum struct {
+		captured, analysed, dropped, stored atomic.Int64
+	}
+}
+
+// New builds every stage from cfg. Nothing runs until Run.
+func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Registry) (a *Agent, err error) {
+	a = &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}}
+	a.limiter.seen = map[string]logState{}
+	a.cfg.Store(cfg)
+	a.m = newMetrics(reg)
+	defer func() {
+		if err != nil {
+			a.close()
+		}
+	}()
+
+	cams := cfg.Cameras
+	if len(opts.Replay) > 0 {
+		cams = replayCameras(cfg, opts.Replay)
+	}
+	if len(cams) == 0 {
+		return nil, errors.New("no camera: add one under 'cameras' in the config")
+	}
+	if a.store, err = store.Open(cfg.Store.Path, cfg.Store, log.With("stage", "store"), reg); err != nil {
+		return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
+	}
+	a.health.Add("store", a.storeWritable)
+	if a.gps, err = openGPS(cfg, opts, log, reg); err != nil {
+		return nil, err
+	}
+	if a.outbox, err = uplink.OpenOutbox(cfg.Uplink.OutboxPath, uplink.OutboxOptionsFrom(cfg.Uplink)); err != nil {
+		return nil, fmt.Errorf("uplink.outbox_path %q: %w", cfg.Uplink.OutboxPath, err)
+	}
+	if a.prog, err = improvement.New(cfg.Improvement, cfg.Identity, a.outbox, log, reg, nil); err != nil {
+		return nil, err
+	}
+	if cfg.Uplink.Enabled {
+		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Enabled)); err != nil {
+			return nil, err
+		}
+	}
+	a.engine, err = alpr.Open(alpr.Options{
+		ModelsDir:     cfg.ALPR.ModelsDir,
+		Region:        cfg.ALPR.Region,
+		Workers:       cfg.ALPR.Workers,
+		DetectWidth:   cfg.ALPR.DetectWidth,
+		TopN:          cfg.ALPR.TopN,
+		MinChars:      cfg.ALPR.MinChars,
+		MinConfidence: 0, // per camera, in the tracker
+		Logger:        log.With("stage", "alpr"),
+		Metrics:       reg,
+	})
+	if err != nil {
+		return nil, err
+	}
+	for _, cam := range cams {
+		c, err := capture.New(cam, capture.Options{Pace: opts.Pace, ClockStart: opts.ClockStart}, log, reg)
+		if err != nil {
+			return nil, err
+		}
+		a.cams = append(a.cams, c)
+		a.health.Add("camera "+cam.Name, c.Check)
+		if a.tracks[cam.Name], err = newCameraTracker(cam, cfg); err != nil {
+			return nil, err
+		}
+	}
+	if opts.Annotate != "" {
+		a.annot = newAnnotator(opts.Annotate, opts.Replay[0])
+	}
+	return a, nil
+}
+
+// replayCameras makes one file camera per video, with the first configured
+// camera's settings (or the defaults) and the file's base name as its name.
+func replayCameras(cfg *config.Conf, videos []string) []config.Camera {
+	base := config.Defaults().Cameras[0]
+	if len(cfg.Cameras) > 0 {
+		base = cfg.Cameras[0]
+	}
+	base.Motion, base.ALPR.Region, base.ALPR.MinConfidence = cfg.Motion, cfg.ALPR.Region, cfg.ALPR.MinConfidence
+	if len(cfg.Cameras) > 0 {
+		base.Motion, base.ALPR = cfg.Cameras[0].Motion, cfg.Cameras[0].ALPR
+	}
+	out := make([]config.Camera, len(videos))
+	for i, v := range videos {
+		c := base
+		c.Name = cameraNameFor(v, i)
+		c.Source = v
+		c.Loop = false
+		out[i] = c
+	}
+	return out
+}
+
+func openGPS(cfg *config.Conf, opts Options, log *slog.Logger, reg prometheus.Registerer) (gps.Source, error) {
+	l := log.With("stage", "gps")
+	src, err := func() (gps.Source, error) {
+		// A recorded NMEA file in a replay is a track of that drive: shift it
+		// so that its first fix is at the replay's first frame.
+		if len(opts.Replay) > 0 && isFileSource(cfg.GPS.Source) {
+			return gps.OpenTrack(trimNMEA(cfg.GPS.Source), opts.ClockStart, cfg.GPS, l, reg)
+		}
+		return gps.Open(context.Background(), cfg.GPS.Source, cfg.GPS, l, reg)
+	}()
+	if err != nil {
+		return nil, fmt.Errorf("gps.source: %w", err)
+	}
+	return src, nil
+}
+
+// OnReady sets a function Run calls once every stage has started.
+func (a *Agent) OnReady(f func()) { a.onReady = f }
+
+// Healthy reports whether every health check passes (for the watchdog).
+func (a *Agent) Healthy() bool { return len(a.health.Run()) == 0 }
+
+// Run runs the pipeline until ctx ends, or, when every camera is a video
+// file without loop, until they end. Then it finishes the open vehicle
+// passes, stores them, and (in a replay with the uplink on) waits for the
+// outbox to drain. It closes every stage before it returns.
+func (a *Agent) Run(ctx context.Context) error {
+	defer a.close()
+	cfg := a.cfg.Load()
+	bg, stopBG := context.WithCancel(context.Background())
+	var bgWG sync.WaitGroup
+	goBG := func(f func(context.Context) error) {
+		bgWG.Add(1)
+		go func() { defer bgWG.Done(); _ = f(bg) }()
+	}
+	defer func() { stopBG(); bgWG.Wait() }()
+
+	if cfg.Metrics.Listen != "" {
+		srv, err := obs.Listen(cfg.Metrics.Listen, a.reg, &a.health, cfg.Metrics.Pprof, a.log)
+		if err != nil {
+			return fmt.Errorf("metrics.listen %q: %w", cfg.Metrics.Listen, err)
+		}
+		defer srv.Close()
+	}
+	goBG(a.store.Run)
+	goBG(a.prog.Run)
+	if a.pub != nil {
+		goBG(a.pub.Run)
+	}
+	records := make(chan recordOut, 64)
+	sinkDone := make(chan struct{})
+	go func() { defer close(sinkDone); a.sink(records) }()
+
+	// Cameras feed one work queue; the workers share the engine.
+	camCtx, stopCams := context.WithCancel(ctx)
+	defer stopCams()
+	work := make(chan *capture.Frame)
+	var camWG, feedWG sync.WaitGroup
+	camErrs := make([]error, len(a.cams))
+	for i, c := range a.cams {
+		camWG.Add(1)
+		go func() { defer camWG.Done(); camErrs[i] = c.Run(camCtx) }()
+		feedWG.Add(1)
+		go func() {
+			defer feedWG.Done()
+			for f := range c.Frames() {
+				a.sum.captured.Add(1)
+				work <- f
+			}
+		}()
+	}
+	go func() { feedWG.Wait(); close(work) }()
+	var workWG sync.WaitGroup
+	for range cfg.ALPR.Workers {
+		workWG.Add(1)
+		go func() {
+			defer workWG.Done()
+			for f := range work {
+				a.analyse(f, records)
+			}
+		}()
+	}
+	if a.opts.Pace == capture.PaceLive {
+		goBG(func(ctx context.Context) error { a.tickLive(ctx, records); return nil })
+	}
+	a.log.Info("agent running", "cameras", len(a.cams), "workers", cfg.ALPR.Workers,
+		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled)
+	if a.onReady != nil {
+		a.onReady()
+	}
+
+	camWG.Wait()
+	workWG.Wait()
+	for _, t := range a.tracks {
+		for _, r := range t.flush() {
+			records <- r
+		}
+	}
+	close(records)
+	<-sinkDone
+	if a.annot != nil {
+		if err := a.annot.close(); err != nil {
+			a.log.Error("annotated video", "file", a.opts.Annotate, "error", err)
+		}
+	}
+	if len(a.opts.Replay) > 0 {
+		a.finishReplay()
+	}
+	a.log.Info("agent stopped", "frames", a.sum.captured.Load(), "reads_stored", a.sum.stored.Load())
+	return errors.Join(camErrs...)
+}
+
+// finishReplay releases the samples whose bucket has closed and waits for the
+// outbox to drain, up to the drain timeout.
+func (a *Agent) finishReplay() {
+	cfg := a.cfg.Load()
+	if !cfg.Improvement.Enabled {
+		return
+	}
+	if n, err := a.prog.Flush(context.Background(), improvement.FlushOptions{SkipJitter: true}); err != nil {
+		a.log.Error("releasing samples", "error", err)
+	} else {
+		a.released.Add(int64(n))
+		a.log.Info("samples released at the end of the replay", "count", n)
+	}
+	if a.pub == nil {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.DrainTimeout)
+	defer cancel()
+	if err := a.pub.WaitDrained(ctx); err != nil {
+		st, _ := a.outbox.Stats()
+		a.log.Warn("outbox not drained before --drain-timeout; the rest stays queued", "queued", st.Depth, "timeout", a.opts.DrainTimeout)
+	}
+}
+
+// Reload applies a new configuration to what can change while running:
+// the improvement programme (turning it off withdraws), and each camera's
+// minimum confidence. Other changes need a restart and are reported.
+func (a *Agent) Reload(next *config.Conf) error {
+	if err := a.prog.Apply(next.Improvement); err != nil {
+		return err
+	}
+	for _, cam := range next.Cameras {
+		if t, ok := a.tracks[cam.Name]; ok {
+			t.setMinConfidence(cam.ALPR.MinConfidence)
+		}
+	}
+	a.cfg.Store(next)
+	return nil
+}
+
+// Summary counts what Run did so far.
+func (a *Agent) Summary() Summary {
+	s := Summary{
+		FramesCaptured: a.sum.captured.Load(),
+		FramesAnalysed: a.sum.analysed.Load(),
+		FramesDropped:  a.m.droppedTotal(),
+		ReadsStored:    a.sum.stored.Load(),
+		SamplesMade:    a.released.Load(),
+	}
+	if st, err := a.outbox.Stats(); err == nil {
+		s.OutboxDepth = st.Depth
+	}
+	return s
+}
+
+func (a *Agent) close() { a.closing.Do(a.closeStages) }
+
+func (a *Agent) closeStages() {
+	for _, c := range a.cams {
+		_ = c.Close()
+	}
+	if a.engine != nil {
+		_ = a.engine.Close()
+	}
+	if a.prog != nil {
+		_ = a.prog.Close()
+	}
+	if a.outbox != nil {
+		_ = a.outbox.Close()
+	}
+	if a.gps != nil {
+		_ = a.gps.Close()
+	}
+	if a.store != nil {
+		_ = a.store.Close()
+	}
+}

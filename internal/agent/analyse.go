@@ -1,0 +1,162 @@
+package agent
+
+import (
+	"context"
+	"image"
+	"sync"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/alpr"
+	"github.com/edge-agent/edge-agent/internal/alpr/track"
+	"github.com/edge-agent/edge-agent/internal/capture"
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/read"
+)
+
+// cropMargin is the margin kept around the plate in stored crops, as a share
+// of the plate's width and height: more than improvement.margin may ask for
+// (at most 10%), so a sample can always be cut from the stored crop.
+const cropMargin = 0.15
+
+// recordOut is a finished vehicle pass on its way to the store.
+type recordOut struct {
+	rec  read.Record
+	seen time.Time // when the analysis saw the pass's last frame (monotonic clock)
+}
+
+// cameraTracker is the tracker of one camera with the settings it reads.
+type cameraTracker struct {
+	t         *track.Tracker
+	mu        sync.Mutex
+	minConf   float64
+	quality   int
+	fullFrame bool
+	lastSeen  time.Time
+}
+
+func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
+	t, err := track.New(track.Options{
+		Timeout: cfg.ALPR.TrackTimeout,
+		TopN:    cfg.ALPR.TopN,
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &cameraTracker{t: t, minConf: cam.ALPR.MinConfidence, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame}, nil
+}
+
+func (c *cameraTracker) setMinConfidence(v float64) {
+	c.mu.Lock()
+	c.minConf = v
+	c.mu.Unlock()
+}
+
+// keep drops the records below the camera's minimum confidence.
+func (c *cameraTracker) keep(recs []read.Record) []recordOut {
+	c.mu.Lock()
+	minConf, seen := c.minConf, c.lastSeen
+	c.mu.Unlock()
+	out := make([]recordOut, 0, len(recs))
+	for _, r := range recs {
+		if r.Confidence >= minConf {
+			out = append(out, recordOut{rec: r, seen: seen})
+		}
+	}
+	return out
+}
+
+func (c *cameraTracker) flush() []recordOut { return c.keep(c.t.Flush()) }
+
+// analyse reads the plates of one frame, feeds them to the camera's tracker
+// and sends on the passes that ended.
+func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
+	defer f.Close()
+	began := time.Now()
+	plates, err := a.engine.Recognize(f.Mat, f.Regions)
+	a.m.analysis.Observe(time.Since(began).Seconds())
+	a.sum.analysed.Add(1)
+	if err != nil {
+		a.m.analysisErrors.Inc()
+		a.warnLimited("analysis failed", "camera", f.Camera, "error", err)
+		return
+	}
+	ct := a.tracks[f.Camera]
+	for _, p := range plates {
+		if err := ct.t.Observe(observation(f, p, ct)); err != nil {
+			a.warnLimited("tracker rejected an observation", "camera", f.Camera, "error", err)
+		}
+	}
+	if len(plates) > 0 {
+		ct.mu.Lock()
+		ct.lastSeen = time.Now()
+		ct.mu.Unlock()
+	}
+	if a.annot != nil {
+		a.annot.add(f, plates)
+	}
+	for _, r := range ct.keep(ct.t.Tick(f.Wall)) {
+		out <- r
+	}
+}
+
+// tickLive ends the passes of live cameras whose plates went out of sight,
+// also while the motion gate lets no frame through.
+func (a *Agent) tickLive(ctx context.Context, out chan<- recordOut) {
+	t := time.NewTicker(250 * time.Millisecond)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case now := <-t.C:
+			for _, ct := range a.tracks {
+				for _, r := range ct.keep(ct.t.Tick(now)) {
+					out <- r
+				}
+			}
+		}
+	}
+}
+
+func observation(f *capture.Frame, p alpr.Plate, ct *cameraTracker) track.Observation {
+	return track.Observation{
+		Time:       f.Wall,
+		Camera:     f.Camera,
+		Box:        p.Box,
+		Candidates: p.Candidates,
+		Sharpness:  p.Sharpness,
+		Snapshot: func() track.Snapshot {
+			crop, box := encodeCrop(f.Mat, p.Box, ct.quality)
+			s := track.Snapshot{Crop: crop, CropBox: box}
+			if ct.fullFrame {
+				s.Frame = encodeJPEG(f.Mat, ct.quality)
+			}
+			return s
+		},
+	}
+}
+
+// encodeCrop cuts the plate with a margin out of frame and encodes it as
+// JPEG; it returns the plate's box inside the crop.
+func encodeCrop(frame gocv.Mat, box image.Rectangle, quality int) ([]byte, image.Rectangle) {
+	mx, my := int(float64(box.Dx())*cropMargin+0.5), int(float64(box.Dy())*cropMargin+0.5)
+	area := image.Rect(box.Min.X-mx, box.Min.Y-my, box.Max.X+mx, box.Max.Y+my).
+		Intersect(image.Rect(0, 0, frame.Cols(), frame.Rows()))
+	if area.Empty() {
+		return nil, image.Rectangle{}
+	}
+	region := frame.Region(area)
+	defer region.Close()
+	return encodeJPEG(region, quality), box.Sub(area.Min).Intersect(image.Rect(0, 0, area.Dx(), area.Dy()))
+}
+
+func encodeJPEG(m gocv.Mat, quality int) []byte {
+	buf, err := gocv.IMEncodeWithParams(gocv.JPEGFileExt, m, []int{gocv.IMWriteJpegQuality, quality})
+	if err != nil {
+		return nil
+	}
+	defer buf.Close()
+	return append([]byte(nil), buf.GetBytes()...)
+}

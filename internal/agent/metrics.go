@@ -1,0 +1,57 @@
+package agent
+
+import (
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+)
+
+type metrics struct {
+	reg            *prometheus.Registry
+	analysis       prometheus.Histogram
+	analysisErrors prometheus.Counter
+	readLatency    prometheus.Histogram
+	storeErrors    prometheus.Counter
+}
+
+func newMetrics(reg *prometheus.Registry) *metrics {
+	f := promauto.With(reg)
+	return &metrics{
+		reg: reg,
+		analysis: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "edge_analysis_seconds",
+			Help:    "Time from a frame entering the analysis to its plates being tracked.",
+			Buckets: []float64{.005, .01, .025, .05, .075, .1, .15, .25, .5, 1, 2.5},
+		}),
+		analysisErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "edge_analysis_errors_total",
+			Help: "Frames the plate recogniser failed on.",
+		}),
+		readLatency: f.NewHistogram(prometheus.HistogramOpts{
+			Name:    "edge_read_store_delay_seconds",
+			Help:    "Time from the last frame of a vehicle pass being analysed to its read being stored.",
+			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10},
+		}),
+		storeErrors: f.NewCounter(prometheus.CounterOpts{
+			Name: "edge_reads_store_errors_total",
+			Help: "Finished vehicle passes that could not be stored.",
+		}),
+	}
+}
+
+// droppedTotal sums the capture stages' dropped-frame counters.
+func (m *metrics) droppedTotal() int64 {
+	mfs, err := m.reg.Gather()
+	if err != nil {
+		return 0
+	}
+	var n float64
+	for _, mf := range mfs {
+		if mf.GetName() != "edge_frames_dropped_total" {
+			continue
+		}
+		for _, metric := range mf.GetMetric() {
+			n += metric.GetCounter().GetValue()
+		}
+	}
+	return int64(n)
+}
