@@ -74,6 +74,7 @@ type Agent struct {
 	closing sync.Once
 
 	released atomic.Int64 // samples released to the outbox by the end of a replay
+	videoNow atomic.Int64 // replay: the latest capture time analysed, in Unix ns
 
 	sum struct {
 		captured, analysed, dropped, stored atomic.Int64
@@ -103,6 +104,13 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
 	}
 	a.health.Add("store", a.storeWritable)
+	if len(opts.Replay) > 0 {
+		// A replay lives on its video's clock: retention by age counts from
+		// the latest frame analysed, not from today, so that replaying an old
+		// recording keeps its reads.
+		a.videoNow.Store(opts.ClockStart.UnixNano())
+		a.store.Now = func() time.Time { return time.Unix(0, a.videoNow.Load()) }
+	}
 	if a.gps, err = openGPS(cfg, opts, log, reg); err != nil {
 		return nil, err
 	}
@@ -184,6 +192,19 @@ func openGPS(cfg *config.Conf, opts Options, log *slog.Logger, reg prometheus.Re
 		return nil, fmt.Errorf("gps.source: %w", err)
 	}
 	return src, nil
+}
+
+// advance moves a replay's clock to the capture time t.
+func (a *Agent) advance(t time.Time) {
+	if len(a.opts.Replay) == 0 {
+		return
+	}
+	for {
+		cur := a.videoNow.Load()
+		if t.UnixNano() <= cur || a.videoNow.CompareAndSwap(cur, t.UnixNano()) {
+			return
+		}
+	}
 }
 
 // OnReady sets a function Run calls once every stage has started.

@@ -34,6 +34,10 @@ type cameraTracker struct {
 	quality   int
 	fullFrame bool
 	lastSeen  time.Time
+
+	every      time.Duration // least interval between searched frames (alpr.search_rate)
+	lastSearch time.Duration // Mono of the last searched frame
+	searched   bool          // a frame was searched already
 }
 
 func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
@@ -44,7 +48,26 @@ func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, erro
 	if err != nil {
 		return nil, err
 	}
-	return &cameraTracker{t: t, minConf: cam.ALPR.MinConfidence, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame}, nil
+	ct := &cameraTracker{t: t, minConf: cam.ALPR.MinConfidence, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame}
+	if cfg.ALPR.SearchRate > 0 {
+		ct.every = time.Duration(float64(time.Second) / cfg.ALPR.SearchRate)
+	}
+	return ct, nil
+}
+
+// due reports whether the frame at mono is to be searched for plates: the
+// first frame, and then one every alpr.search_rate-th of a second of video.
+// A plate stays in view for seconds, so ten searches a second see it many
+// times, and the frames between them cost only their decoding.
+func (c *cameraTracker) due(mono time.Duration) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	// A frame may come up to a millisecond early from rounding of positions.
+	if c.searched && mono-c.lastSearch < c.every-time.Millisecond && mono >= c.lastSearch {
+		return false
+	}
+	c.searched, c.lastSearch = true, mono
+	return true
 }
 
 func (c *cameraTracker) setMinConfidence(v float64) {
@@ -73,6 +96,16 @@ func (c *cameraTracker) flush() []recordOut { return c.keep(c.t.Flush()) }
 // and sends on the passes that ended.
 func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	defer f.Close()
+	a.advance(f.Wall)
+	ct := a.tracks[f.Camera]
+	if !ct.due(f.Mono) {
+		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
+		for _, r := range ct.keep(ct.t.Tick(f.Wall)) {
+			out <- r
+		}
+		return
+	}
+	a.m.frames.WithLabelValues(f.Camera, "searched").Inc()
 	began := time.Now()
 	plates, err := a.engine.Recognize(f.Mat, f.Regions)
 	a.m.analysis.Observe(time.Since(began).Seconds())
@@ -82,7 +115,6 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 		a.warnLimited("analysis failed", "camera", f.Camera, "error", err)
 		return
 	}
-	ct := a.tracks[f.Camera]
 	for _, p := range plates {
 		if err := ct.t.Observe(observation(f, p, ct)); err != nil {
 			a.warnLimited("tracker rejected an observation", "camera", f.Camera, "error", err)

@@ -11,6 +11,7 @@ type metrics struct {
 	analysisErrors prometheus.Counter
 	readLatency    prometheus.Histogram
 	storeErrors    prometheus.Counter
+	frames         *prometheus.CounterVec
 }
 
 func newMetrics(reg *prometheus.Registry) *metrics {
@@ -31,6 +32,10 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help:    "Time from the last frame of a vehicle pass being analysed to its read being stored.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10},
 		}),
+		frames: f.NewCounterVec(prometheus.CounterOpts{
+			Name: "edge_analysis_frames_total",
+			Help: "Frames that reached the analysis: searched for plates, or paced (only advancing the tracker, over alpr.search_rate).",
+		}, []string{"camera", "result"}),
 		storeErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "edge_reads_store_errors_total",
 			Help: "Finished vehicle passes that could not be stored.",

@@ -68,6 +68,7 @@ type ALPR struct {
 	Region        string        `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack used to correct the reads"`
 	MinConfidence float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
 	MinChars      int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
+	SearchRate    float64       `yaml:"search_rate" default:"10" min:"0" max:"120" help:"frames per second per camera searched for plates; the others only advance the tracker; 0 searches every frame"`
 	DetectWidth   int           `yaml:"detect_width" default:"640" min:"320" max:"1920" help:"longest side in px for the text detector"`
 	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel"`
 	TrackTimeout  time.Duration `yaml:"track_timeout" default:"1500ms" min:"100ms" max:"1m" help:"a vehicle pass ends when its plate is unseen this long"`
