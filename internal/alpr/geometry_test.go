@@ -45,16 +45,27 @@ func TestMergeLines(t *testing.T) {
 }
 
 func TestTilesCoverArea(t *testing.T) {
-	a := image.Rect(10, 20, 1290, 740)
-	var u image.Rectangle
-	for _, r := range tiles(a) {
-		u = u.Union(r)
-		if r.Dx() != a.Dx()*3/5 {
-			t.Errorf("tile %v width %d", r, r.Dx())
+	for _, tc := range []struct {
+		area      image.Rectangle
+		n, tileDx int
+	}{
+		{image.Rect(0, 0, 576, 432), 4, 345},     // small photo: 2×2 tiles, upscaled
+		{image.Rect(10, 20, 1290, 740), 2, 761},  // 720p: 2×1, scale 0.42
+		{image.Rect(0, 0, 1920, 1080), 6, 761},   // 1080p: 3×2
+		{image.Rect(0, 0, 1280, 1280), 4, 761},   // square phone photo
+		{image.Rect(100, 100, 300, 200), 2, 120}, // a small motion region
+	} {
+		ts := tiles(tc.area, 320)
+		var u image.Rectangle
+		for _, r := range ts {
+			u = u.Union(r)
+			if r.Dx() != tc.tileDx && r.Dx() != tc.area.Dx() {
+				t.Errorf("%v: tile %v width %d, want %d", tc.area, r, r.Dx(), tc.tileDx)
+			}
 		}
-	}
-	if u != a {
-		t.Errorf("tiles cover %v, want %v", u, a)
+		if len(ts) != tc.n || u != tc.area {
+			t.Errorf("%v: %d tiles covering %v, want %d covering the area", tc.area, len(ts), u, tc.n)
+		}
 	}
 }
 

@@ -59,8 +59,8 @@ func (w *worker) close() error {
 
 // recognize finds plates in one area of the frame: a coarse detection pass
 // over the whole area, then, unless it read a plate that fits the region's
-// layouts with good confidence, a fine pass over 2×2 overlapping tiles of
-// the area (each tile 60% of its width and height).
+// layouts with good confidence, a fine pass over overlapping tiles of the
+// area (see tiles).
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Plate, error) {
 	e.passes.WithLabelValues("coarse").Inc()
 	cands, err := w.det.Detect(img, area)
@@ -73,7 +73,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	}
 	e.passes.WithLabelValues("fine").Inc()
 	var fine []Candidate
-	for _, t := range tiles(area) {
+	for _, t := range tiles(area, w.det.side) {
 		cs, err := w.det.Detect(img, t)
 		if err != nil {
 			return nil, err
@@ -84,14 +84,40 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	return append(plates, more...), err
 }
 
-// tiles splits an area into 2×2 tiles of 60% of its width and height.
-func tiles(a image.Rectangle) []image.Rectangle {
-	tw, th := a.Dx()*3/5, a.Dy()*3/5
-	var out []image.Rectangle
-	for _, y := range []int{a.Min.Y, a.Max.Y - th} {
-		for _, x := range []int{a.Min.X, a.Max.X - tw} {
-			out = append(out, image.Rect(x, y, x+tw, y+th))
+// fineScale is the least scale of the fine pass: tiles are at most
+// side/fineScale source pixels wide, so that a plate 75 px wide in a 1080p
+// frame is still about 30 detector pixels wide.
+const fineScale = 0.42
+
+// tiles covers an area with overlapping square tiles for the fine pass:
+// tiles of 60% of the area's longer side (upscaled in the detector when
+// the area is small), at most side/fineScale pixels, overlapping by at
+// least a fifth.
+func tiles(a image.Rectangle, side int) []image.Rectangle {
+	t := min(int(float64(side)/fineScale), max(a.Dx(), a.Dy())*3/5)
+	xs, ys := spans(a.Min.X, a.Max.X, t), spans(a.Min.Y, a.Max.Y, t)
+	out := make([]image.Rectangle, 0, len(xs)*len(ys))
+	for _, y := range ys {
+		for _, x := range xs {
+			out = append(out, image.Rect(x[0], y[0], x[1], y[1]))
 		}
+	}
+	return out
+}
+
+// spans covers [lo, hi) with evenly spaced spans of length t overlapping by
+// at least t/5 (one span when the range is shorter than t).
+func spans(lo, hi, t int) [][2]int {
+	l := hi - lo
+	if l <= t {
+		return [][2]int{{lo, hi}}
+	}
+	step := t * 4 / 5
+	n := (l-t+step-1)/step + 1
+	out := make([][2]int, n)
+	for i := range out {
+		s := lo + i*(l-t)/(n-1)
+		out[i] = [2]int{s, s + t}
 	}
 	return out
 }
