@@ -13,6 +13,7 @@ pkgs=(
   mosquitto-clients
   prometheus         # promtool, to lint /metrics
   fonts-dejavu-core  # the synthetic plates' font
+  ffmpeg             # encodes the generated test videos; serves a test MJPEG stream
 )
 missing=()
 for p in "${pkgs[@]}"; do
