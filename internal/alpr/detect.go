@@ -86,18 +86,30 @@ next:
 	return out
 }
 
-// mergeLines returns the unions of pairs of candidates that look like two
-// parts of one text line (a plate split by a dash, an emblem or a gap):
-// similar height, same vertical position, a small gap between them.
+// mergeLines returns the unions of runs of candidates that look like parts
+// of one text line (a plate split by a dash, an emblem or wide spacing):
+// similar height, same vertical position, a small gap between neighbours.
+// Runs of two and of three parts are returned.
 func mergeLines(cs []Candidate) []Candidate {
+	pairs := mergePairs(cs, cs)
+	triples := mergePairs(pairs, cs)
 	var out []Candidate
-	for i, a := range cs {
-		for j, b := range cs {
-			if i == j {
-				continue
-			}
+	for _, c := range append(pairs, triples...) {
+		if !overlapsAny(c, out, 0.9) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// mergePairs joins each left part in lefts with each right part in rights
+// that continues its line.
+func mergePairs(lefts, rights []Candidate) []Candidate {
+	var out []Candidate
+	for _, a := range lefts {
+		for _, b := range rights {
 			ab, bb := a.Box(), b.Box()
-			if ab.Min.X >= bb.Min.X { // a is the left part
+			if ab.Max.X >= bb.Max.X || ab.Min.X >= bb.Min.X { // b must extend a to the right
 				continue
 			}
 			ha, hb := float64(ab.Dy()), float64(bb.Dy())
@@ -107,7 +119,7 @@ func mergeLines(cs []Candidate) []Candidate {
 			h := (ha + hb) / 2
 			dy := float64((ab.Min.Y+ab.Max.Y)-(bb.Min.Y+bb.Max.Y)) / 2
 			gap := float64(bb.Min.X - ab.Max.X)
-			if dy > 0.4*h || dy < -0.4*h || gap > 1.5*h || gap < -0.3*h {
+			if dy > 0.4*h || dy < -0.4*h || gap > 1.8*h || gap < -0.6*h {
 				continue
 			}
 			out = append(out, Candidate{

@@ -42,6 +42,26 @@ func TestMergeLines(t *testing.T) {
 	if b := got[0].Box(); b != image.Rect(100, 100, 260, 131) {
 		t.Errorf("merged box %v", b)
 	}
+	// Three parts: both pairs and the whole line.
+	third := Candidate{Quad: rectQuad(image.Rect(280, 101, 330, 130)), Score: .8}
+	got = mergeLines([]Candidate{third, right, left})
+	var boxes []image.Rectangle
+	for _, c := range got {
+		boxes = append(boxes, c.Box())
+	}
+	want := []image.Rectangle{image.Rect(100, 100, 260, 131), image.Rect(175, 101, 330, 131), image.Rect(100, 100, 330, 130)}
+	if len(boxes) != 3 {
+		t.Fatalf("merged boxes %v, want %v", boxes, want)
+	}
+	for _, w := range want {
+		found := false
+		for _, b := range boxes {
+			found = found || b == w
+		}
+		if !found {
+			t.Errorf("merged boxes %v lack %v", boxes, w)
+		}
+	}
 }
 
 func TestTilesCoverArea(t *testing.T) {

@@ -15,8 +15,9 @@ const (
 	// goodConf is the confidence at which a reading that fits a layout of
 	// the region ends the search.
 	goodConf = 0.85
-	// maxReads is the number of candidates read per detection pass at most.
-	maxReads = 5
+	// maxReads is the number of candidates read per detection pass at most:
+	// the coarse pass and the fine pass (more text lines, split plates).
+	maxReads, maxReadsFine = 5, 8
 	// minAspect and maxAspect bound a plate text line's width/height.
 	minAspect, maxAspect = 1.3, 12.0
 	// padX and padY grow a candidate before it is cut out, as shares of its
@@ -67,7 +68,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	if err != nil {
 		return nil, err
 	}
-	plates, done, err := w.read(img, cands, nil, e)
+	plates, read, done, err := w.read(img, cands, nil, maxReads, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
@@ -80,7 +81,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 		}
 		fine = append(fine, cs...)
 	}
-	more, _, err := w.read(img, dedupe(fine, 0.5), cands, e)
+	more, _, _, err := w.read(img, dedupe(fine, 0.7), read, maxReadsFine, e)
 	return append(plates, more...), err
 }
 
@@ -122,33 +123,37 @@ func spans(lo, hi, t int) [][2]int {
 	return out
 }
 
-// read reads the plausible candidates, best prior first, skipping those
-// that overlap one already read; done reports a good plate was read.
-func (w *worker) read(img gocv.Mat, cands, seen []Candidate, e *Engine) (plates []Plate, done bool, err error) {
+// sameBox is the overlap (IoU) above which two candidates are one: the
+// second is not read. Parts of a line and their union overlap less.
+const sameBox = 0.85
+
+// read reads up to limit plausible candidates, best prior first, skipping
+// those that are the same box as one read before (seen, then this call's);
+// it returns the plates, the candidates read, and whether a good plate was
+// read.
+func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engine) (plates []Plate, read []Candidate, done bool, err error) {
 	cands = plausible(append(cands, mergeLines(cands)...))
-	reads := 0
 	for _, c := range cands {
-		if reads == maxReads {
+		if len(read) == limit {
 			break
 		}
-		if overlapsAny(c, seen, 0.6) {
+		if overlapsAny(c, seen, sameBox) || overlapsAny(c, read, sameBox) {
 			continue
 		}
-		seen = append(seen, c)
-		reads++
+		read = append(read, c)
 		p, ok, err := w.readOne(img, c, e)
 		if err != nil {
-			return plates, false, err
+			return plates, read, false, err
 		}
 		if !ok {
 			continue
 		}
 		plates = append(plates, p)
 		if good(p, true) {
-			return plates, true, nil
+			return plates, read, true, nil
 		}
 	}
-	return plates, false, nil
+	return plates, read, false, nil
 }
 
 // readOne cuts out, reads and post-processes one candidate.
