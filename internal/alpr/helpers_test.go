@@ -26,9 +26,9 @@ func drawPlate(img *gocv.Mat, r image.Rectangle, text string) {
 	gocv.Rectangle(img, r, color.RGBA{235, 235, 230, 0}, -1)
 	gocv.Rectangle(img, r, color.RGBA{20, 20, 20, 0}, 2)
 	scale := float64(r.Dy()) / 50
-	size := gocv.GetTextSize(text, gocv.FontHersheySimplex, scale, max(1, int(scale*3)))
+	size := gocv.GetTextSize(text, gocv.FontHersheySimplex, scale, max(2, int(scale*3)))
 	org := image.Pt(r.Min.X+(r.Dx()-size.X)/2, r.Min.Y+(r.Dy()+size.Y)/2)
-	gocv.PutText(img, text, org, gocv.FontHersheySimplex, scale, color.RGBA{10, 10, 10, 0}, max(1, int(scale*3)))
+	gocv.PutText(img, text, org, gocv.FontHersheySimplex, scale, color.RGBA{10, 10, 10, 0}, max(2, int(scale*3)))
 }
 
 // scene makes a w×h frame with a grey gradient and some non-plate shapes,

@@ -20,9 +20,10 @@ const (
 	maxReads, maxReadsFine = 5, 8
 	// minAspect and maxAspect bound a plate text line's width/height.
 	minAspect, maxAspect = 1.3, 12.0
-	// padX and padY grow a candidate before it is cut out, as shares of its
-	// width and height.
-	padX, padY = 0.03, 0.12
+	// padX and padY grow a candidate before it is cut out: left and right
+	// by padX of its height (the detector may miss an edge character at low
+	// resolution), above and below by padY of its height.
+	padX, padY = 0.35, 0.12
 )
 
 // worker holds one set of networks; it serves one frame at a time. It has
@@ -158,7 +159,8 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engin
 
 // readOne cuts out, reads and post-processes one candidate.
 func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, error) {
-	crop := Rectify(img, c.Quad, recHeight, padX, padY)
+	w0, h0 := c.size()
+	crop := Rectify(img, c.Quad, recHeight, padX*h0/max(w0, 1), padY)
 	defer crop.Close()
 	sharp := sharpness(crop)
 	if !blackInk[e.opts.Region] {
