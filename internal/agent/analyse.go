@@ -35,6 +35,9 @@ type cameraTracker struct {
 	fullFrame bool
 	lastSeen  time.Time
 
+	lastWall time.Time // capture time of the latest frame that reached the analysis
+	lastAt   time.Time // when it reached it (wall clock)
+
 	every      time.Duration // least interval between searched frames (alpr.search_rate)
 	lastSearch time.Duration // Mono of the last searched frame
 	searched   bool          // a frame was searched already
@@ -59,9 +62,12 @@ func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, erro
 // first frame, and then one every alpr.search_rate-th of a second of video.
 // A plate stays in view for seconds, so ten searches a second see it many
 // times, and the frames between them cost only their decoding.
-func (c *cameraTracker) due(mono time.Duration) bool {
+func (c *cameraTracker) due(wall time.Time, mono time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if wall.After(c.lastWall) {
+		c.lastWall, c.lastAt = wall, time.Now()
+	}
 	// A frame may come up to a millisecond early from rounding of positions.
 	if c.searched && mono-c.lastSearch < c.every-time.Millisecond && mono >= c.lastSearch {
 		return false
@@ -98,7 +104,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	defer f.Close()
 	a.advance(f.Wall)
 	ct := a.tracks[f.Camera]
-	if !ct.due(f.Mono) {
+	if !ct.due(f.Wall, f.Mono) {
 		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
 		for _, r := range ct.keep(ct.t.Tick(f.Wall)) {
 			out <- r
@@ -133,8 +139,11 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	}
 }
 
-// tickLive ends the passes of live cameras whose plates went out of sight,
-// also while the motion gate lets no frame through.
+// tickLive ends the passes of live cameras whose plates went out of sight
+// while no frame reaches the analysis (the motion gate lets none through).
+// While frames flow, they advance the tracker themselves, on their capture
+// times: a wall-clock tick would end passes early whenever the analysis lags
+// behind the camera.
 func (a *Agent) tickLive(ctx context.Context, out chan<- recordOut) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
@@ -142,14 +151,30 @@ func (a *Agent) tickLive(ctx context.Context, out chan<- recordOut) {
 		select {
 		case <-ctx.Done():
 			return
-		case now := <-t.C:
+		case <-t.C:
 			for _, ct := range a.tracks {
+				now, idle := ct.idleClock()
+				if !idle {
+					continue
+				}
 				for _, r := range ct.keep(ct.t.Tick(now)) {
 					out <- r
 				}
 			}
 		}
 	}
+}
+
+// idleClock returns the camera's capture clock extrapolated to now, and
+// whether no frame has reached the analysis for a second.
+func (c *cameraTracker) idleClock() (time.Time, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	since := time.Since(c.lastAt)
+	if c.lastAt.IsZero() || since < time.Second {
+		return time.Time{}, false
+	}
+	return c.lastWall.Add(since), true
 }
 
 func observation(f *capture.Frame, p alpr.Plate, ct *cameraTracker) track.Observation {
