@@ -27,7 +27,7 @@ func BenchmarkOCR(b *testing.B) {
 	defer crop.Close()
 	drawPlate(&crop, image.Rect(0, 0, 200, 48), "ABC1234")
 	for b.Loop() {
-		if _, err := o.Read(crop); err != nil {
+		if _, err := o.Read(crop, 1); err != nil {
 			b.Fatal(err)
 		}
 	}

@@ -6,7 +6,6 @@ import (
 	"image"
 	"log/slog"
 	"sort"
-	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -178,15 +177,15 @@ next:
 }
 
 // rank orders plates: a reading that fits a layout of the region beats one
-// that does not; then one with digits beats one without (plates nearly
-// always have digits; dealer names, state names and slogans do not); then
-// confidence decides.
+// that does not; then one with a digit beats one without (an all-letter
+// reading is more often a sign than a vanity plate); then confidence
+// decides.
 func rank(p Plate) float64 {
 	r := p.Conf
 	if p.Format != "" {
 		r += 2
 	}
-	if strings.ContainsAny(p.Text, "0123456789") {
+	if hasDigit(p.Text) {
 		r++
 	}
 	return r

@@ -157,3 +157,19 @@ func TestRecognizeRejectsBadFrames(t *testing.T) {
 		t.Error("empty frame accepted")
 	}
 }
+
+// TestRecognizeIgnoresSigns: text lines without digits (shop signs, state
+// names) rank below plates and do not stop the search for a small plate.
+func TestRecognizeIgnoresSigns(t *testing.T) {
+	e, _ := openEngine(t, "us", 1)
+	img := scene(1920, 1080, image.Rect(1300, 800, 1390, 845), "ABC1234")
+	defer img.Close()
+	drawPlate(&img, image.Rect(200, 150, 800, 270), "PHARMACY")
+	plates, err := e.Recognize(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) == 0 || plates[0].Text != "ABC1234" {
+		t.Fatalf("plates %+v, want ABC1234 first", plates)
+	}
+}

@@ -14,6 +14,13 @@ import (
 // plates often have blue or red characters) crops are read as they are.
 var blackInk = map[string]bool{"eu": true}
 
+// stretch is how much wider than its aspect ratio a crop is read, by
+// region. The recogniser emits one step per 8 input pixels; the narrow
+// characters of the condensed fonts of US plates get about two steps each,
+// too few to keep a blank between double letters (YY, JJ), which CTC then
+// merges. EU and BR crops read worse stretched.
+var stretch = map[string]float64{"us": 1.5}
+
 // minChroma is the max-min channel spread above which a pixel counts as
 // coloured.
 const minChroma = 45

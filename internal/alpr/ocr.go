@@ -54,15 +54,16 @@ func (o *OCR) Close() error {
 func (o *OCR) Steps() int { return o.width / 8 }
 
 // Read recognises one BGR text-line crop. The crop is scaled to the model's
-// height with its aspect ratio kept (squeezed when wider than the input) and
-// padded on the right with grey: the network always sees one input size,
-// since OpenCV 4.6 returns zeros when a loaded network's input size changes.
-func (o *OCR) Read(crop gocv.Mat) ([]plate.Char, error) {
+// height and stretched horizontally by up to stretch (≥ 1), as far as the
+// input width allows (squeezed when wider than the input), and padded on the
+// right with grey: the network always sees one input size, since OpenCV 4.6
+// returns zeros when a loaded network's input size changes.
+func (o *OCR) Read(crop gocv.Mat, stretch float64) ([]plate.Char, error) {
 	if crop.Empty() || crop.Type() != gocv.MatTypeCV8UC3 {
 		return nil, errors.New("alpr: OCR needs a non-empty 8-bit BGR crop")
 	}
 	w := (crop.Cols()*recHeight + crop.Rows()/2) / crop.Rows()
-	w = min(max(w, 8), o.width)
+	w = min(int(float64(max(w, 8))*max(stretch, 1)), o.width)
 	o.canvas.SetTo(gocv.NewScalar(127, 127, 127, 0))
 	roi := o.canvas.Region(image.Rect(0, 0, w, recHeight))
 	gocv.Resize(crop, &roi, image.Pt(w, recHeight), 0, 0, gocv.InterpolationLinear)

@@ -48,7 +48,7 @@ func TestOCRReadsSyntheticPlates(t *testing.T) {
 	for _, c := range cases {
 		img := gocv.NewMatWithSize(c.h, c.w, gocv.MatTypeCV8UC3)
 		drawPlate(&img, image.Rect(0, 0, c.w, c.h), c.text)
-		chars, err := o.Read(img)
+		chars, err := o.Read(img, 1)
 		img.Close()
 		if err != nil {
 			t.Fatal(err)
@@ -68,12 +68,12 @@ func TestOCRRejectsBadCrops(t *testing.T) {
 	o := newTestOCR(t)
 	empty := gocv.NewMat()
 	defer empty.Close()
-	if _, err := o.Read(empty); err == nil {
+	if _, err := o.Read(empty, 1); err == nil {
 		t.Error("empty crop accepted")
 	}
 	grey := gocv.NewMatWithSize(48, 100, gocv.MatTypeCV8U)
 	defer grey.Close()
-	if _, err := o.Read(grey); err == nil {
+	if _, err := o.Read(grey, 1); err == nil {
 		t.Error("single-channel crop accepted")
 	}
 }

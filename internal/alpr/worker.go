@@ -4,6 +4,7 @@ import (
 	"errors"
 	"image"
 	"sort"
+	"strings"
 
 	"gocv.io/x/gocv"
 
@@ -183,13 +184,21 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 	return q, true, nil
 }
 
+// hasDigit reports a digit in the text. Nearly all plates have digits;
+// shop signs, state names, dealer names and slogans, which the detector
+// also finds, mostly do not.
+func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
+
 // good reports a reading that ends the search: it fits a layout of the
-// region with good confidence.
-func good(p Plate, ok bool) bool { return ok && p.Format != "" && p.Conf >= goodConf }
+// region with good confidence, and has a digit (so that a sign that fits a
+// permissive layout does not end the search before the plate is found).
+func good(p Plate, ok bool) bool {
+	return ok && p.Format != "" && p.Conf >= goodConf && hasDigit(p.Text)
+}
 
 // readCrop reads a rectified crop and post-processes the characters.
 func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, e *Engine) (Plate, bool, error) {
-	chars, err := w.ocr.Read(crop)
+	chars, err := w.ocr.Read(crop, stretch[e.opts.Region])
 	if err != nil {
 		return Plate{}, false, err
 	}
