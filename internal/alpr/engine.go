@@ -176,14 +176,18 @@ next:
 	return out
 }
 
-// rank orders plates: a reading that fits a layout of the region beats one
-// that does not; then one with a digit beats one without (an all-letter
-// reading is more often a sign than a vanity plate); then confidence
-// decides.
+// rank orders plates: a reading that fits one of the region's layouts
+// beats one that fits only its catch-all (a format named "…-any", such as
+// "us-any": any 5–8 characters), which beats one that fits none; then one
+// with a digit beats one without (an all-letter reading is more often a
+// sign than a vanity plate); then confidence decides.
 func rank(p Plate) float64 {
 	r := p.Conf
-	if p.Format != "" {
+	switch {
+	case catchAll(p.Format):
 		r += 2
+	case p.Format != "":
+		r += 4
 	}
 	if hasDigit(p.Text) {
 		r++

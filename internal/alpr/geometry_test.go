@@ -149,12 +149,45 @@ func TestBestPlatesRanking(t *testing.T) {
 		{Text: "ABC1234", Conf: .80, Format: "us", Box: box},
 		{Text: "ABC1Z34", Conf: .70, Box: box.Add(image.Pt(2, 1))}, // same place, worse
 		{Text: "5551234", Conf: .95, Box: image.Rect(400, 0, 500, 30)},
+		{Text: "SALE50", Conf: .99, Format: "us-any", Box: image.Rect(600, 0, 700, 30)},
 	})
 	var got []string
 	for _, p := range ps {
 		got = append(got, p.Text)
 	}
-	if strings.Join(got, " ") != "ABC1234 PHARMACY 5551234" {
-		t.Errorf("ranked %v, want ABC1234 (layout, digits), PHARMACY (layout), 5551234 (no layout); the overlapping worse read dropped", got)
+	if strings.Join(got, " ") != "ABC1234 SALE50 PHARMACY 5551234" {
+		t.Errorf("ranked %v, want ABC1234 (layout), SALE50 (catch-all, digits), PHARMACY (catch-all), 5551234 (no layout); the overlapping worse read dropped", got)
+	}
+}
+
+func TestGoodEndsSearch(t *testing.T) {
+	for _, tc := range []struct {
+		p    Plate
+		want bool
+	}{
+		{Plate{Text: "ABC1234", Conf: .9, Format: "us"}, true},
+		{Plate{Text: "ABC1234", Conf: .8, Format: "us"}, false},
+		{Plate{Text: "H2099", Conf: .95, Format: "us-any"}, false},
+		{Plate{Text: "BAKERY", Conf: .95, Format: "de"}, false},
+		{Plate{Text: "ABC1234", Conf: .95}, false},
+	} {
+		if got := good(tc.p, true); got != tc.want {
+			t.Errorf("good(%+v) = %v, want %v", tc.p, got, tc.want)
+		}
+	}
+}
+
+func TestZoomWindow(t *testing.T) {
+	area := image.Rect(0, 0, 1920, 1080)
+	for _, tc := range []struct {
+		box, want image.Rectangle
+	}{
+		{image.Rect(900, 500, 1000, 550), image.Rect(800, 375, 1100, 675)},      // 3× the width
+		{image.Rect(900, 500, 940, 520), image.Rect(840, 430, 1000, 590)},       // at least side/2
+		{image.Rect(1880, 1050, 1920, 1080), image.Rect(1760, 920, 1920, 1080)}, // slid inside
+	} {
+		if got := zoomWindow(tc.box, area, 320); got != tc.want {
+			t.Errorf("zoomWindow(%v) = %v, want %v", tc.box, got, tc.want)
+		}
 	}
 }

@@ -60,10 +60,13 @@ func (w *worker) close() error {
 	return errors.Join(errs...)
 }
 
-// recognize finds plates in one area of the frame: a coarse detection pass
-// over the whole area, then, unless it read a plate that fits the region's
-// layouts with good confidence, a fine pass over overlapping tiles of the
-// area (see tiles).
+// recognize finds plates in one area of the frame, in up to three passes,
+// each only when the ones before read no good plate (see good):
+//   - coarse: the detector over the whole area;
+//   - zoom: the detector over a window around each of the first candidates
+//     read (maxZoom), so that a small plate is seen at a scale where its
+//     characters separate from the state name and slogan around them;
+//   - fine: the detector over overlapping tiles of the area (see tiles).
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Plate, error) {
 	e.passes.WithLabelValues("coarse").Inc()
 	cands, err := w.det.Detect(img, area)
@@ -73,6 +76,26 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	plates, read, done, err := w.read(img, cands, nil, maxReads, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
+	}
+	coarse := read
+	for i, c := range coarse {
+		if i == maxZoom {
+			break
+		}
+		win := zoomWindow(c.Box(), area, w.det.side)
+		if win.Dx() > area.Dx()*2/3 && win.Dy() > area.Dy()*2/3 {
+			continue // no closer than the coarse pass
+		}
+		e.passes.WithLabelValues("zoom").Inc()
+		zc, err := w.det.Detect(img, win)
+		if err != nil {
+			return nil, err
+		}
+		more, r, done, err := w.read(img, zc, read, maxReads, e)
+		plates, read = append(plates, more...), append(read, r...)
+		if err != nil || done {
+			return plates, err
+		}
 	}
 	e.passes.WithLabelValues("fine").Inc()
 	var fine []Candidate
@@ -85,6 +108,31 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	}
 	more, _, _, err := w.read(img, dedupe(fine, 0.7), read, maxReadsFine, e)
 	return append(plates, more...), err
+}
+
+// maxZoom is the number of coarse candidates looked at closer at most.
+const maxZoom = 3
+
+// zoomWindow is a square window around a candidate's box, three times its
+// width (at least side/2 pixels), inside the area.
+func zoomWindow(box, area image.Rectangle, side int) image.Rectangle {
+	s := max(box.Dx()*3, side/2)
+	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
+	win := image.Rect(c.X-s/2, c.Y-s/2, c.X+s/2, c.Y+s/2)
+	// Slide the window inside the area rather than cut it.
+	if d := area.Min.X - win.Min.X; d > 0 {
+		win = win.Add(image.Pt(d, 0))
+	}
+	if d := area.Min.Y - win.Min.Y; d > 0 {
+		win = win.Add(image.Pt(0, d))
+	}
+	if d := win.Max.X - area.Max.X; d > 0 {
+		win = win.Sub(image.Pt(d, 0))
+	}
+	if d := win.Max.Y - area.Max.Y; d > 0 {
+		win = win.Sub(image.Pt(0, d))
+	}
+	return win.Intersect(area)
 }
 
 // fineScale is the least scale of the fine pass: tiles are at most
@@ -189,11 +237,16 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 // also finds, mostly do not.
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
+// catchAll reports a format that is a region's catch-all ("us-any": any 5–8
+// characters) rather than a layout.
+func catchAll(format string) bool { return strings.HasSuffix(format, "-any") }
+
 // good reports a reading that ends the search: it fits a layout of the
-// region with good confidence, and has a digit (so that a sign that fits a
-// permissive layout does not end the search before the plate is found).
+// region (not only its catch-all) with good confidence, and has a digit, so
+// that a sign or a partial read does not end the search before the plate is
+// found.
 func good(p Plate, ok bool) bool {
-	return ok && p.Format != "" && p.Conf >= goodConf && hasDigit(p.Text)
+	return ok && p.Format != "" && !catchAll(p.Format) && p.Conf >= goodConf && hasDigit(p.Text)
 }
 
 // readCrop reads a rectified crop and post-processes the characters.
