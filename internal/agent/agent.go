@@ -236,7 +236,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		defer srv.Close()
 	}
 	goBG(a.store.Run)
-	goBG(a.prog.Run)
+	if len(a.opts.Replay) == 0 {
+		// A replay releases its samples at its end (finishReplay). The
+		// release loop runs on the wall clock: it would decide a replayed
+		// past bucket while the replay still feeds it, and the rest of the
+		// bucket's reads would be refused as late.
+		goBG(a.prog.Run)
+	}
 	if a.pub != nil {
 		goBG(a.pub.Run)
 	}
