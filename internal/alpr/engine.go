@@ -136,6 +136,7 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 	start := time.Now()
 	w := <-e.workers
 	defer func() { e.workers <- w }()
+	w.detections, w.reads = 0, 0
 
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
 	areas := regions
@@ -155,7 +156,10 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 		plates = append(plates, ps...)
 	}
 	plates = bestPlates(plates)
-	e.duration.Observe(time.Since(start).Seconds())
+	took := time.Since(start)
+	e.duration.Observe(took.Seconds())
+	e.log.Debug("frame recognised", "plates", len(plates), "last_pass", w.lastPass,
+		"detections", w.detections, "reads", w.reads, "ms", took.Milliseconds())
 	e.plates.Add(float64(len(plates)))
 	return plates, nil
 }

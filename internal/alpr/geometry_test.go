@@ -191,3 +191,23 @@ func TestZoomWindow(t *testing.T) {
 		}
 	}
 }
+
+func TestZoomOrder(t *testing.T) {
+	sign := Candidate{Quad: rectQuad(image.Rect(0, 0, 200, 40))}
+	blank := Candidate{Quad: rectQuad(image.Rect(300, 0, 400, 40))}
+	partial := Candidate{Quad: rectQuad(image.Rect(500, 0, 560, 30))}
+	plates := []Plate{
+		{Text: "SALE50", Conf: .99, Format: "us-any", Quad: sign.Quad, Box: sign.Box()},
+		{Text: "ABC123", Conf: .7, Format: "us", Quad: partial.Quad, Box: partial.Box()},
+	}
+	got := zoomOrder(plates, []Candidate{sign, blank, partial})
+	want := []image.Rectangle{partial.Box(), sign.Box(), blank.Box()}
+	if len(got) != len(want) {
+		t.Fatalf("zoomOrder gave %d candidates, want %d", len(got), len(want))
+	}
+	for i := range want {
+		if got[i].Box() != want[i] {
+			t.Errorf("zoomOrder[%d] = %v, want %v", i, got[i].Box(), want[i])
+		}
+	}
+}

@@ -3,6 +3,7 @@ package alpr
 import (
 	"errors"
 	"image"
+	"slices"
 	"sort"
 	"strings"
 
@@ -34,6 +35,15 @@ const (
 type worker struct {
 	det *DBDetector
 	ocr *OCR
+	// stats of the frame being recognised, for the debug log
+	detections, reads int
+	lastPass          string
+}
+
+// pass counts a detector pass of the given kind.
+func (w *worker) pass(kind string, e *Engine) {
+	e.passes.WithLabelValues(kind).Inc()
+	w.lastPass = kind
 }
 
 func newWorker(detPath, recPath string, a *Alphabet, recWidth int, opts Options) (*worker, error) {
@@ -68,7 +78,8 @@ func (w *worker) close() error {
 //     characters separate from the state name and slogan around them;
 //   - fine: the detector over overlapping tiles of the area (see tiles).
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Plate, error) {
-	e.passes.WithLabelValues("coarse").Inc()
+	w.pass("coarse", e)
+	w.detections++
 	cands, err := w.det.Detect(img, area)
 	if err != nil {
 		return nil, err
@@ -77,8 +88,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
-	coarse := read
-	for i, c := range coarse {
+	for i, c := range zoomOrder(plates, read) {
 		if i == maxZoom {
 			break
 		}
@@ -86,7 +96,8 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 		if win.Dx() > area.Dx()*2/3 && win.Dy() > area.Dy()*2/3 {
 			continue // no closer than the coarse pass
 		}
-		e.passes.WithLabelValues("zoom").Inc()
+		w.pass("zoom", e)
+		w.detections++
 		zc, err := w.det.Detect(img, win)
 		if err != nil {
 			return nil, err
@@ -97,9 +108,10 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 			return plates, err
 		}
 	}
-	e.passes.WithLabelValues("fine").Inc()
+	w.pass("fine", e)
 	var fine []Candidate
 	for _, t := range tiles(area, w.det.side) {
+		w.detections++
 		cs, err := w.det.Detect(img, t)
 		if err != nil {
 			return nil, err
@@ -112,6 +124,25 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 
 // maxZoom is the number of coarse candidates looked at closer at most.
 const maxZoom = 3
+
+// zoomOrder lists the candidates read in the coarse pass for a closer look:
+// those that read as plates first, best ranked first (a plate read in part,
+// or with the state name and slogan around it, is more promising than a
+// line that read as nothing), then the others in their order.
+func zoomOrder(plates []Plate, read []Candidate) []Candidate {
+	ps := slices.Clone(plates)
+	sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) > rank(ps[j]) })
+	out := make([]Candidate, 0, len(read))
+	for _, p := range ps {
+		out = append(out, Candidate{Quad: p.Quad, Source: "plate"})
+	}
+	for _, c := range read {
+		if !overlapsAny(c, out, sameBox) {
+			out = append(out, c)
+		}
+	}
+	return out
+}
 
 // zoomWindow is a square window around a candidate's box, three times its
 // width (at least side/2 pixels), inside the area.
@@ -191,6 +222,7 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engin
 			continue
 		}
 		read = append(read, c)
+		w.reads++
 		p, ok, err := w.readOne(img, c, e)
 		if err != nil {
 			return plates, read, false, err
