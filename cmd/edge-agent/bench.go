@@ -14,7 +14,7 @@ import (
 )
 
 // benchCmd runs the recogniser on every photo of a folder:
-// bench --dataset DIR [--out F.tsv] [--region us|eu|br] [--config F] [--set k=v]... [--holdout N]
+// bench --dataset DIR [--out F.tsv] [--region us|eu|br] [--config F] [--set k=v]... [--holdout N] [--limit N]
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	dataset := fs.String("dataset", "", "folder of .jpg/.png photos, optionally with a manifest.tsv")
@@ -22,6 +22,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	region := fs.String("region", "", "format pack us|eu|br (default: from the folder name, else alpr.region)")
 	confPath := fs.String("config", "", "config file (default: built-in defaults)")
 	holdout := fs.Int("holdout", 4, "also score every N-th labelled image apart (0: off)")
+	limit := fs.Int("limit", 0, "stop after N images (0: all)")
 	var sets setFlags
 	fs.Var(&sets, "set", "override a config key, key.path=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -64,7 +65,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		summary = stderr // keep stdout a clean TSV
 	}
-	opts := bench.Options{Out: out, Holdout: *holdout}
+	opts := bench.Options{Out: out, Holdout: *holdout, Limit: *limit}
 	if isTerminal(stderr) {
 		opts.Progress = stderr
 	}
@@ -88,15 +89,17 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	return nil
 }
 
-// guessRegion picks the format pack from the dataset folder's name
-// ("...br...", "...eu..."), else the configured one.
+// guessRegion picks the format pack from the dataset folder's name: a word
+// "br" or "eu" in it ("openalpr-br", "eu_photos"), else the configured one.
 func guessRegion(dir, configured string) string {
 	name := strings.ToLower(filepath.Base(filepath.Clean(dir)))
-	switch {
-	case strings.Contains(name, "br"):
-		return "br"
-	case strings.Contains(name, "eu"):
-		return "eu"
+	words := strings.FieldsFunc(name, func(r rune) bool {
+		return (r < 'a' || r > 'z') && (r < '0' || r > '9')
+	})
+	for _, w := range words {
+		if w == "br" || w == "eu" {
+			return w
+		}
 	}
 	return configured
 }

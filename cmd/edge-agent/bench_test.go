@@ -1,0 +1,74 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+func TestGuessRegion(t *testing.T) {
+	for dir, want := range map[string]string{
+		"../shared/datasets/openalpr-br": "br",
+		"/data/openalpr-eu/":             "eu",
+		"eu_photos":                      "eu",
+		"/tmp/library":                   "us", // "br" inside a word does not count
+		"/srv/photos-us-1080p":           "us",
+		"/srv/BR":                        "br",
+	} {
+		if got := guessRegion(dir, "us"); got != want {
+			t.Errorf("guessRegion(%q) = %q, want %q", dir, got, want)
+		}
+	}
+}
+
+func TestBenchCmdErrors(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{nil, "bench: --dataset DIR is required"},
+		{[]string{"--dataset", "x", "extra"}, `bench: unexpected argument "extra"`},
+		{[]string{"--dataset", t.TempDir(), "--set", "alpr.models_dir=" + t.TempDir()}, "det.onnx not found; run 'make models'"},
+	} {
+		err := benchCmd(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("bench %q: %v, want %q", tc.args, err, tc.want)
+		}
+	}
+}
+
+// TestBenchCmdOnDataset runs the command on the first photos of the shared
+// BR set: a TSV line per photo in --out, the scores on stdout.
+func TestBenchCmdOnDataset(t *testing.T) {
+	models, _ := filepath.Abs(filepath.Join("..", "..", "models"))
+	if _, err := os.Stat(filepath.Join(models, "rec.onnx")); err != nil {
+		t.Skipf("models not installed (%v); run 'make models'", err)
+	}
+	dataset := filepath.Join("..", "..", "..", "shared", "datasets", "openalpr-br")
+	if _, err := os.Stat(filepath.Join(dataset, "manifest.tsv")); err != nil {
+		t.Skipf("dataset not available (%v): it lives in ../shared/datasets beside the repository", err)
+	}
+	out := filepath.Join(t.TempDir(), "br.tsv")
+	var stdout, stderr bytes.Buffer
+	err := benchCmd(context.Background(), []string{"--dataset", dataset, "--out", out, "--limit", "4",
+		"--set", "alpr.models_dir=" + models}, &stdout, &stderr)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr.String())
+	}
+	data, err := os.ReadFile(out)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := strings.Split(strings.TrimSpace(string(data)), "\n")
+	if len(lines) != 4 || !strings.HasPrefix(lines[0], "AYO9034.jpg\t") || len(strings.Split(lines[0], "\t")) != 8 {
+		t.Errorf("TSV:\n%s", data)
+	}
+	for _, want := range []string{"region br", "all      images 4", "holdout  images 1"} {
+		if !strings.Contains(stdout.String(), want) {
+			t.Errorf("summary lacks %q:\n%s", want, stdout.String())
+		}
+	}
+}
