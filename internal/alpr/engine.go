@@ -6,6 +6,7 @@ import (
 	"image"
 	"log/slog"
 	"sort"
+	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -35,11 +36,16 @@ type Options struct {
 
 // Engine is the Recognizer backed by the PP-OCRv4 models.
 type Engine struct {
-	opts    Options
-	pack    *plate.Pack
-	workers chan *worker
-	all     []*worker
-	log     *slog.Logger
+	opts Options
+	pack *plate.Pack
+	log  *slog.Logger
+	// Workers are loaded on demand, up to Options.Workers: a sequential
+	// caller (bench) keeps one set of networks in memory, not two.
+	slots chan struct{} // one per worker that may run
+	idle  chan *worker
+	newW  func() (*worker, error)
+	mu    sync.Mutex
+	all   []*worker
 
 	duration prometheus.Histogram
 	passes   *prometheus.CounterVec
@@ -48,7 +54,8 @@ type Engine struct {
 
 var _ Recognizer = (*Engine)(nil)
 
-// Open loads the models and starts opts.Workers workers.
+// Open checks and loads the models (one worker's networks; the others load
+// when concurrent calls first need them).
 func Open(opts Options) (*Engine, error) {
 	if opts.Workers == 0 {
 		opts.Workers = 2
@@ -87,16 +94,17 @@ func Open(opts Options) (*Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := &Engine{opts: opts, pack: pack, workers: make(chan *worker, opts.Workers), log: opts.Logger}
-	for range opts.Workers {
-		w, err := newWorker(detPath, recPath, alphabet, width, opts)
-		if err != nil {
-			e.Close()
-			return nil, err
-		}
-		e.all = append(e.all, w)
-		e.workers <- w
+	e := &Engine{
+		opts: opts, pack: pack, log: opts.Logger,
+		slots: make(chan struct{}, opts.Workers),
+		idle:  make(chan *worker, opts.Workers),
+		newW:  func() (*worker, error) { return newWorker(detPath, recPath, alphabet, width, opts) },
 	}
+	w, err := e.load()
+	if err != nil {
+		return nil, err
+	}
+	e.idle <- w
 	reg := promauto.With(opts.Metrics)
 	e.duration = reg.NewHistogram(prometheus.HistogramOpts{
 		Name:    "edge_alpr_recognize_seconds",
@@ -105,7 +113,7 @@ func Open(opts Options) (*Engine, error) {
 	})
 	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
-		Help: "Text detector passes, by pass (coarse: every frame; fine: when the coarse pass read no plate).",
+		Help: "Text detector passes, by pass (coarse: every frame; zoom and fine: when the passes before read no good plate).",
 	}, []string{"pass"})
 	e.plates = reg.NewCounter(prometheus.CounterOpts{
 		Name: "edge_alpr_plates_total",
@@ -116,9 +124,45 @@ func Open(opts Options) (*Engine, error) {
 	return e, nil
 }
 
+// load makes a worker and records it for Close.
+func (e *Engine) load() (*worker, error) {
+	w, err := e.newW()
+	if err != nil {
+		return nil, err
+	}
+	e.mu.Lock()
+	e.all = append(e.all, w)
+	e.mu.Unlock()
+	return w, nil
+}
+
+// acquire waits for a free slot and returns an idle worker, loading a new
+// one when none is idle.
+func (e *Engine) acquire() (*worker, error) {
+	e.slots <- struct{}{}
+	select {
+	case w := <-e.idle:
+		return w, nil
+	default:
+	}
+	w, err := e.load()
+	if err != nil {
+		<-e.slots
+		return nil, err
+	}
+	return w, nil
+}
+
+func (e *Engine) release(w *worker) {
+	e.idle <- w
+	<-e.slots
+}
+
 // Close frees every worker's models. It must not be called while
 // Recognize runs.
 func (e *Engine) Close() error {
+	e.mu.Lock()
+	defer e.mu.Unlock()
 	var errs []error
 	for _, w := range e.all {
 		errs = append(errs, w.close())
@@ -134,8 +178,11 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 		return nil, errors.New("alpr: Recognize needs a non-empty 8-bit BGR frame")
 	}
 	start := time.Now()
-	w := <-e.workers
-	defer func() { e.workers <- w }()
+	w, err := e.acquire()
+	if err != nil {
+		return nil, err
+	}
+	defer e.release(w)
 	w.detections, w.reads = 0, 0
 
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())

@@ -101,9 +101,20 @@ func TestRecognizeRegions(t *testing.T) {
 	}
 }
 
-// TestRecognizeConcurrent: two goroutines share an engine of two workers.
+// TestRecognizeConcurrent: two goroutines share an engine of two workers;
+// the second worker's networks load only when calls overlap.
 func TestRecognizeConcurrent(t *testing.T) {
 	e, _ := openEngine(t, "us", 2)
+	img := scene(1280, 720, image.Rect(500, 400, 800, 460), "ABC1234")
+	for range 2 {
+		if _, err := e.Recognize(img, nil); err != nil {
+			t.Fatal(err)
+		}
+	}
+	img.Close()
+	if n := len(e.all); n != 1 {
+		t.Errorf("%d workers loaded after sequential calls, want 1", n)
+	}
 	texts := []string{"ABC1234", "XYZ9876"}
 	var wg sync.WaitGroup
 	errs := make([]error, len(texts))
@@ -130,6 +141,9 @@ func TestRecognizeConcurrent(t *testing.T) {
 		if err != nil {
 			t.Error(err)
 		}
+	}
+	if n := len(e.all); n > 2 {
+		t.Errorf("%d workers loaded, want at most 2", n)
 	}
 }
 
