@@ -211,3 +211,16 @@ func TestZoomOrder(t *testing.T) {
 		}
 	}
 }
+
+func TestInsideDropsCutCandidates(t *testing.T) {
+	area := image.Rect(0, 0, 1000, 600)
+	tile := image.Rect(400, 0, 1000, 400)
+	whole := Candidate{Quad: rectQuad(image.Rect(500, 100, 600, 130))}
+	cutLeft := Candidate{Quad: rectQuad(image.Rect(395, 100, 450, 130))}
+	cutBottom := Candidate{Quad: rectQuad(image.Rect(500, 380, 600, 402))}
+	atFrameEdge := Candidate{Quad: rectQuad(image.Rect(940, 0, 1000, 30))} // the area's own edge
+	got := inside([]Candidate{whole, cutLeft, cutBottom, atFrameEdge}, tile, area)
+	if len(got) != 2 || got[0].Box() != whole.Box() || got[1].Box() != atFrameEdge.Box() {
+		t.Errorf("inside kept %v", got)
+	}
+}

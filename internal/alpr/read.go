@@ -14,9 +14,8 @@ const (
 	// goodConf is the confidence at which a reading that fits a layout of
 	// the region ends the search.
 	goodConf = 0.85
-	// maxReads is the number of candidates read per detection pass at most:
-	// the coarse pass and the fine pass (more text lines, split plates).
-	maxReads, maxReadsFine = 5, 8
+	// maxReads is the number of candidates read per detection at most.
+	maxReads = 5
 	// minAspect and maxAspect bound a plate text line's width/height.
 	minAspect, maxAspect = 1.3, 12.0
 	// padX and padY grow a candidate before it is cut out: left and right

@@ -90,17 +90,52 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 		}
 	}
 	w.pass("fine", e)
-	var fine []Candidate
-	for _, t := range tiles(area, w.det.side) {
+	for _, t := range byPlateLikelihood(tiles(area, w.det.side), area) {
 		w.detections++
 		cs, err := w.det.Detect(img, t)
 		if err != nil {
 			return nil, err
 		}
-		fine = append(fine, cs...)
+		more, r, done, err := w.read(img, inside(cs, t, area), read, maxReads, e)
+		plates, read = append(plates, more...), append(read, r...)
+		if err != nil || done {
+			return plates, err
+		}
 	}
-	more, _, _, err := w.read(img, dedupe(fine, 0.7), read, maxReadsFine, e)
-	return append(plates, more...), err
+	return plates, nil
+}
+
+// inside drops the candidates cut by an edge of the tile that is not an
+// edge of the area: the overlapping tile beside holds them whole, and a
+// cut plate reads as a shorter text.
+func inside(cs []Candidate, tile, area image.Rectangle) []Candidate {
+	const margin = 2
+	out := cs[:0:0]
+	for _, c := range cs {
+		b := c.Box()
+		cut := (b.Min.X <= tile.Min.X+margin && tile.Min.X > area.Min.X) ||
+			(b.Min.Y <= tile.Min.Y+margin && tile.Min.Y > area.Min.Y) ||
+			(b.Max.X >= tile.Max.X-margin && tile.Max.X < area.Max.X) ||
+			(b.Max.Y >= tile.Max.Y-margin && tile.Max.Y < area.Max.Y)
+		if !cut {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// byPlateLikelihood orders tiles so that those nearest the point at the
+// middle of the area, 60% of the way down, come first: plates sit below the
+// middle of most vehicle photos and road views, so the fine pass, which
+// stops at the first good plate, usually ends early.
+func byPlateLikelihood(ts []image.Rectangle, area image.Rectangle) []image.Rectangle {
+	px, py := (area.Min.X+area.Max.X)/2, area.Min.Y+area.Dy()*3/5
+	d := func(r image.Rectangle) int {
+		dx, dy := (r.Min.X+r.Max.X)/2-px, (r.Min.Y+r.Max.Y)/2-py
+		return dx*dx + dy*dy
+	}
+	sort.SliceStable(ts, func(i, j int) bool { return d(ts[i]) < d(ts[j]) })
+	return ts
 }
 
 // maxZoom is the number of coarse candidates looked at closer at most.
