@@ -83,7 +83,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 		if err != nil {
 			return nil, err
 		}
-		more, r, done, err := w.read(img, zc, read, maxReads, e)
+		more, r, done, err := w.read(img, inside(zc, win, area), read, maxReads, e)
 		plates, read = append(plates, more...), append(read, r...)
 		if err != nil || done {
 			return plates, err
