@@ -24,8 +24,10 @@ type Options struct {
 	// own networks (OpenCV networks are not safe for concurrent use).
 	// Default 2.
 	Workers int
-	// DetectWidth is the longest side, in detector pixels, of the second,
-	// finer detection pass; the first pass uses half of it. Default 640.
+	// DetectWidth sets the detector's input: a square of DetectWidth/2
+	// pixels (rounded up to a multiple of 32), which the coarse pass fills
+	// with the whole area and the zoom and fine passes with parts of it.
+	// Default 640 (a 320×320 input).
 	DetectWidth   int
 	TopN          int                   // readings kept per plate; default 5
 	MinChars      int                   // shorter readings are dropped; default 4
