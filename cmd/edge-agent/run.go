@@ -38,7 +38,7 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	log := obs.NewLogger(stderr, cfg.Log.Format, level)
 	uplink.SetPahoLogger(log)
 
-	a, err := agent.New(cfg, agent.Options{Pace: capture.PaceLive}, log, obs.NewRegistry())
+	a, err := agent.New(cfg, agent.Options{Pace: capture.PaceLive}, log, obs.WithOpenMats(obs.NewRegistry()))
 	if err != nil {
 		return err
 	}

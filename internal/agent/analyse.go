@@ -24,6 +24,9 @@ const cropMargin = 0.15
 type recordOut struct {
 	rec  read.Record
 	seen time.Time // when the analysis saw the pass's last frame (monotonic clock)
+	// ended is the capture time of the frame (or live clock) that ended the
+	// pass; zero when a flush ended it.
+	ended time.Time
 }
 
 // cameraTracker is the tracker of one camera with the settings it reads.
@@ -106,7 +109,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	ct := a.tracks[f.Camera]
 	if !ct.due(f.Wall, f.Mono) {
 		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
-		for _, r := range ct.keep(ct.t.Tick(f.Wall)) {
+		for _, r := range ct.tick(f.Wall) {
 			out <- r
 		}
 		return
@@ -134,7 +137,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	if a.annot != nil {
 		a.annot.add(f, plates)
 	}
-	for _, r := range ct.keep(ct.t.Tick(f.Wall)) {
+	for _, r := range ct.tick(f.Wall) {
 		out <- r
 	}
 }
@@ -157,7 +160,7 @@ func (a *Agent) tickLive(ctx context.Context, out chan<- recordOut) {
 				if !idle {
 					continue
 				}
-				for _, r := range ct.keep(ct.t.Tick(now)) {
+				for _, r := range ct.tick(now) {
 					out <- r
 				}
 			}

@@ -10,6 +10,7 @@ type metrics struct {
 	analysis       prometheus.Histogram
 	analysisErrors prometheus.Counter
 	readLatency    prometheus.Histogram
+	passEnd        prometheus.Histogram
 	storeErrors    prometheus.Counter
 	frames         *prometheus.CounterVec
 }
@@ -32,6 +33,7 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help:    "Time from the last frame of a vehicle pass being analysed to its read being stored.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10},
 		}),
+		passEnd: newPassEndHistogram(f),
 		frames: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "edge_analysis_frames_total",
 			Help: "Frames that reached the analysis: searched for plates, or paced (only advancing the tracker, over alpr.search_rate).",

@@ -28,6 +28,7 @@ func (a *Agent) sink(in <-chan recordOut) {
 		}
 		a.sum.stored.Add(1)
 		a.m.readLatency.Observe(time.Since(r.seen).Seconds())
+		a.observePassEnd(r)
 		a.log.Info("read stored", "id", id, "camera", rec.Camera, "confidence", round2(rec.Confidence),
 			"frames", rec.Frames, "fix", rec.Fix != nil)
 		a.log.Debug("read stored", "id", id, "plate", string(rec.Plate), "region", rec.Region)
