@@ -57,5 +57,11 @@ lint: build ## vet, gofmt and promtool on a live /metrics scrape
 	$(GO) vet ./...
 	@test -z "$$(gofmt -l cmd internal)" || (gofmt -l cmd internal; exit 1)
 
+SOAK ?= 10m
+BENCH_DIR ?= data/bench
+bench: models build tools ## measure replay speed, latency, accuracy, memory (SOAK=10m soak) and uplink rates into $(BENCH_DIR)/report.md
+	$(GO) build -tags matprofile -o bin/edge-agent-matprofile ./cmd/edge-agent
+	$(GO) run ./cmd/edge-benchreport --out $(BENCH_DIR) --soak $(SOAK)
+
 clean: ## remove build outputs and generated data
 	rm -rf bin data

@@ -1,0 +1,216 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"strings"
+	"time"
+)
+
+// writeReport writes the Markdown report of r.
+func writeReport(w io.Writer, r *Results) error {
+	b := &strings.Builder{}
+	p := func(format string, a ...any) { fmt.Fprintf(b, format, a...) }
+	p("# edge-agent benchmark report\n\n")
+	p("| | |\n|---|---|\n")
+	p("| date | %s |\n| git revision | %s |\n", r.Date.UTC().Format(time.RFC3339), r.Revision)
+	p("| machine | %d CPUs, %s, memory %s |\n", r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemTotal)
+	p("| load average (1, 5, 15 min) | at start %s; at end %s |\n", r.LoadStart, r.LoadEnd)
+	p("| agent settings | defaults: alpr.search_rate %g/s, alpr.workers %d, alpr.track_timeout %v |\n", r.SearchRate, r.Workers, r.TrackTimeout)
+	p("| whole run | %v |\n\n", r.Took.Round(time.Second))
+	p("The machine may be shared: a load average above the CPU count means other work competed for the CPUs, and every figure below is lower (throughput) or higher (latency) than on an idle machine.\n\n")
+
+	p("## Targets\n\n| target | measured | verdict |\n|---|---|---|\n")
+	for _, t := range r.targets() {
+		m := t.Measured
+		if m == "" {
+			m = "—"
+		}
+		p("| %s | %s | **%s** |\n", t.Name, m, t.Verdict())
+	}
+	if len(r.Failures) > 0 {
+		p("\n**Steps that failed** (their figures are missing):\n\n")
+		for _, f := range r.Failures {
+			p("- %s\n", oneLine(f))
+		}
+	}
+
+	p("\n## Replay throughput (`--pace max`)\n\n")
+	p("Frames/s is frames read ÷ wall time of `edge-agent replay`, which hands every frame to the analysis (it searches %g frames per second of video for plates; the others only advance the tracker). Decode-only reads the same file with OpenCV's FFmpeg backend and nothing else, in this process, just before the replay: the physical limit of this machine.\n\n", r.SearchRate)
+	p("| video | frames handed to the analysis | decode-only frames/s | replay frames/s | replay ÷ decode-only | × real time | searched | passes read right | other reads | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, v := range r.Videos {
+		if !v.Max.Ran {
+			continue
+		}
+		s := v.Max.Summary
+		p("| %dp%s | %s | %s | %.1f | %s | %.2f× | %d | %s | %d | %.0f MB |\n", v.Height, fpsSuffix(v), ofFrames(s.FramesRead, v),
+			num(v.Decode.Rate(), 1), s.FPS, pct(v.DecodeRatio()), v.RealTime(), s.Analysed, passes(v.Max.Score), v.Max.Score.Other, mb(v.Max.MaxRSS))
+	}
+	if r.ThroughputPlot != "" {
+		p("\n![throughput](%s)\n", r.ThroughputPlot)
+	}
+
+	p("\n## Replay at the video's own rate (`--pace realtime`)\n\n")
+	p("Frames that the analysis could not take when they were due are dropped (and counted). A pass is read right when a stored read's text equals the pass's plate and its capture time lies within the pass's [start, end + track timeout] on the video's clock.\n\n")
+	p("| video | frames handed to the analysis | searched | dropped | passes read right (realtime) | passes read right (max) | other reads | peak RSS |\n|---|---|---|---|---|---|---|---|\n")
+	for _, v := range r.Videos {
+		if !v.Realtime.Ran {
+			continue
+		}
+		s := v.Realtime.Summary
+		maxScore := "—"
+		if v.Max.Ran {
+			maxScore = passes(v.Max.Score)
+		}
+		p("| %dp%s | %s | %d | %d (%s) | %s | %s | %d | %.0f MB |\n", v.Height, fpsSuffix(v), ofFrames(s.FramesRead, v), s.Analysed, s.Dropped,
+			pct(float64(s.Dropped)/float64(max(v.Truth.Frames, 1))), passes(v.Realtime.Score), maxScore, v.Realtime.Score.Other, mb(v.Realtime.MaxRSS))
+	}
+
+	writeLatency(p, r)
+	writeAccuracy(p, r)
+	writeMemory(p, r)
+	writeUplink(p, r)
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func writeLatency(p func(string, ...any), r *Results) {
+	p("\n## Frame-to-read latency (`edge-agent run`, during the soak)\n\n")
+	l, ok := r.latency()
+	if !ok {
+		p("Not measured (no soak, or no read stored during it).\n")
+		return
+	}
+	p("Measured in the agent, on a live camera (the looping 1080p file, played at its own rate and stamped with the wall clock when each frame is shown). A vehicle pass ends at the first frame analysed `alpr.track_timeout` (%v) after its plate was last seen; the agent's histogram `edge_pass_end_to_read_seconds` times each pass from the capture of that frame to its read being stored (queueing, analysis, tracking, SQLite). Frame-to-read, from the capture of the pass's last frame with its plate, is that plus the track timeout (to within one frame interval). Quantiles are interpolated inside the histogram's buckets (about 23%% wide).\n\n", r.TrackTimeout)
+	p("| | reads | p50 | p99 |\n|---|---|---|---|\n")
+	p("| frame-to-read (last frame with the plate → stored) | %d | %.3f s | %.3f s |\n", l.Reads, l.FrameP50, l.FrameP99)
+	p("| pass end → stored (pipeline delay) | %d | %.3f s | %.3f s |\n", l.Reads, l.EndP50, l.EndP99)
+	p("| `edge_read_store_delay_seconds` (after the analysis of the camera's last frame with a plate; coarse buckets) | | %s s | %s s |\n", num(l.LegacyP50, 3), num(l.LegacyP99, 3))
+}
+
+func writeAccuracy(p func(string, ...any), r *Results) {
+	p("\n## Recogniser on photo datasets (`edge-agent bench`)\n\n")
+	if len(r.Bench) > 0 {
+		p("| dataset | region | set | images | exact | O/0-folded | plate found | ms mean | ms median | ms p90 |\n|---|---|---|---|---|---|---|---|---|---|\n")
+		for _, b := range r.Bench {
+			for _, s := range b.Scores {
+				p("| %s | %s | %s | %d | %.1f%% (%d) | %.1f%% (%d) | %.1f%% (%d) | %.1f | %.1f | %.1f |\n", b.Dataset, b.Region, s.Name, s.Images,
+					s.Exact, s.ExactN, s.Folded, s.FoldedN, s.Detected, s.DetectedN, s.MeanMS, s.MedianMS, s.P90MS)
+			}
+		}
+	}
+	for _, n := range r.BenchNotes {
+		p("\n%s\n", n)
+	}
+}
+
+func writeMemory(p func(string, ...any), r *Results) {
+	p("\n## Memory\n\n| process | peak RSS |\n|---|---|\n")
+	for _, v := range r.Videos {
+		for _, run := range []struct {
+			n string
+			r ReplayRun
+		}{{"max", v.Max}, {"realtime", v.Realtime}} {
+			if run.r.Ran {
+				p("| replay %dp `--pace %s` | %.0f MB |\n", v.Height, run.n, mb(run.r.MaxRSS))
+			}
+		}
+	}
+	if r.Soak == nil {
+		p("\nNo soak: %s\n", oneLine(r.SoakErr))
+		return
+	}
+	s := r.Soak
+	p("| soak, `%s run` | %.0f MB |\n", r.SoakBinary, mb(s.MaxRSS))
+	p("\n### Soak: %v of `edge-agent run` on the looping 1080p video\n\n", s.Duration)
+	p("RSS from /proc/PID/status (VmRSS) and open gocv Mats from the gauge `edge_gocv_open_mats` (an agent built with `-tags matprofile`), every %v. Flat: the least-squares trend of RSS after the first %v changes it by at most %d%% of its mean over the soak.\n\n", s.Every, warmup(s.Duration), flatPercent)
+	if s.Duration < 10*time.Minute {
+		p("This soak is shorter than the 10 minutes of the target: a slow leak has less time to show.\n\n")
+	}
+	tr := rssTrend(s.Samples, warmup(s.Duration))
+	p("| samples | RSS min | RSS max | RSS mean | trend | drift over the soak | flat |\n|---|---|---|---|---|---|---|\n")
+	p("| %d | %s MB | %s MB | %s MB | %+.2f MB/min | %+.1f MB | %s |\n", len(s.Samples), num(tr.MinMB, 0), num(tr.MaxMB, 0), num(tr.MeanMB, 0), tr.SlopeMBMin, tr.DriftMB, yesNo(tr.Flat))
+	if lo, hi, last, ok := matsRange(s.Samples); ok {
+		p("\nOpen Mats: between %.0f and %.0f, %.0f at the last sample (frames in flight between the stages; a leak would climb).\n", lo, hi, last)
+	} else {
+		p("\nOpen Mats: not exported by the soak binary (build it with `-tags matprofile`).\n")
+	}
+	if f := s.Final; f != nil {
+		capt, _ := f.Sum("edge_frames_captured_total")
+		drop, _ := f.Sum("edge_frames_dropped_total")
+		stored, _ := f.Sum("edge_reads_stored_total")
+		p("\nDuring the soak: %.0f frames captured, %.0f searched, %.0f paced, %.0f dropped, %.0f reads stored.\n", capt,
+			f.SumWhere("edge_analysis_frames_total", "result", "searched"), f.SumWhere("edge_analysis_frames_total", "result", "paced"), drop, stored)
+	}
+	if r.RSSPlot != "" {
+		p("\n![RSS over the soak](%s)\n", r.RSSPlot)
+	}
+	if r.MatsPlot != "" {
+		p("\n![open Mats over the soak](%s)\n", r.MatsPlot)
+	}
+}
+
+func writeUplink(p func(string, ...any), r *Results) {
+	p("\n## Uplink (`go test -bench 'Enqueue|Drain' ./internal/uplink`)\n\n")
+	if r.UplinkErr != "" {
+		p("Not measured: %s\n", oneLine(r.UplinkErr))
+	}
+	if len(r.Uplink) == 0 {
+		return
+	}
+	p("Enqueue: SQLite outbox writes (single: one fsync each; batch100: one per 100). Drain: a backlog of 50,000 samples published to a local Mosquitto with QoS 1.\n\n")
+	p("| benchmark | figures |\n|---|---|\n")
+	for _, g := range r.Uplink {
+		var parts []string
+		for _, u := range g.Units {
+			parts = append(parts, fmt.Sprintf("%s %s", num(g.Metrics[u], 1), u))
+		}
+		p("| %s | %s |\n", g.Name, strings.Join(parts, ", "))
+	}
+}
+
+func passes(s PassScore) string {
+	return fmt.Sprintf("%d/%d (%.1f%%)", s.Right, s.Passes, s.Percent())
+}
+
+// ofFrames is n of the video's frames.
+func ofFrames(n int, v VideoResult) string {
+	return fmt.Sprintf("%d of %d", n, v.Truth.Frames)
+}
+
+func fpsSuffix(v VideoResult) string {
+	if v.Truth == nil {
+		return ""
+	}
+	return fmt.Sprintf("%.0f", v.Truth.FPS)
+}
+
+func pct(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.1f%%", 100*f)
+}
+
+func num(f float64, prec int) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return "—"
+	}
+	return fmt.Sprintf("%.*f", prec, f)
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func oneLine(s string) string {
+	s = strings.ReplaceAll(s, "\n", " ")
+	if len(s) > 600 {
+		s = s[:600] + "…"
+	}
+	return s
+}

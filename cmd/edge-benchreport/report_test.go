@@ -1,0 +1,125 @@
+package main
+
+import (
+	"math"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/promauto"
+
+	"github.com/edge-agent/edge-agent/internal/synth"
+)
+
+// results builds the results of a run whose 1080p replay is too slow, whose
+// realtime replay loses a pass, whose soak is flat and whose latency is
+// known.
+func results(t *testing.T) *Results {
+	reg := prometheus.NewRegistry()
+	h := promauto.With(reg).NewHistogram(prometheus.HistogramOpts{Name: "edge_pass_end_to_read_seconds", Help: "h",
+		Buckets: prometheus.ExponentialBucketsRange(0.005, 20, 40)})
+	for i := range 100 {
+		h.Observe(0.05 + float64(i)*0.001) // 0.05 .. 0.149 s
+	}
+	final, err := parseMetrics(expose(t, reg))
+	if err != nil {
+		t.Fatal(err)
+	}
+	truth := &synth.Truth{FPS: 30, Frames: 1500, Passes: make([]synth.Pass, 12)}
+	var soakSamples []Sample
+	for i := 1; i <= 12; i++ {
+		soakSamples = append(soakSamples, Sample{At: time.Duration(i) * 10 * time.Second, RSSBytes: 240 << 20, OpenMats: float64(8 + i%3)})
+	}
+	return &Results{
+		Date: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC), Revision: "abc1234", Machine: Machine{CPUs: 2, CPUModel: "Test CPU"},
+		LoadStart: "1.00 1.00 1.00", LoadEnd: "2.00 1.50 1.00", TrackTimeout: 1500 * time.Millisecond, SearchRate: 10, Workers: 2,
+		Videos: []VideoResult{{
+			Height: 1080, Truth: truth, Decode: Decode{Frames: 1500, Elapsed: 10 * time.Second},
+			Max:      ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1500, FPS: 24}, Score: PassScore{Passes: 12, Right: 11}, MaxRSS: 280 << 20},
+			Realtime: ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1200, Dropped: 300}, Score: PassScore{Passes: 12, Right: 10}, MaxRSS: 320 << 20},
+		}},
+		Soak: &SoakResult{Duration: 2 * time.Minute, Every: 10 * time.Second, Samples: soakSamples, MaxRSS: 250 << 20, Final: final}, SoakBinary: "edge-agent-matprofile",
+	}
+}
+
+func TestTargets(t *testing.T) {
+	r := results(t)
+	got := map[string]Target{}
+	for _, tg := range r.targets() {
+		got[tg.Name] = tg
+	}
+	check := func(prefix, verdict, measured string) {
+		t.Helper()
+		for name, tg := range got {
+			if strings.HasPrefix(name, prefix) {
+				if tg.Verdict() != verdict || !strings.Contains(tg.Measured, measured) {
+					t.Errorf("%s: %s, %q; want %s, containing %q", name, tg.Verdict(), tg.Measured, verdict, measured)
+				}
+				return
+			}
+		}
+		t.Errorf("no target %q", prefix)
+	}
+	check("1080p30 replay", "not met", "0.80×")
+	check("`--pace realtime` reads", "not met", "-8.3 points")
+	// p99 of pass end → read is about 0.15 s; with the 1.5 s timeout the
+	// frame-to-read p99 is about 1.65 s.
+	check("frame-to-read", "not met", "1.6")
+	check("RSS ≤ 300 MB", "not met", "320 MB (replay 1080p --pace realtime)")
+	check("RSS flat", "met", "drift +0.0 MB")
+
+	r.Videos[0].Max.Summary.FPS = 31.5
+	r.Videos[0].Realtime.Score.Right = 11
+	r.Videos[0].Realtime.MaxRSS = 200 << 20
+	r.Videos[0].Max.MaxRSS = 200 << 20
+	r.TrackTimeout = 500 * time.Millisecond
+	got = map[string]Target{}
+	for _, tg := range r.targets() {
+		got[tg.Name] = tg
+	}
+	check("1080p30 replay", "met", "1.05×")
+	check("`--pace realtime` reads", "met", "+0.0 points")
+	check("frame-to-read", "met", "0.6")
+	check("RSS ≤ 300 MB", "met", "250 MB (soak")
+
+	r.Soak, r.Videos = nil, nil
+	for _, tg := range r.targets() {
+		if tg.Verdict() != "not measured" {
+			t.Errorf("%s with nothing measured: %s", tg.Name, tg.Verdict())
+		}
+	}
+}
+
+func TestReportHasEverySection(t *testing.T) {
+	r := results(t)
+	r.Bench = []BenchResult{{Dataset: "openalpr-eu", Region: "eu", Scores: []BenchScore{{Name: "all", Images: 108, Exact: 74.1, ExactN: 80, MedianMS: 380}}}}
+	r.Uplink = []GoBench{{Name: "BenchmarkDrain50k/1KiB", N: 1, Metrics: map[string]float64{"msg/s": 5062}, Units: []string{"msg/s"}}}
+	r.RSSPlot, r.ThroughputPlot = "soak-rss.png", "throughput.png"
+	var b strings.Builder
+	if err := writeReport(&b, r); err != nil {
+		t.Fatal(err)
+	}
+	md := b.String()
+	for _, want := range []string{
+		"| date | 2025-06-02T08:00:00Z |", "| git revision | abc1234 |", "2 CPUs, Test CPU",
+		"at start 1.00 1.00 1.00; at end 2.00 1.50 1.00",
+		"| 1080p30 | 1500 of 1500 | 150.0 | 24.0 | 16.0% | 0.80× |",
+		"| 1080p30 | 1200 of 1500 | 0 | 300 (20.0%) | 10/12 (83.3%) | 11/12 (91.7%) |",
+		"| openalpr-eu | eu | all | 108 | 74.1% (80) |",
+		"| BenchmarkDrain50k/1KiB | 5062.0 msg/s |",
+		"Open Mats: between 8 and 10", "every 10s. Flat", "shorter than the 10 minutes", "![RSS over the soak](soak-rss.png)", "![throughput](throughput.png)",
+		"**not met**", "**met**",
+	} {
+		if !strings.Contains(md, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(md, "NaN") {
+		t.Error("report shows NaN")
+	}
+	l, ok := r.latency()
+	if !ok || l.Reads != 100 || l.EndP50 < 0.09 || l.EndP50 > 0.11 || math.Abs(l.FrameP50-l.EndP50-1.5) > 1e-9 {
+		t.Errorf("latency: %+v", l)
+	}
+}

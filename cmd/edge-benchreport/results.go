@@ -1,0 +1,187 @@
+package main
+
+import (
+	"fmt"
+	"math"
+	"time"
+
+	"github.com/edge-agent/edge-agent/internal/synth"
+)
+
+// Results is everything a bench run measured, for the report.
+type Results struct {
+	Date               time.Time
+	Revision           string
+	Machine            Machine
+	LoadStart, LoadEnd string
+	TrackTimeout       time.Duration
+	SearchRate         float64
+	Workers            int
+	Videos             []VideoResult
+	Soak               *SoakResult
+	SoakBinary         string
+	SoakErr            string
+	Bench              []BenchResult
+	BenchNotes         []string
+	Uplink             []GoBench
+	UplinkErr          string
+	Failures           []string
+	Took               time.Duration
+	RSSPlot, MatsPlot  string // file names next to the report, "" when not drawn
+	ThroughputPlot     string
+}
+
+// VideoResult is what was measured on one synthetic video.
+type VideoResult struct {
+	Height        int
+	Video         string
+	Truth         *synth.Truth
+	Decode        Decode
+	Max, Realtime ReplayRun
+}
+
+// ReplayRun is one edge-agent replay of a video.
+type ReplayRun struct {
+	Ran     bool
+	Summary ReplaySummary
+	Score   PassScore
+	MaxRSS  int64
+}
+
+// RealTime is the replay's speed as a multiple of the video's frame rate.
+func (v VideoResult) RealTime() float64 {
+	if v.Truth == nil || v.Truth.FPS == 0 {
+		return math.NaN()
+	}
+	return v.Max.Summary.FPS / v.Truth.FPS
+}
+
+// DecodeRatio is the replay's speed as a share of the decode-only pass's.
+func (v VideoResult) DecodeRatio() float64 {
+	if v.Decode.Frames == 0 {
+		return math.NaN()
+	}
+	return v.Max.Summary.FPS / v.Decode.Rate()
+}
+
+// Latency is the frame-to-read latency measured in the soak.
+type Latency struct {
+	Reads              uint64
+	EndP50, EndP99     float64 // pass end → stored, seconds
+	FrameP50, FrameP99 float64 // last frame with the plate → stored = end + track timeout
+	LegacyP50          float64 // edge_read_store_delay_seconds, for comparison
+	LegacyP99          float64
+}
+
+// latency reads the latency histograms of the soak's last scrape.
+func (r *Results) latency() (Latency, bool) {
+	if r.Soak == nil || r.Soak.Final == nil {
+		return Latency{}, false
+	}
+	h, ok := r.Soak.Final.Histogram("edge_pass_end_to_read_seconds")
+	if !ok || h.Count == 0 {
+		return Latency{}, false
+	}
+	l := Latency{Reads: h.Count, EndP50: h.Quantile(0.5), EndP99: h.Quantile(0.99)}
+	tt := r.TrackTimeout.Seconds()
+	l.FrameP50, l.FrameP99 = l.EndP50+tt, l.EndP99+tt
+	l.LegacyP50, l.LegacyP99 = math.NaN(), math.NaN()
+	if old, ok := r.Soak.Final.Histogram("edge_read_store_delay_seconds"); ok {
+		l.LegacyP50, l.LegacyP99 = old.Quantile(0.5), old.Quantile(0.99)
+	}
+	return l, true
+}
+
+// peakRSS is the largest peak RSS of the agent processes, with which one.
+func (r *Results) peakRSS() (int64, string) {
+	var best int64
+	var who string
+	for _, v := range r.Videos {
+		for _, run := range []struct {
+			name string
+			r    ReplayRun
+		}{{"max", v.Max}, {"realtime", v.Realtime}} {
+			if run.r.MaxRSS > best {
+				best, who = run.r.MaxRSS, fmt.Sprintf("replay %dp --pace %s", v.Height, run.name)
+			}
+		}
+	}
+	if r.Soak != nil && r.Soak.MaxRSS > best {
+		best, who = r.Soak.MaxRSS, "soak ("+r.SoakBinary+")"
+	}
+	return best, who
+}
+
+// Target is one target of issue 6 with what was measured against it.
+type Target struct {
+	Name, Measured string
+	Met            *bool // nil: not measured
+}
+
+// Verdict is "met", "not met" or "not measured".
+func (t Target) Verdict() string {
+	switch {
+	case t.Met == nil:
+		return "not measured"
+	case *t.Met:
+		return "met"
+	default:
+		return "not met"
+	}
+}
+
+func verdict(b bool) *bool { return &b }
+
+// targets evaluates the targets of issue 6 against the results.
+func (r *Results) targets() []Target {
+	const rssLimit = 300 << 20
+	var out []Target
+	speed := Target{Name: "1080p30 replay at `--pace max` ≥ 1.0× real time"}
+	right := Target{Name: "`--pace realtime` reads within 2 points as many passes right as `--pace max` (1080p)"}
+	for _, v := range r.Videos {
+		if v.Height != 1080 {
+			continue
+		}
+		if v.Max.Ran && v.Truth != nil {
+			speed.Measured = fmt.Sprintf("%.2f× (%.1f frames/s, video %.0f fps)", v.RealTime(), v.Max.Summary.FPS, v.Truth.FPS)
+			speed.Met = verdict(v.RealTime() >= 1.0)
+		}
+		if v.Max.Ran && v.Realtime.Ran {
+			pm, pr := v.Max.Score.Percent(), v.Realtime.Score.Percent()
+			right.Measured = fmt.Sprintf("realtime %.1f%% (%d/%d) vs max %.1f%% (%d/%d): %+.1f points",
+				pr, v.Realtime.Score.Right, v.Realtime.Score.Passes, pm, v.Max.Score.Right, v.Max.Score.Passes, pr-pm)
+			right.Met = verdict(pr >= pm-2)
+		}
+	}
+	out = append(out, speed, right)
+
+	lat := Target{Name: "frame-to-read p99 ≤ 1 s"}
+	if l, ok := r.latency(); ok {
+		lat.Measured = fmt.Sprintf("%.2f s (of which %.2f s is the track timeout; pass end → stored p99 %.2f s)",
+			l.FrameP99, r.TrackTimeout.Seconds(), l.EndP99)
+		lat.Met = verdict(l.FrameP99 <= 1)
+	}
+	out = append(out, lat)
+
+	rss := Target{Name: "RSS ≤ 300 MB"}
+	if peak, who := r.peakRSS(); peak > 0 {
+		rss.Measured = fmt.Sprintf("peak %.0f MB (%s)", mb(peak), who)
+		rss.Met = verdict(peak <= rssLimit)
+	}
+	flat := Target{Name: "RSS flat over the soak"}
+	if r.Soak != nil && len(r.Soak.Samples) > 0 {
+		tr := rssTrend(r.Soak.Samples, warmup(r.Soak.Duration))
+		if tr.Samples >= 2 {
+			flat.Measured = fmt.Sprintf("drift %+.1f MB over the soak after warm-up (%+.2f MB/min, mean %.0f MB; flat: drift within ±%g%% of the mean)",
+				tr.DriftMB, tr.SlopeMBMin, tr.MeanMB, tr.FlatPercent)
+			flat.Met = verdict(tr.Flat)
+		}
+	}
+	return append(out, rss, flat)
+}
+
+// warmup is the start of a soak left out of the flatness fit: a minute, or
+// a quarter of a shorter soak.
+func warmup(soak time.Duration) time.Duration { return min(time.Minute, soak/4) }
+
+func mb(b int64) float64 { return float64(b) / (1 << 20) }
