@@ -82,9 +82,9 @@ func writeLatency(p func(string, ...any), r *Results) {
 		p("Not measured (no soak, or no read stored during it).\n")
 		return
 	}
-	p("Measured in the agent, on a live camera (the looping 1080p file, played at its own rate and stamped with the wall clock when each frame is shown). A vehicle pass ends at the first frame analysed `alpr.track_timeout` (%v) after its plate was last seen; the agent's histogram `edge_pass_end_to_read_seconds` times each pass from the capture of that frame to its read being stored (queueing, analysis, tracking, SQLite). Frame-to-read, from the capture of the pass's last frame with its plate, is that plus the track timeout (to within one frame interval). Quantiles are interpolated inside the histogram's buckets (about 23%% wide).\n\n", r.TrackTimeout)
+	p("Measured in the agent, on a live camera (the looping 1080p file, played at its own rate and stamped with the wall clock when each frame is shown). A vehicle pass ends at the first frame analysed `alpr.track_timeout` (%v) after its plate was last seen; the agent's histogram `edge_pass_end_to_read_seconds` times each pass from the capture of that frame to its read being stored (queueing, analysis, tracking, SQLite). Frame-to-read, from the capture of the pass's last frame with its plate, is that plus the track timeout: a lower bound, short by at most the gap between two frames reaching the analysis (one frame interval when none is dropped). The soak runs the `-tags matprofile` build, which records a stack trace per Mat. Quantiles are interpolated inside the histogram's buckets (about 23%% wide).\n\n", r.TrackTimeout)
 	p("| | reads | p50 | p99 |\n|---|---|---|---|\n")
-	p("| frame-to-read (last frame with the plate → stored) | %d | %.3f s | %.3f s |\n", l.Reads, l.FrameP50, l.FrameP99)
+	p("| frame-to-read (last frame with the plate → stored) | %d | ≥ %.3f s | ≥ %.3f s |\n", l.Reads, l.FrameP50, l.FrameP99)
 	p("| pass end → stored (pipeline delay) | %d | %.3f s | %.3f s |\n", l.Reads, l.EndP50, l.EndP99)
 	p("| `edge_read_store_delay_seconds` (after the analysis of the camera's last frame with a plate; coarse buckets) | | %s s | %s s |\n", num(l.LegacyP50, 3), num(l.LegacyP99, 3))
 }
