@@ -61,8 +61,13 @@ func mosquittoBinary(t testing.TB) string {
 
 func startBroker(t *testing.T) *broker {
 	t.Helper()
+	return startBrokerAt(t, freePort(t))
+}
+
+// startBrokerAt starts a broker listening on 127.0.0.1:port.
+func startBrokerAt(t *testing.T, port int) *broker {
+	t.Helper()
 	bin := mosquittoBinary(t)
-	port := freePort(t)
 	conf := fmt.Sprintf("listener %d 127.0.0.1\nallow_anonymous true\npersistence false\n"+
 		"log_dest stderr\nlog_type all\nconnection_messages true\n", port)
 	if u, err := user.Current(); err == nil && u.Uid == "0" {

@@ -3,10 +3,13 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
 // auditEntries reads the improvement audit log (one JSON object a line).
@@ -30,15 +33,32 @@ func auditEntries(t *testing.T, path string) []map[string]any {
 }
 
 // TestWithdrawMidRun runs the daemon for an opted-in tenant on a looping
-// camera until samples are held, then withdraws by command while it runs:
-// the held samples are purged, the withdrawal is audited, reads go on
-// without making samples, and nothing ever reaches the broker.
+// camera, with samples released earlier still queued in the outbox (the
+// broker is unreachable), until new samples are held; then it withdraws by
+// command while the agent runs. The command purges the held samples and
+// audits the withdrawal; the running agent follows it and purges its
+// outbox (audited too); reads go on without making samples; and once the
+// broker is back, nothing reaches it.
 func TestWithdrawMidRun(t *testing.T) {
 	needIntegration(t)
 	v := short(t)
-	b, sub, s, camera := optedIn(t, v)
-	s.Conf.Cameras[0].Loop = true
+	s := newSetup(t, "")
+	src, camera := linkVideo(t, s.Dir, v)
+	s.Conf.Cameras[0].Source, s.Conf.Cameras[0].Loop = src, true
+	port := freePort(t) // no broker there until the end
+	s.optIn(fmt.Sprintf("tcp://127.0.0.1:%d", port))
 	s.write()
+	const queued = 5
+	ob, err := uplink.OpenOutbox(s.Conf.Uplink.OutboxPath, uplink.OutboxOptionsFrom(s.Conf.Uplink))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range queued {
+		if err := ob.Enqueue(fmt.Appendf(nil, `{"sample_id":"%032x"}`, i+1)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	ob.Close()
 
 	p := startAgent(t, "run", "--config", s.CfgPath)
 	var held int
@@ -49,45 +69,59 @@ func TestWithdrawMidRun(t *testing.T) {
 		held, _ = improvementStatus(t, s)
 		return held > 0
 	})
+	if n := outboxDepth(t, s); n != queued {
+		t.Fatalf("outbox holds %d entries before the withdrawal, want the %d queued", n, queued)
+	}
 
 	const reason = "e2e withdrawal"
 	out := s.cli("improvement", "withdraw", "--config", s.CfgPath, "--reason", reason)
-	if !strings.Contains(out, "withdrawn: purged") {
-		t.Errorf("withdraw printed %q", out)
+	if !strings.Contains(out, "withdrawn: purged") || !strings.Contains(out, "running agent purges it") {
+		t.Errorf("withdraw printed %q; want the purge and a note that the running agent purges its outbox", out)
 	}
 	after, consent := improvementStatus(t, s)
 	if after != 0 || !strings.HasPrefix(consent, "withdrawn since") {
 		t.Errorf("after withdraw: %d held, consent %q; want 0 held, withdrawn", after, consent)
 	}
-	var found bool
+
+	// The running agent follows the withdrawal (it polls every 30 s),
+	// purges its outbox and goes on reading without making samples.
+	eventually(t, "the outbox purged by the running agent", time.Minute, func() bool { return outboxDepth(t, s) == 0 })
+	if m := scrape(t, s); metric(m, "edge_improvement_consent", `state="withdrawn"`) != 1 {
+		t.Errorf("edge_improvement_consent{state=\"withdrawn\"} is not 1 after the withdrawal")
+	}
+	var byCommand, byAgent bool
 	for _, e := range auditEntries(t, s.Conf.Improvement.AuditPath) {
-		if e["event"] == "withdraw" && e["reason"] == reason {
-			found = true
-			if n, _ := e["purged_held"].(float64); n < 1 {
-				t.Errorf("audit entry %v: purged_held %v, want at least 1 (%d were held)", e, n, held)
-			}
+		r, _ := e["reason"].(string)
+		if e["event"] != "withdraw" || !strings.HasPrefix(r, reason) {
+			continue
+		}
+		h, _ := e["purged_held"].(float64)
+		o, _ := e["purged_outbox"].(float64)
+		switch {
+		case r == reason && h >= 1:
+			byCommand = true
+		case strings.Contains(r, "running agent") && o == queued:
+			byAgent = true
 		}
 	}
-	if !found {
-		t.Errorf("no withdraw entry with reason %q in the audit log", reason)
+	if !byCommand || !byAgent {
+		t.Errorf("audit log: withdrawal by command purging the %d held samples found: %v; purge of the %d outbox entries by the running agent found: %v",
+			held, byCommand, queued, byAgent)
 	}
-
-	// The running agent follows the withdrawal (it polls every 30 s) and
-	// goes on reading without making samples.
-	eventually(t, "the agent following the withdrawal", time.Minute, func() bool {
-		return metric(scrape(t, s), "edge_improvement_consent", `state="withdrawn"`) == 1
-	})
 	p.waitStored(len(p.stored())+2, 3*time.Minute)
 	if n, _ := improvementStatus(t, s); n != 0 {
 		t.Errorf("%d samples held: reads after the withdrawal were made into samples", n)
 	}
+
+	b := startBrokerAt(t, port)
+	sub := subscribe(t, b)
+	time.Sleep(3 * s.Conf.Uplink.BackoffMax) // the agent would have reconnected and sent by now
 	p.stop()
 	if n := outboxDepth(t, s); n != 0 {
 		t.Errorf("outbox holds %d entries after the withdrawal", n)
 	}
-	time.Sleep(time.Second)
 	if msgs := sub.messages(); len(msgs) != 0 {
-		t.Errorf("subscriber got %d messages: held samples were published", len(msgs))
+		t.Errorf("subscriber got %d messages after the withdrawal", len(msgs))
 	}
 	checkNoSecrets(t, "the broker log", b.Log.Bytes(), s.secrets(camera))
 }
