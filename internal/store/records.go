@@ -54,6 +54,7 @@ func (s *Store) insert(ctx context.Context, rec *read.Record) (int64, error) {
 	size := rowOverhead + len(rec.Crop) + len(frame) + len(charConfs) + len(cands) +
 		len(rec.Camera) + len(rec.Plate) + len(rec.Region)
 	var id int64
+	var over bool
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
 		res, err := tx.ExecContext(ctx, `INSERT INTO reads (captured_at, camera, plate, confidence,
 			char_confs, region, box_x0, box_y0, box_x1, box_y1, candidates, fix_lat, fix_lon, fix_time,
@@ -67,9 +68,15 @@ func (s *Store) insert(ctx context.Context, rec *read.Record) (int64, error) {
 		if err != nil {
 			return err
 		}
-		id, err = res.LastInsertId()
+		if id, err = res.LastInsertId(); err != nil {
+			return err
+		}
+		over, err = s.overMaxBytes(ctx, tx)
 		return err
 	})
+	if err == nil && over {
+		s.wakeRetention()
+	}
 	return id, err
 }
 
@@ -111,6 +118,44 @@ func (s *Store) Query(ctx context.Context, since time.Time, fn func(read.Record)
 		return fmt.Errorf("query reads: %w", err)
 	}
 	return nil
+}
+
+// QueryAfterID calls fn for every read with an id above id, in id order (the
+// order they were stored in), with all its fields. It stops at the first
+// error fn returns and returns it. Rows are read as fn asks for them, so a
+// caller that wants a batch stops early by returning an error of its own.
+func (s *Store) QueryAfterID(ctx context.Context, id int64, fn func(read.Record) error) error {
+	rows, err := s.r.QueryContext(ctx, selectRecord+` WHERE id > ? ORDER BY id`, id)
+	if err != nil {
+		return fmt.Errorf("query reads after id %d: %w", id, err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		rec, err := scanRecord(rows)
+		if err != nil {
+			return fmt.Errorf("query reads after id %d: %w", id, err)
+		}
+		if err := fn(rec); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("query reads after id %d: %w", id, err)
+	}
+	return nil
+}
+
+// LastID is the highest id ever given to a read, evicted or not (ids are
+// never reused), or 0 when no read was ever stored.
+func (s *Store) LastID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT max(
+		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reads'), 0),
+		coalesce((SELECT max(id) FROM reads), 0))`).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("last read id: %w", err)
+	}
+	return id, nil
 }
 
 // ErrNotFound is returned by Get for an id that is not stored.

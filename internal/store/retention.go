@@ -27,8 +27,9 @@ const sizeTarget = 0.9
 // disk space.
 const maxPasses = 16
 
-// Run enforces retention now and then every s.Interval until ctx ends. It
-// logs a failed pass and goes on.
+// Run enforces retention now, then every s.Interval and at once whenever an
+// Insert takes the database over store.max_bytes, until ctx ends. It logs a
+// failed pass and goes on.
 func (s *Store) Run(ctx context.Context) error {
 	every := s.Interval
 	if every <= 0 {
@@ -44,8 +45,33 @@ func (s *Store) Run(ctx context.Context) error {
 		case <-ctx.Done():
 			return nil
 		case <-t.C:
+		case <-s.wake:
 		}
 	}
+}
+
+// wakeRetention asks Run for a pass now. It never blocks: a pass already
+// asked for covers this one too.
+func (s *Store) wakeRetention() {
+	select {
+	case s.wake <- struct{}{}:
+	default:
+	}
+}
+
+// overMaxBytes reports whether the pages holding data exceed store.max_bytes,
+// as evictForSize counts them, on the connection of tx (no file I/O: SQLite
+// keeps these counts in memory).
+func (s *Store) overMaxBytes(ctx context.Context, tx *sql.Tx) (bool, error) {
+	limit := int64(s.cfg.MaxBytes)
+	if limit <= 0 {
+		return false, nil
+	}
+	var pages, free int64
+	if err := tx.QueryRowContext(ctx, `SELECT page_count, freelist_count FROM pragma_page_count(), pragma_freelist_count()`).Scan(&pages, &free); err != nil {
+		return false, err
+	}
+	return (pages-free)*s.pageSize > limit, nil
 }
 
 // Enforce deletes the reads captured before now - store.retention, then the

@@ -229,3 +229,60 @@ func TestRunEnforcesPeriodically(t *testing.T) {
 		t.Fatalf("Run returned %v", err)
 	}
 }
+
+// TestInsertOverMaxBytesWakesRetention: an Insert that takes the database
+// over store.max_bytes wakes Run at once, so the cap holds within a pass and
+// not within store's Interval (an hour here: the ticker never fires).
+func TestInsertOverMaxBytesWakesRetention(t *testing.T) {
+	cfg := testCfg()
+	cfg.MaxBytes = 1 << 20
+	cfg.MinFreeBytes = 1 // so that each pass ends by asking for the free space
+	s, reg := openTest(t, filepath.Join(t.TempDir(), "reads.db"), cfg)
+	passes := make(chan struct{}, 100)
+	s.FreeSpace = func(string) (uint64, error) { passes <- struct{}{}; return 1 << 40, nil }
+	s.Interval = time.Hour
+	now := time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
+	s.Now = func() time.Time { return now }
+
+	// Under the cap, an Insert asks for nothing.
+	insertN(t, s, now.Add(-2*time.Hour), 10, 20000)
+	if len(s.wake) != 0 {
+		t.Fatal("an Insert under store.max_bytes woke the retention loop")
+	}
+
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- s.Run(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run returned %v", err)
+		}
+	}()
+	waitPass := func(what string) {
+		t.Helper()
+		select {
+		case <-passes: // the free-space check is the last step of a pass
+		case <-time.After(10 * time.Second):
+			t.Fatalf("no retention pass %s", what)
+		}
+	}
+	waitPass("at start")
+	if v := metricValue(t, reg, "edge_store_evictions_total", "reason", "size"); v != 0 {
+		t.Fatalf("the pass at start evicted %v reads under the cap", v)
+	}
+
+	// ~1.6 MiB more: the Insert that crosses the cap wakes Run.
+	insertN(t, s, now.Add(-time.Hour), 80, 20000)
+	waitPass("after the cap was crossed")
+	if v := metricValue(t, reg, "edge_store_evictions_total", "reason", "size"); v <= 0 {
+		t.Fatalf("the pass after the cap was crossed evicted nothing")
+	}
+	used, err := s.usedBytes(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if used > int64(cfg.MaxBytes) {
+		t.Fatalf("%d bytes of data after the woken pass, cap %d", used, cfg.MaxBytes)
+	}
+}

@@ -52,11 +52,16 @@ type Store struct {
 	w   *sql.DB    // the single writer connection; nil when read-only
 	r   *sql.DB    // readers (query_only)
 
+	wake     chan struct{} // an Insert asks Run for a retention pass now
+	pageSize int64
+
 	// FreeSpace reports the bytes available to the agent on the filesystem
 	// holding dir. It defaults to a unix.Statfs lookup; tests replace it to
 	// simulate a full disk. Set it before Run or Enforce is first called.
 	FreeSpace func(dir string) (uint64, error)
 	// Interval is the period at which Run enforces retention (default 1m).
+	// An Insert that takes the database over store.max_bytes does not wait
+	// for it: it wakes Run at once.
 	Interval time.Duration
 	// Now is the clock Run passes to Enforce (default time.Now).
 	Now func() time.Time
@@ -80,7 +85,8 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	if err := createPrivate(path); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
-	s := &Store{path: path, cfg: cfg, log: log, Interval: time.Minute, Now: time.Now, FreeSpace: statfsFree}
+	s := &Store{path: path, cfg: cfg, log: log, Interval: time.Minute, Now: time.Now, FreeSpace: statfsFree,
+		wake: make(chan struct{}, 1)}
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it never fails half-way on a lock upgrade.
 	s.w = sql.OpenDB(connector{
@@ -105,6 +111,10 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
 	if err := ensureIncrementalVacuum(s.w, log); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if err := s.w.QueryRow("PRAGMA page_size").Scan(&s.pageSize); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
