@@ -220,17 +220,24 @@ func barChart(path, title, yLabel string, seriesNames []string, groups []BarGrou
 	barW := int(groupW * 0.7 / float64(max(len(seriesNames), 1)))
 	for i, g := range groups {
 		gx := marginL + int(groupW*float64(i)+groupW*0.15)
+		refY := -100
+		if i < len(refs) && !math.IsNaN(refs[i]) {
+			_, refY = c.px(0, refs[i])
+		}
 		for k, v := range g.Values {
 			_, y := c.px(0, v)
 			x := gx + k*barW
 			c.rect(x+2, y, x+barW-2, plotH-margB, colSeries[k%len(colSeries)])
-			s := strconv.FormatFloat(v, 'f', 1, 64)
-			c.text(x+barW/2-len(s)*7/2, y-4, s, colAxis)
+			s := strconv.FormatFloat(v, 'f', 2, 64)
+			ly := y - 4
+			if ly > refY-4 && ly < refY+14 { // keep the value clear of the reference line
+				ly = refY - 4
+			}
+			c.text(x+barW/2-len(s)*7/2, ly, s, colAxis)
 		}
 		c.text(gx+int(groupW*0.35)-len(g.Name)*7/2, plotH-margB+18, g.Name, colAxis)
-		if i < len(refs) && !math.IsNaN(refs[i]) {
-			_, y := c.px(0, refs[i])
-			c.hline(gx-4, gx+len(g.Values)*barW+4, y, colRef, true)
+		if refY >= 0 {
+			c.hline(gx-4, gx+len(g.Values)*barW+4, refY, colRef, true)
 		}
 	}
 	for k, name := range seriesNames {

@@ -47,6 +47,9 @@ func writeReport(w io.Writer, r *Results) error {
 		p("| %dp%s | %s | %s | %.1f | %s | %.2f× | %d | %s | %d | %.0f MB |\n", v.Height, fpsSuffix(v), ofFrames(s.FramesRead, v),
 			num(v.Decode.Rate(), 1), s.FPS, pct(v.DecodeRatio()), v.RealTime(), s.Analysed, passes(v.Max.Score), v.Max.Score.Other, mb(v.Max.MaxRSS))
 	}
+	if r.RealTimePlot != "" {
+		p("\n![speed against real time](%s)\n", r.RealTimePlot)
+	}
 	if r.ThroughputPlot != "" {
 		p("\n![throughput](%s)\n", r.ThroughputPlot)
 	}
@@ -159,14 +162,27 @@ func writeUplink(p func(string, ...any), r *Results) {
 	if len(r.Uplink) == 0 {
 		return
 	}
-	p("Enqueue: SQLite outbox writes (single: one fsync each; batch100: one per 100). Drain: a backlog of 50,000 samples published to a local Mosquitto with QoS 1.\n\n")
-	p("| benchmark | figures |\n|---|---|\n")
+	p("Enqueue: SQLite outbox writes (single: one fsync each; batch100: one per 100). An operation of Enqueue is one entry (single) or 100 (batch100). Drain: a backlog of 50,000 samples published to a local Mosquitto with QoS 1 (one operation is the whole backlog).\n\n")
+	p("| benchmark | rate | throughput | time per operation |\n|---|---|---|---|\n")
 	for _, g := range r.Uplink {
-		var parts []string
-		for _, u := range g.Units {
-			parts = append(parts, fmt.Sprintf("%s %s", num(g.Metrics[u], 1), u))
+		rate := "—"
+		switch {
+		case g.Metrics["msg/s"] > 0:
+			rate = fmt.Sprintf("%.0f messages/s", g.Metrics["msg/s"])
+		case g.Metrics["entries/s"] > 0:
+			rate = fmt.Sprintf("%.0f entries/s", g.Metrics["entries/s"])
+		case g.Metrics["ns/op"] > 0:
+			rate = fmt.Sprintf("%.0f entries/s", 1e9/g.Metrics["ns/op"])
 		}
-		p("| %s | %s |\n", g.Name, strings.Join(parts, ", "))
+		tput := "—"
+		if v, ok := g.Metrics["MB/s"]; ok {
+			tput = fmt.Sprintf("%.1f MB/s", v)
+		}
+		op := "—"
+		if v, ok := g.Metrics["ns/op"]; ok {
+			op = fmt.Sprintf("%.2f ms", v/1e6)
+		}
+		p("| %s | %s | %s | %s |\n", strings.TrimPrefix(g.Name, "Benchmark"), rate, tput, op)
 	}
 }
 

@@ -94,7 +94,10 @@ func TestTargets(t *testing.T) {
 func TestReportHasEverySection(t *testing.T) {
 	r := results(t)
 	r.Bench = []BenchResult{{Dataset: "openalpr-eu", Region: "eu", Scores: []BenchScore{{Name: "all", Images: 108, Exact: 74.1, ExactN: 80, MedianMS: 380}}}}
-	r.Uplink = []GoBench{{Name: "BenchmarkDrain50k/1KiB", N: 1, Metrics: map[string]float64{"msg/s": 5062}, Units: []string{"msg/s"}}}
+	r.Uplink = []GoBench{
+		{Name: "BenchmarkDrain50k/1KiB", N: 1, Metrics: map[string]float64{"ns/op": 4.5e9, "msg/s": 5062, "MB/s": 11.9}},
+		{Name: "BenchmarkEnqueue/single/1KiB", N: 900, Metrics: map[string]float64{"ns/op": 1.25e6, "MB/s": 0.8}},
+	}
 	r.RSSPlot, r.ThroughputPlot = "soak-rss.png", "throughput.png"
 	var b strings.Builder
 	if err := writeReport(&b, r); err != nil {
@@ -107,7 +110,7 @@ func TestReportHasEverySection(t *testing.T) {
 		"| 1080p30 | 1500 of 1500 | 150.0 | 24.0 | 16.0% | 0.80× |",
 		"| 1080p30 | 1200 of 1500 | 0 | 300 (20.0%) | 10/12 (83.3%) | 11/12 (91.7%) |",
 		"| openalpr-eu | eu | all | 108 | 74.1% (80) |",
-		"| BenchmarkDrain50k/1KiB | 5062.0 msg/s |",
+		"| Drain50k/1KiB | 5062 messages/s | 11.9 MB/s | 4500.00 ms |", "| Enqueue/single/1KiB | 800 entries/s | 0.8 MB/s | 1.25 ms |",
 		"Open Mats: between 8 and 10", "every 10s. Flat", "shorter than the 10 minutes", "![RSS over the soak](soak-rss.png)", "![throughput](throughput.png)",
 		"**not met**", "**met**",
 	} {

@@ -29,6 +29,7 @@ type Results struct {
 	Took               time.Duration
 	RSSPlot, MatsPlot  string // file names next to the report, "" when not drawn
 	ThroughputPlot     string
+	RealTimePlot       string
 }
 
 // VideoResult is what was measured on one synthetic video.

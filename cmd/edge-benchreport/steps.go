@@ -236,6 +236,18 @@ func (b *bench) plots() {
 		}
 	}
 	if len(groups) > 0 {
+		var speed []BarGroup
+		for _, v := range b.r.Videos {
+			if v.Max.Ran {
+				speed = append(speed, BarGroup{Name: fmt.Sprintf("%dp", v.Height), Values: []float64{v.RealTime()}})
+			}
+		}
+		b.r.RealTimePlot = "realtime.png"
+		if err := barChart(b.path(b.r.RealTimePlot), "Replay speed at --pace max, multiple of real time", "x real time",
+			[]string{"replay --pace max"}, speed, []float64{1, 1}, "target: 1.0x real time"); err != nil {
+			b.fail("plot: %v", err)
+			b.r.RealTimePlot = ""
+		}
 		b.r.ThroughputPlot = "throughput.png"
 		if err := barChart(b.path(b.r.ThroughputPlot), "Replay throughput at --pace max vs decode-only", "frames/s",
 			[]string{"decode-only", "replay --pace max"}, groups, refs, "real time (video fps)"); err != nil {
