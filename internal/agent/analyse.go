@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"image"
+	"slices"
 	"sync"
 	"time"
 
@@ -44,6 +45,13 @@ type cameraTracker struct {
 	every      time.Duration // least interval between searched frames (alpr.search_rate)
 	lastSearch time.Duration // Mono of the last searched frame
 	searched   bool          // a frame was searched already
+
+	gated   bool              // the camera's motion gate is on
+	moved   []image.Rectangle // the latest frame's motion regions
+	movedAt time.Duration     // its Mono
+
+	wholeSearched bool          // a whole frame was searched for want of motion regions
+	wholeAt       time.Duration // Mono of the latest one
 }
 
 func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
@@ -54,7 +62,8 @@ func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, erro
 	if err != nil {
 		return nil, err
 	}
-	ct := &cameraTracker{t: t, minConf: cam.ALPR.MinConfidence, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame}
+	ct := &cameraTracker{t: t, minConf: cam.ALPR.MinConfidence, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame,
+		gated: cam.Motion.Enabled}
 	if cfg.ALPR.SearchRate > 0 {
 		ct.every = time.Duration(float64(time.Second) / cfg.ALPR.SearchRate)
 	}
@@ -77,6 +86,40 @@ func (c *cameraTracker) due(wall time.Time, mono time.Duration) bool {
 	}
 	c.searched, c.lastSearch = true, mono
 	return true
+}
+
+// wholeEvery is the least interval between searches of a whole frame of a
+// camera whose motion gate is on but has seen no motion yet: nothing
+// changed in the picture since the last one.
+const wholeEvery = 5 * time.Second
+
+// searchRegions returns the parts of the frame to search (nil: all of it)
+// and whether to search it at all: its motion regions; in a frame the
+// motion gate let through without motion (while motion.hold runs after the
+// last motion), the regions of the latest frame with motion, where a
+// vehicle that stopped still is. A frame with none is searched whole when
+// the gate is off, and otherwise (the first frames after the camera opened)
+// once every wholeEvery. Every frame, searched or not, updates the latest
+// regions.
+func (c *cameraTracker) searchRegions(f *capture.Frame) ([]image.Rectangle, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if f.Motion && len(f.Regions) > 0 {
+		if f.Mono >= c.movedAt {
+			c.moved, c.movedAt = append(c.moved[:0], f.Regions...), f.Mono
+		}
+		return f.Regions, true
+	}
+	switch {
+	case !c.gated:
+		return nil, true
+	case len(c.moved) > 0:
+		return slices.Clone(c.moved), true
+	case !c.wholeSearched || f.Mono-c.wholeAt >= wholeEvery || f.Mono < c.wholeAt:
+		c.wholeSearched, c.wholeAt = true, f.Mono
+		return nil, true
+	}
+	return nil, false
 }
 
 func (c *cameraTracker) setMinConfidence(v float64) {
@@ -107,7 +150,8 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	defer f.Close()
 	a.advance(f.Wall)
 	ct := a.tracks[f.Camera]
-	if !ct.due(f.Wall, f.Mono) {
+	regions, search := ct.searchRegions(f)
+	if !search || !ct.due(f.Wall, f.Mono) {
 		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
 		for _, r := range ct.tick(f.Wall) {
 			out <- r
@@ -116,7 +160,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	}
 	a.m.frames.WithLabelValues(f.Camera, "searched").Inc()
 	began := time.Now()
-	plates, err := a.engine.Recognize(f.Mat, f.Regions)
+	plates, err := a.engine.Recognize(f.Mat, regions)
 	a.m.analysis.Observe(time.Since(began).Seconds())
 	a.sum.analysed.Add(1)
 	if err != nil {

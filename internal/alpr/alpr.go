@@ -38,6 +38,10 @@ type Plate struct {
 	// Region and Format name the format pack and the layout the reading
 	// matched ("" when none did).
 	Region, Format string
+	// Layout is true when the reading fits one of the region's plate
+	// layouts, not only its catch-all (see plate.Reading.Layout). It is
+	// always true unless Options.AllowFreeText.
+	Layout bool
 	// Candidates are the top-N readings, best first; Candidates[0] gives
 	// Text and Conf.
 	Candidates []plate.Reading

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
+	"slices"
 	"sort"
 	"sync"
 	"time"
@@ -29,9 +30,16 @@ type Options struct {
 	// with the whole area and the zoom and fine passes with parts of it.
 	// Default 640 (a 320×320 input).
 	DetectWidth   int
-	TopN          int                   // readings kept per plate; default 5
-	MinChars      int                   // shorter readings are dropped; default 4
-	MinConfidence float64               // readings below are dropped; default 0
+	TopN          int     // readings kept per plate; default 5
+	MinChars      int     // shorter readings are dropped; default 4
+	MinConfidence float64 // readings below are dropped; default 0
+	// AllowFreeText also reports text lines whose reading fits none of the
+	// region's plate layouts (only its catch-all, or nothing): vanity and
+	// foreign plates, at the price of shop signs, state names and slogans
+	// read as plates. It is the negation of alpr.require_layout. By default
+	// a text line is a plate only when one of its readings, close to the
+	// OCR's best, has the syntax of a plate of the region.
+	AllowFreeText bool
 	Logger        *slog.Logger          // default: discard
 	Metrics       prometheus.Registerer // default: none
 }
@@ -187,18 +195,19 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 	defer e.release(w)
 	w.detections, w.reads = 0, 0
 
+	// A whole frame (a photo, a camera without motion gate) is searched in
+	// every pass; motion regions (video) in the coarse and zoom passes only,
+	// each over its region at the region's scale: a moving vehicle fills its
+	// region, so its plate is large enough there, and a plate missed in one
+	// frame is seen again in the next ones.
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	areas := regions
-	if len(areas) == 0 {
-		areas = []image.Rectangle{frame}
+	areas, fine := []image.Rectangle{frame}, true
+	if len(regions) > 0 {
+		areas, fine = searchAreas(regions, frame), false
 	}
 	var plates []Plate
 	for _, a := range areas {
-		a = a.Intersect(frame)
-		if a.Empty() {
-			continue
-		}
-		ps, err := w.recognize(img, a, e)
+		ps, err := w.recognize(img, a, fine, e)
 		if err != nil {
 			return nil, err
 		}
@@ -213,7 +222,8 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 	return plates, nil
 }
 
-// bestPlates sorts plates best first and drops those overlapping a better one.
+// bestPlates sorts plates best first and drops those overlapping a better
+// one, and the smaller lines of a plate (see furniture).
 func bestPlates(ps []Plate) []Plate {
 	sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) > rank(ps[j]) })
 	var out []Plate
@@ -226,21 +236,51 @@ next:
 		}
 		out = append(out, p)
 	}
-	return out
+	kept := out[:0:0]
+	for _, p := range out {
+		if !slices.ContainsFunc(out, func(q Plate) bool { return furniture(p.Box, q.Box) }) {
+			kept = append(kept, p)
+		}
+	}
+	return kept
+}
+
+// Plate furniture: a line at most furnitureHeight times as tall as a line
+// stacked with it (above or below, overlapping it horizontally by half the
+// narrower's width, at most furnitureGap of the taller's height apart) is
+// the state name, a slogan or a dealer's line of that plate, not its text:
+// the plate's text is the biggest line on its board.
+const (
+	furnitureHeight = 0.8
+	furnitureGap    = 1.0
+)
+
+// furniture reports whether the line boxed by a is furniture of the plate
+// whose text is boxed by b.
+func furniture(a, b image.Rectangle) bool {
+	if float64(a.Dy()) > furnitureHeight*float64(b.Dy()) {
+		return false
+	}
+	overlap := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
+	if 2*overlap < min(a.Dx(), b.Dx()) {
+		return false
+	}
+	gap := max(a.Min.Y-b.Max.Y, b.Min.Y-a.Max.Y)
+	return float64(gap) <= furnitureGap*float64(b.Dy())
 }
 
 // rank orders plates: a reading that fits one of the region's layouts
-// beats one that fits only its catch-all (a format named "…-any", such as
-// "us-any": any 5–8 characters), which beats one that fits none; then one
-// with a digit beats one without (an all-letter reading is more often a
-// sign than a vanity plate); then confidence decides.
+// beats one that fits only its catch-all (such as "us-any": any 5–8
+// characters), which beats one that fits none; then one with a digit beats
+// one without (an all-letter reading is more often a sign than a vanity
+// plate); then confidence decides.
 func rank(p Plate) float64 {
 	r := p.Conf
 	switch {
-	case catchAll(p.Format):
-		r += 2
-	case p.Format != "":
+	case p.Layout:
 		r += 4
+	case p.Format != "":
+		r += 2
 	}
 	if hasDigit(p.Text) {
 		r++

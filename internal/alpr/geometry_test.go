@@ -146,7 +146,7 @@ func TestBestPlatesRanking(t *testing.T) {
 	other := image.Rect(200, 0, 300, 30)
 	ps := bestPlates([]Plate{
 		{Text: "PHARMACY", Conf: .99, Format: "us-any", Box: other},
-		{Text: "ABC1234", Conf: .80, Format: "us", Box: box},
+		{Text: "ABC1234", Conf: .80, Format: "us", Layout: true, Box: box},
 		{Text: "ABC1Z34", Conf: .70, Box: box.Add(image.Pt(2, 1))}, // same place, worse
 		{Text: "5551234", Conf: .95, Box: image.Rect(400, 0, 500, 30)},
 		{Text: "SALE50", Conf: .99, Format: "us-any", Box: image.Rect(600, 0, 700, 30)},
@@ -165,10 +165,10 @@ func TestGoodEndsSearch(t *testing.T) {
 		p    Plate
 		want bool
 	}{
-		{Plate{Text: "ABC1234", Conf: .9, Format: "us"}, true},
-		{Plate{Text: "ABC1234", Conf: .8, Format: "us"}, false},
+		{Plate{Text: "ABC1234", Conf: .9, Format: "us", Layout: true}, true},
+		{Plate{Text: "ABC1234", Conf: .8, Format: "us", Layout: true}, false},
 		{Plate{Text: "H2099", Conf: .95, Format: "us-any"}, false},
-		{Plate{Text: "BAKERY", Conf: .95, Format: "de"}, false},
+		{Plate{Text: "BAKERY", Conf: .95, Format: "de", Layout: true}, false},
 		{Plate{Text: "ABC1234", Conf: .95}, false},
 	} {
 		if got := good(tc.p, true); got != tc.want {
@@ -198,7 +198,7 @@ func TestZoomOrder(t *testing.T) {
 	partial := Candidate{Quad: rectQuad(image.Rect(500, 0, 560, 30))}
 	plates := []Plate{
 		{Text: "SALE50", Conf: .99, Format: "us-any", Quad: sign.Quad, Box: sign.Box()},
-		{Text: "ABC123", Conf: .7, Format: "us", Quad: partial.Quad, Box: partial.Box()},
+		{Text: "ABC123", Conf: .7, Format: "us", Layout: true, Quad: partial.Quad, Box: partial.Box()},
 	}
 	got := zoomOrder(plates, []Candidate{sign, blank, partial})
 	want := []image.Rectangle{partial.Box(), sign.Box(), blank.Box()}

@@ -1,6 +1,7 @@
 package alpr
 
 import (
+	"slices"
 	"sort"
 	"strings"
 
@@ -33,7 +34,8 @@ const sameBox = 0.85
 // it returns the plates, the candidates read, and whether a good plate was
 // read.
 func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engine) (plates []Plate, read []Candidate, done bool, err error) {
-	cands = plausible(append(cands, mergeLines(cands)...))
+	all := slices.Concat(cands, mergeLines(cands))
+	cands = plausible(all)
 	for _, c := range cands {
 		if len(read) == limit {
 			break
@@ -42,6 +44,9 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engin
 			continue
 		}
 		read = append(read, c)
+		if fragment(c, all) {
+			continue // part of a longer line: a sign's words, or part of a plate
+		}
 		w.reads++
 		p, ok, err := w.readOne(img, c, e)
 		if err != nil {
@@ -56,6 +61,43 @@ func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engin
 		}
 	}
 	return plates, read, false, nil
+}
+
+// Fragments: a line that continues, on either side, with a detected box of
+// about its height (fragmentHeight), on its line (centres within
+// fragmentShift of its height), within fragmentGap of its height, is a part
+// of a longer text line: a plate's text is a whole line on its board, with
+// clear margins before the board's edge.
+const (
+	fragmentHeight = 0.7
+	fragmentShift  = 0.3
+	fragmentGap    = 0.8
+)
+
+// fragment reports whether c is part of a longer line among the boxes all
+// (the candidates of its pass, with the unions of their runs).
+func fragment(c Candidate, all []Candidate) bool {
+	b := c.Box()
+	h := float64(b.Dy())
+	for _, o := range all {
+		n := b.Union(o.Box())
+		ob := o.Box()
+		if n == b || ob.Intersect(b) == ob { // c itself, or a part of c
+			continue
+		}
+		oh := float64(ob.Dy())
+		if oh < fragmentHeight*h || h < fragmentHeight*oh {
+			continue
+		}
+		if dy := float64(ob.Min.Y+ob.Max.Y-b.Min.Y-b.Max.Y) / 2; dy > fragmentShift*h || dy < -fragmentShift*h {
+			continue
+		}
+		gapR, gapL := float64(ob.Min.X-b.Max.X), float64(b.Min.X-ob.Max.X)
+		if (ob.Max.X > b.Max.X && gapR <= fragmentGap*h) || (ob.Min.X < b.Min.X && gapL <= fragmentGap*h) {
+			return true
+		}
+	}
+	return false
 }
 
 // readOne cuts out, reads and post-processes one candidate.
@@ -89,16 +131,12 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 // also finds, mostly do not.
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
-// catchAll reports a format that is a region's catch-all ("us-any": any 5–8
-// characters) rather than a layout.
-func catchAll(format string) bool { return strings.HasSuffix(format, "-any") }
-
 // good reports a reading that ends the search: it fits a layout of the
 // region (not only its catch-all) with good confidence, and has a digit, so
 // that a sign or a partial read does not end the search before the plate is
 // found.
 func good(p Plate, ok bool) bool {
-	return ok && p.Format != "" && !catchAll(p.Format) && p.Conf >= goodConf && hasDigit(p.Text)
+	return ok && p.Layout && p.Conf >= goodConf && hasDigit(p.Text)
 }
 
 // readCrop reads a rectified crop and post-processes the characters.
@@ -107,11 +145,15 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, e *Engine) 
 	if err != nil {
 		return Plate{}, false, err
 	}
-	readings := e.pack.Candidates(chars, e.opts.TopN)
+	readings := e.pack.Candidates(chars, e.opts.TopN*readingsPerKept)
+	if !e.opts.AllowFreeText {
+		readings = plateReadings(readings)
+	}
 	if len(readings) == 0 {
 		return Plate{}, false, nil
 	}
 	readings = preferFormat(readings)
+	readings = readings[:min(len(readings), e.opts.TopN)]
 	best := readings[0]
 	if len([]rune(best.Text)) < e.opts.MinChars || best.Conf < e.opts.MinConfidence {
 		return Plate{}, false, nil
@@ -119,7 +161,7 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, e *Engine) 
 	return Plate{
 		Text: best.Text, Conf: best.Conf, CharConfs: best.CharConfs,
 		Box: c.Box(), Quad: c.Quad,
-		Region: best.Region, Format: best.Format,
+		Region: best.Region, Format: best.Format, Layout: best.Layout,
 		Candidates: readings,
 		Sharpness:  sharp,
 	}, true, nil
@@ -185,6 +227,28 @@ func sharpness(crop gocv.Mat) float64 {
 // plate's edge, its country strip or a sticker; the format pack can drop
 // it, but with a confidence just under the raw reading's.
 const formatSlack = 0.9
+
+// readingsPerKept: the pack is asked for this many readings per reading
+// kept, so that the layout readings among them still fill TopN.
+const readingsPerKept = 3
+
+// plateReadings keeps the readings that fit a layout of the region, when
+// the best of them is within formatSlack of the OCR's best reading (so that
+// preferFormat puts it first): a text line whose own reading has no plate
+// syntax (a shop sign, a state name, a slogan) is no plate, even if a few
+// lookalike swaps could bend it into one. It returns none otherwise.
+func plateReadings(rs []plate.Reading) []plate.Reading {
+	out := rs[:0:0]
+	for _, r := range rs {
+		if r.Layout {
+			out = append(out, r)
+		}
+	}
+	if len(out) == 0 || out[0].Conf < formatSlack*rs[0].Conf {
+		return nil
+	}
+	return out
+}
 
 // preferFormat moves to the front the best reading that fits a layout, when
 // the readings before it fit none and it is within formatSlack of the first.

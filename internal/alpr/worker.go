@@ -57,22 +57,33 @@ func (w *worker) close() error {
 //   - zoom: the detector over a window around each of the first candidates
 //     read (maxZoom), so that a small plate is seen at a scale where its
 //     characters separate from the state name and slogan around them;
-//   - fine: the detector over overlapping tiles of the area (see tiles).
-func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Plate, error) {
+//   - fine: the detector over overlapping tiles of the area (see tiles), when
+//     fine is true.
+func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Engine) ([]Plate, error) {
 	w.pass("coarse", e)
 	w.detections++
 	cands, err := w.det.Detect(img, area)
 	if err != nil {
 		return nil, err
 	}
+	// A line cut by the edge of a motion region is read in part (a sign's
+	// words, a plate's last characters): only the frame's own edges may cut.
+	frame := image.Rect(0, 0, img.Cols(), img.Rows())
+	cands = inside(cands, area, frame)
 	plates, read, done, err := w.read(img, cands, nil, maxReads, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
-	for i, c := range zoomOrder(plates, read) {
-		if i == maxZoom {
+	scale := float64(w.det.side) / float64(max(area.Dx(), area.Dy()))
+	zoomed := 0
+	for _, c := range zoomOrder(plates, read) {
+		if zoomed == maxZoom {
 			break
 		}
+		if _, h := c.size(); !fine && c.Source != "plate" && h*scale >= zoomBelow {
+			continue // seen large enough: its box is right, and it read as no plate
+		}
+		zoomed++
 		win := zoomWindow(c.Box(), area, w.det.side)
 		if win.Dx() > area.Dx()*2/3 && win.Dy() > area.Dy()*2/3 {
 			continue // no closer than the coarse pass
@@ -83,11 +94,14 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 		if err != nil {
 			return nil, err
 		}
-		more, r, done, err := w.read(img, inside(zc, win, area), read, maxReads, e)
+		more, r, done, err := w.read(img, inside(zc, win, frame), read, maxReads, e)
 		plates, read = append(plates, more...), append(read, r...)
 		if err != nil || done {
 			return plates, err
 		}
+	}
+	if !fine {
+		return plates, nil
 	}
 	w.pass("fine", e)
 	for _, t := range byPlateLikelihood(tiles(area, w.det.side), area) {
@@ -96,7 +110,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 		if err != nil {
 			return nil, err
 		}
-		more, r, done, err := w.read(img, inside(cs, t, area), read, maxReads, e)
+		more, r, done, err := w.read(img, inside(cs, t, frame), read, maxReads, e)
 		plates, read = append(plates, more...), append(read, r...)
 		if err != nil || done {
 			return plates, err
@@ -105,9 +119,10 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, e *Engine) ([]Pla
 	return plates, nil
 }
 
-// inside drops the candidates cut by an edge of the tile that is not an
-// edge of the area: the overlapping tile beside holds them whole, and a
-// cut plate reads as a shorter text.
+// inside drops the candidates cut by an edge of the tile (a motion region,
+// a zoom window or a fine pass tile) that is not an edge of the area (the
+// frame): a cut plate reads as a shorter text, and a cut sign as a few of
+// its characters. The overlapping tile beside holds them whole.
 func inside(cs []Candidate, tile, area image.Rectangle) []Candidate {
 	const margin = 2
 	out := cs[:0:0]
@@ -140,6 +155,12 @@ func byPlateLikelihood(ts []image.Rectangle, area image.Rectangle) []image.Recta
 
 // maxZoom is the number of coarse candidates looked at closer at most.
 const maxZoom = 3
+
+// zoomBelow is the height, in detector pixels, under which a text line the
+// coarse pass found but did not read as a plate is looked at closer in a
+// motion region: a taller line was boxed well enough to be read as it is.
+// (A whole frame, searched in every pass, zooms regardless.)
+const zoomBelow = 16.0
 
 // zoomOrder lists the candidates read in the coarse pass for a closer look:
 // those that read as plates first, best ranked first (a plate read in part,

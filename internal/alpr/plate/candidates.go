@@ -297,7 +297,7 @@ func (c *collector) add(v variant, chs []choice, f *format) {
 		r.CharConfs[j] = ch.q
 	}
 	if f != nil {
-		r.Format, r.Region = f.name, c.pack.name
+		r.Format, r.Region, r.Layout = f.name, c.pack.name, !f.catchAll
 	}
 	c.seen[r.Text] = scored{r, l}
 }

@@ -40,6 +40,9 @@ type format struct {
 	classes []class // one per character
 	slots   []int   // per character, the index of its class in Pack.classes
 	weight  float64 // prior of the layout, in (0, 1]; 1 for the specific layouts
+	// catchAll marks a permissive pattern that is no layout of the region
+	// (see [spec]).
+	catchAll bool
 }
 
 // spec describes a family of layouts in a small pattern language, expanded to
@@ -51,6 +54,10 @@ type spec struct {
 	pattern string
 	weight  float64
 	maxLen  int // longest expansion kept; 0 keeps all
+	// catchAll marks a pattern that admits texts of no particular layout
+	// (vanity plates: any 5–8 characters): a reading fitting only it ranks
+	// as a plate text but is not a plate by its syntax ([Reading.Layout]).
+	catchAll bool
 }
 
 // expand turns a spec into its fixed-length class sequences, in pattern order.
@@ -210,10 +217,11 @@ func newPack(name string, noFormat float64, specs []spec) (*Pack, error) {
 			i, seen := index[key]
 			if !seen {
 				index[key] = len(p.formats)
-				p.formats = append(p.formats, format{name: s.name, classes: cl, weight: s.weight})
+				p.formats = append(p.formats, format{name: s.name, classes: cl, weight: s.weight, catchAll: s.catchAll})
 				continue
 			}
 			f := &p.formats[i]
+			f.catchAll = f.catchAll && s.catchAll // a layout somewhere is a layout
 			if !strings.Contains("/"+f.name+"/", "/"+s.name+"/") {
 				f.name += "/" + s.name
 			}
@@ -274,21 +282,37 @@ func (p *Pack) Match(text string) (string, bool) {
 	return f.name, true
 }
 
+// Layout reports whether text, as is, fits one of the region's plate
+// layouts: a format that is not a catch-all (see [Reading.Layout]).
+func (p *Pack) Layout(text string) bool {
+	for i := range p.formats {
+		f := &p.formats[i]
+		if !f.catchAll && f.fits([]byte(text)) {
+			return true
+		}
+	}
+	return false
+}
+
+// fits reports whether text has f's length and each character is allowed
+// at its position.
+func (f *format) fits(text []byte) bool {
+	if len(f.classes) != len(text) {
+		return false
+	}
+	for j, c := range f.classes {
+		if !c.allows(rune(text[j])) {
+			return false
+		}
+	}
+	return true
+}
+
 func (p *Pack) match(text []byte) *format {
 	var best *format
 	for i := range p.formats {
 		f := &p.formats[i]
-		if len(f.classes) != len(text) || (best != nil && f.weight <= best.weight) {
-			continue
-		}
-		ok := true
-		for j, c := range f.classes {
-			if !c.allows(rune(text[j])) {
-				ok = false
-				break
-			}
-		}
-		if ok {
+		if (best == nil || f.weight > best.weight) && f.fits(text) {
 			best = f
 		}
 	}

@@ -15,31 +15,35 @@ func TestLookupUnknownRegion(t *testing.T) {
 	}
 }
 
+// TestPackMatch: the format a text fits as is, and whether it is one of the
+// region's plate layouts (a catch-all such as us-any is not: vanity plates
+// and shop signs alike fit it).
 func TestPackMatch(t *testing.T) {
 	tests := []struct {
 		region, text, format string
-		ok                   bool
+		ok, layout           bool
 	}{
-		{"us", "ABC1234", "us", true},
-		{"us", "7ABC123", "us", true},
-		{"us", "GWAGEN", "us-any", true}, // vanity: any 5–8 alphanumerics
-		{"us", "ABCD", "", false},
-		{"eu", "BA123AB", "sk/it/fr", true}, // one layout, several countries
-		{"eu", "1B80338", "cz", true},
-		{"eu", "4B04979", "cz", true},
-		{"eu", "4BA4979", "cz", true}, // later Czech series have a letter third
-		{"eu", "4BO4979", "", false},  // but never an O
-		{"eu", "WA1234B", "", false},  // Polish plates use no B after the district
-		{"eu", "BAB1234", "de/pl", true},
-		{"eu", "MKABC123", "de", true}, // German: up to 5 letters and 8 characters
-		{"eu", "MKABCD12", "", false},  // but not 6 letters
-		{"eu", "OY09FEU", "gb", true},
-		{"eu", "M5XSX", "gb", true}, // UK prefix plate M5 XSX
-		{"eu", "GWAGEN", "", false},
-		{"eu", "rk123ab", "", false}, // lower case is not plate text
-		{"br", "OKS0078", "br-old", true},
-		{"br", "BRA2E19", "br-mercosul", true},
-		{"br", "OKSO078", "", false},
+		{"us", "ABC1234", "us", true, true},
+		{"us", "7ABC123", "us", true, true},
+		{"us", "GWAGEN", "us-any", true, false}, // vanity: any 5–8 alphanumerics
+		{"us", "BAKERY", "us-any", true, false}, // and so does a shop sign
+		{"us", "ABCD", "", false, false},
+		{"eu", "BA123AB", "sk/it/fr", true, true}, // one layout, several countries
+		{"eu", "1B80338", "cz", true, true},
+		{"eu", "4B04979", "cz", true, true},
+		{"eu", "4BA4979", "cz", true, true}, // later Czech series have a letter third
+		{"eu", "4BO4979", "", false, false}, // but never an O
+		{"eu", "WA1234B", "", false, false}, // Polish plates use no B after the district
+		{"eu", "BAB1234", "de/pl", true, true},
+		{"eu", "MKABC123", "de", true, true}, // German: up to 5 letters and 8 characters
+		{"eu", "MKABCD12", "", false, false}, // but not 6 letters
+		{"eu", "OY09FEU", "gb", true, true},
+		{"eu", "M5XSX", "gb", true, true}, // UK prefix plate M5 XSX
+		{"eu", "GWAGEN", "", false, false},
+		{"eu", "rk123ab", "", false, false}, // lower case is not plate text
+		{"br", "OKS0078", "br-old", true, true},
+		{"br", "BRA2E19", "br-mercosul", true, true},
+		{"br", "OKSO078", "", false, false},
 	}
 	for _, tt := range tests {
 		p, err := Lookup(tt.region)
@@ -49,6 +53,30 @@ func TestPackMatch(t *testing.T) {
 		f, ok := p.Match(tt.text)
 		if f != tt.format || ok != tt.ok {
 			t.Errorf("%s Match(%q) = %q, %v; want %q, %v", tt.region, tt.text, f, ok, tt.format, tt.ok)
+		}
+		if got := p.Layout(tt.text); got != tt.layout {
+			t.Errorf("%s Layout(%q) = %v, want %v", tt.region, tt.text, got, tt.layout)
+		}
+	}
+}
+
+// TestCandidatesLayoutFlag: a reading's Layout tells a plate's syntax from
+// the catch-all's, also when the OCR read a plate with a lookalike.
+func TestCandidatesLayoutFlag(t *testing.T) {
+	us := mustPack(t, "us")
+	for _, tt := range []struct {
+		text, want string
+		layout     bool
+	}{
+		{"ABC1234", "ABC1234", true},
+		{"ABC1O34", "ABC1034", true}, // O read where the layout wants a digit
+		{"PHARMACY", "PHARMACY", false},
+		{"LE50OFF", "LE50OFF", false},
+		{"SALE50", "SALE50", true}, // a sign may have a plate's syntax (ABCD12, Florida)
+	} {
+		got := us.Candidates(chars(tt.text, 0.95), 1)
+		if len(got) == 0 || got[0].Text != tt.want || got[0].Layout != tt.layout {
+			t.Errorf("Candidates(%s) = %s, want %s with Layout %v", tt.text, describe(got), tt.want, tt.layout)
 		}
 	}
 }

@@ -40,7 +40,7 @@ var packDefs = map[string]packDef{
 		{name: "us", pattern: "LDDLLL", weight: 1},  // A12BCD: NJ
 		{name: "us", pattern: "LLLLDD", weight: 1},  // ABCD12: FL
 		{name: "us", pattern: "LLLDLD", weight: 1},  // ABC1D2: FL, CO
-		{name: "us-any", pattern: "A{5,8}", weight: 0.85},
+		{name: "us-any", pattern: "A{5,8}", weight: 0.85, catchAll: true},
 	}},
 	// Europe: a set of national layouts; any of them is accepted and the
 	// best scoring one wins. Slovak and Czech layouts (most of the fleet we

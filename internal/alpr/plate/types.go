@@ -24,4 +24,9 @@ type Reading struct {
 	CharConfs []float64 // one per rune of Text
 	Format    string    // name of the matched format ("us", "br-old", "sk", ...) or "" when none matched
 	Region    string    // region of the matched format, "" when none matched
+	// Layout is true when Format is one of the region's plate layouts, not
+	// its catch-all (such as "us-any": any 5–8 characters, for vanity
+	// plates) and not none: the text has the syntax of the region's plates,
+	// which shop signs, state names and slogans seldom have.
+	Layout bool
 }
