@@ -23,6 +23,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	confPath := fs.String("config", "", "config file (default: built-in defaults)")
 	holdout := fs.Int("holdout", 4, "also score every N-th labelled image apart (0: off)")
 	limit := fs.Int("limit", 0, "stop after N images (0: all)")
+	requireLayout := fs.Bool("require-layout", false, "report only readings that fit a plate layout of the region, as the agent does on video (alpr.require_layout)")
 	var sets setFlags
 	fs.Var(&sets, "set", "override a config key, key.path=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -48,6 +49,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		DetectWidth: conf.ALPR.DetectWidth,
 		TopN:        conf.ALPR.TopN,
 		MinChars:    conf.ALPR.MinChars,
+		// Every photo of a dataset holds a plate, and the best plate is
+		// taken: a reading that fits no layout of the region (a vanity
+		// plate) is kept as a last resort, ranked below every layout
+		// reading. --require-layout measures the agent's video setting.
+		AllowFreeText: !*requireLayout,
 	})
 	if err != nil {
 		return err

@@ -82,13 +82,13 @@ type Agent struct {
 }
 
 // New builds every stage from cfg. Nothing runs until Run.
-func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Registry) (a *Agent, err error) {
-	a = &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}}
+func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Registry) (_ *Agent, err error) {
+	a := &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}}
 	a.limiter.seen = map[string]logState{}
 	a.cfg.Store(cfg)
 	a.m = newMetrics(reg)
 	defer func() {
-		if err != nil {
+		if err != nil { // a, not the nil returned: close what was opened
 			a.close()
 		}
 	}()
@@ -133,6 +133,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		TopN:          cfg.ALPR.TopN,
 		MinChars:      cfg.ALPR.MinChars,
 		MinConfidence: 0, // per camera, in the tracker
+		AllowFreeText: !cfg.ALPR.RequireLayout,
 		Logger:        log.With("stage", "alpr"),
 		Metrics:       reg,
 	})

@@ -56,8 +56,9 @@ type cameraTracker struct {
 
 func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
 	t, err := track.New(track.Options{
-		Timeout: cfg.ALPR.TrackTimeout,
-		TopN:    cfg.ALPR.TopN,
+		Timeout:   cfg.ALPR.TrackTimeout,
+		TopN:      cfg.ALPR.TopN,
+		MinFrames: cfg.ALPR.MinFrames,
 	})
 	if err != nil {
 		return nil, err

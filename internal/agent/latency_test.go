@@ -18,6 +18,7 @@ import (
 // by a flush (no frame ended it) is left out.
 func TestPassEndLatencyIsMeasuredFromTheFrameThatEndedThePass(t *testing.T) {
 	cfg := config.Defaults()
+	cfg.ALPR.MinFrames = 1 // one sighting makes a pass here
 	cam := cfg.Cameras[0]
 	cam.ALPR.MinConfidence = 0
 	ct, err := newCameraTracker(cam, cfg)
