@@ -11,15 +11,21 @@
 // plate per bucket, matched through an HMAC whose salt never leaves the
 // holding queue and rotates; improvement.sample_rate and daily_cap bound how
 // many samples are made. Every suppression is counted by reason.
+//
+// The hand-over from the read store is durable (Follow): the highest read
+// id decided is kept in the holding queue with the samples, and the reads
+// above it are offered again from the store after a kill or power cut, or
+// when the intake had no room. Reads stored while the programme is off are
+// never sampled.
 package improvement
 
 import (
+	"context"
 	"database/sql"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"math/rand/v2"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -57,8 +63,10 @@ func (SystemClock) Now() time.Time { return time.Now() }
 // After returns time.After(d).
 func (SystemClock) After(d time.Duration) <-chan time.Time { return time.After(d) }
 
-// intakeSize bounds the records waiting to become samples; when it is full
-// Offer drops the record and counts it (reason "busy").
+// intakeSize bounds the records waiting to become samples. When it is full,
+// Offer leaves a stored read to the catch-up from the read store (Follow),
+// and drops a record that is not stored (no ID, or no Follow) and counts it
+// (reason "busy").
 const intakeSize = 16
 
 // pollInterval is the longest the release loop sleeps: it re-reads the
@@ -83,9 +91,24 @@ type Programme struct {
 	enabled   atomic.Bool // cfg.Enabled && !withdrawn && !closed
 
 	intake    chan job
+	room      chan struct{} // the worker took a job: the catch-up may feed
 	done      chan struct{}
-	worker    sync.WaitGroup
+	ctx       context.Context // ends at Close
+	cancel    context.CancelFunc
+	worker    sync.WaitGroup // the worker and the catch-up loop
 	closeOnce sync.Once
+
+	// The hand-over from the read store (Follow). offerMu orders Offer, the
+	// catch-up and the turning on and off, so that reads reach the intake in
+	// id order and none is both skipped and left out of the catch-up.
+	followed   atomic.Bool
+	src        Reads
+	srcPath    string
+	catchMu    sync.Mutex // one catch-up at a time (the loop, Flush)
+	offerMu    sync.Mutex
+	lastQueued int64 // the highest read id put on the intake
+	behind     bool  // stored reads above lastQueued wait for the catch-up
+	wake       chan struct{}
 }
 
 // job is a record to turn into a sample, or a barrier (flushed != nil) that
@@ -128,8 +151,10 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 	p := &Programme{
 		id: id, sink: sink, log: log.With("stage", "improvement"), clock: clock, db: db,
 		m: newMetrics(reg, db), withdrawn: withdrawn,
-		intake: make(chan job, intakeSize), done: make(chan struct{}),
+		intake: make(chan job, intakeSize), room: make(chan struct{}, 1), done: make(chan struct{}),
+		wake: make(chan struct{}, 1),
 	}
+	p.ctx, p.cancel = context.WithCancel(context.Background())
 	p.cfg.Store(&cfg)
 	p.setEnabled()
 	if !p.enabled.Load() {
@@ -144,7 +169,9 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 }
 
 // setEnabled derives the gate from cfg and the withdrawal; p.mu is held or
-// p is not shared yet.
+// p is not shared yet. Turned on while following a read store, the
+// programme follows it from its newest read: reads stored while it was off
+// are never owed a sample.
 func (p *Programme) setEnabled() {
 	cfg := p.cfg.Load()
 	on := cfg.Enabled && !p.withdrawn
@@ -153,7 +180,23 @@ func (p *Programme) setEnabled() {
 		on = false
 	default:
 	}
-	p.enabled.Store(on)
+	if p.followed.Load() {
+		p.offerMu.Lock()
+		if on && !p.enabled.Load() {
+			if err := p.followNewest(); err != nil {
+				// Only new reads reach Offer now; a restart starts from the
+				// newest read again.
+				p.log.Warn("improvement: cannot record where sampling starts", "err", err)
+			}
+		}
+		if !on {
+			p.behind = false
+		}
+		p.enabled.Store(on)
+		p.offerMu.Unlock()
+	} else {
+		p.enabled.Store(on)
+	}
 	switch {
 	case p.withdrawn:
 		p.m.setState(StateWithdrawn)
@@ -169,21 +212,39 @@ func (p *Programme) setEnabled() {
 // publishes a sample.
 func (p *Programme) Enabled() bool { return p.enabled.Load() }
 
-// Offer hands over one stored read event. It never blocks: when the
-// programme is off it returns at once; when the intake is full the record
-// is dropped and counted.
+// Offer hands over one read event, once it is stored. It never waits for
+// the making of samples: when the programme is off it returns at once; when
+// the intake is full, a stored read (rec.ID set, and Follow called) is left
+// to the catch-up from the read store, as are the reads stored after it
+// until the catch-up has reached them, while a record without ID is
+// dropped and counted (reason "busy").
 func (p *Programme) Offer(rec read.Record) {
-	if !p.enabled.Load() {
+	if rec.ID == 0 || !p.followed.Load() {
+		if !p.enabled.Load() {
+			return
+		}
+		select {
+		case p.intake <- job{rec: rec}:
+		default:
+			p.m.suppress(ReasonBusy)
+		}
 		return
 	}
-	if rate := p.cfg.Load().SampleRate; rate < 1 && rand.Float64() >= rate {
-		p.m.suppress(ReasonSampleRate)
+	p.offerMu.Lock()
+	defer p.offerMu.Unlock()
+	switch {
+	case !p.enabled.Load(), rec.ID <= p.lastQueued:
+		return
+	case p.behind:
+		p.kick()
 		return
 	}
 	select {
 	case p.intake <- job{rec: rec}:
+		p.lastQueued = rec.ID
 	default:
-		p.m.suppress(ReasonBusy)
+		p.behind = true
+		p.kick()
 	}
 }
 
@@ -219,6 +280,7 @@ func (p *Programme) Close() error {
 	var err error
 	p.closeOnce.Do(func() {
 		close(p.done)
+		p.cancel()
 		p.enabled.Store(false)
 		p.worker.Wait()
 		p.mu.Lock()

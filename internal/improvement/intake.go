@@ -28,6 +28,10 @@ func (p *Programme) work() {
 		case <-p.done:
 			return
 		case j := <-p.intake:
+			select {
+			case p.room <- struct{}{}:
+			default:
+			}
 			if j.flushed != nil {
 				close(j.flushed)
 				continue
@@ -46,16 +50,24 @@ type candidate struct {
 	payload []byte
 }
 
-// make checks the caps (cheaply, before any image work), builds the sample,
-// then checks again and inserts it in one transaction.
+// make draws the sample rate, checks the caps (cheaply, before any image
+// work), builds the sample, then checks again and inserts it in one
+// transaction. Every decision about a stored read, a sample or a
+// suppression, advances the cursor (Follow): the sample's in the same
+// transaction. A read the holding queue failed on (reason "error") does
+// not, but the next decision does.
 func (p *Programme) make(rec read.Record) {
 	cfg := p.cfg.Load()
 	if !p.enabled.Load() {
 		return
 	}
+	if rate := cfg.SampleRate; rate < 1 && mrand.Float64() >= rate {
+		p.decided(rec.ID, ReasonSampleRate, nil)
+		return
+	}
 	start, err := sanitize.FloorToBucket(rec.CapturedAt, cfg.TimeBucket)
 	if err != nil {
-		p.dropped(ReasonInvalid, err)
+		p.decided(rec.ID, ReasonInvalid, err)
 		return
 	}
 	c := candidate{rec: rec, start: start.Unix(), seconds: int64(cfg.TimeBucket / time.Second)}
@@ -70,7 +82,7 @@ func (p *Programme) make(rec read.Record) {
 		if errors.Is(err, sanitize.ErrIdentifier) {
 			reason = ReasonIdentifier
 		}
-		p.dropped(reason, err)
+		p.decided(rec.ID, reason, err)
 		return
 	}
 	c.cell, c.payload = s.Geohash, payload
@@ -79,6 +91,15 @@ func (p *Programme) make(rec read.Record) {
 		return
 	}
 	p.m.made.Inc()
+}
+
+// decided records that read id will not become a sample, for reason, and
+// counts it.
+func (p *Programme) decided(id int64, reason string, err error) {
+	if cerr := advanceCursor(p.db, id); cerr != nil {
+		p.log.Warn("improvement holding queue failed", "err", cerr)
+	}
+	p.dropped(reason, err)
 }
 
 // dropped counts a record that did not become a held sample. The error is
@@ -99,38 +120,47 @@ func (p *Programme) dropped(reason string, err error) {
 // admit checks, in one transaction, that a sample of c may join the holding
 // queue: consent, bucket not yet released, daily cap, same read event not
 // offered before, per-plate cap. With insert, it then stores c. It returns
-// the reason a sample is refused, or "".
+// the reason a sample is refused, or "". A refusal, or the sample stored,
+// advances the cursor in the same transaction.
 func (p *Programme) admit(c candidate, cfg *config.Improvement, now time.Time, insert bool) (reason string, err error) {
 	err = inTx(p.db, func(tx *sql.Tx) error {
-		if withdrawn, _, _, err := consentMarker(tx); err != nil {
-			return err
-		} else if withdrawn || !p.enabled.Load() {
-			return errOff
-		}
-		var decided sql.NullInt64
-		err := tx.QueryRow(`SELECT decided FROM buckets WHERE start = ? AND seconds = ?`, c.start, c.seconds).Scan(&decided)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		var err error
+		if reason, err = p.check(tx, c, cfg, now, insert); err != nil || (reason == "" && !insert) {
 			return err
 		}
-		if decided.Valid {
-			reason = ReasonLate
-			return nil
-		}
-		day := now.UTC().Format(time.DateOnly)
-		var made int
-		if err := tx.QueryRow(`SELECT coalesce(max(made), 0) FROM daily WHERE day = ?`, day).Scan(&made); err != nil {
-			return err
-		}
-		if made >= cfg.DailyCap {
-			reason = ReasonDailyCap
-			return nil
-		}
-		if reason, err = matchKeys(tx, c, cfg.MaxPerPlate); reason != "" || err != nil || !insert {
-			return err
-		}
-		return store(tx, c, cfg, now, day)
+		return advanceCursor(tx, c.rec.ID)
 	})
 	return reason, err
+}
+
+// check is admit's transaction up to the cursor: it returns the reason a
+// sample of c is refused, or "" and, with insert, stores c.
+func (p *Programme) check(tx *sql.Tx, c candidate, cfg *config.Improvement, now time.Time, insert bool) (string, error) {
+	if withdrawn, _, _, err := consentMarker(tx); err != nil {
+		return "", err
+	} else if withdrawn || !p.enabled.Load() {
+		return "", errOff
+	}
+	var decided sql.NullInt64
+	err := tx.QueryRow(`SELECT decided FROM buckets WHERE start = ? AND seconds = ?`, c.start, c.seconds).Scan(&decided)
+	if err != nil && !errors.Is(err, sql.ErrNoRows) {
+		return "", err
+	}
+	if decided.Valid {
+		return ReasonLate, nil
+	}
+	day := now.UTC().Format(time.DateOnly)
+	var made int
+	if err := tx.QueryRow(`SELECT coalesce(max(made), 0) FROM daily WHERE day = ?`, day).Scan(&made); err != nil {
+		return "", err
+	}
+	if made >= cfg.DailyCap {
+		return ReasonDailyCap, nil
+	}
+	if reason, err := matchKeys(tx, c, cfg.MaxPerPlate); reason != "" || err != nil || !insert {
+		return reason, err
+	}
+	return "", store(tx, c, cfg, now, day)
 }
 
 // matchKeys hashes the plate and the read event with every salt the bucket's

@@ -35,6 +35,7 @@ const (
 
 type metrics struct {
 	made, released, purged, generalized prometheus.Counter
+	reoffered                           prometheus.Counter
 	suppressed                          *prometheus.CounterVec
 	consent                             *prometheus.GaugeVec
 	lastWithdrawal                      prometheus.Gauge
@@ -49,6 +50,8 @@ func newMetrics(reg prometheus.Registerer, db *sql.DB) *metrics {
 			Help: "Improvement samples released to the uplink outbox."}),
 		purged: f.NewCounter(prometheus.CounterOpts{Name: "edge_improvement_samples_purged_total",
 			Help: "Unsent improvement samples deleted by a withdrawal or opt-out (holding queue and outbox)."}),
+		reoffered: f.NewCounter(prometheus.CounterOpts{Name: "edge_improvement_reads_reoffered_total",
+			Help: "Stored reads offered again from the read store: left undecided by the last run, or not taken when the intake was full."}),
 		generalized: f.NewCounter(prometheus.CounterOpts{Name: "edge_improvement_samples_generalized_total",
 			Help: "Improvement samples whose geohash was shortened by one character to reach improvement.min_per_cell."}),
 		suppressed: f.NewCounterVec(prometheus.CounterOpts{Name: "edge_improvement_samples_suppressed_total",

@@ -47,6 +47,12 @@ CREATE TABLE IF NOT EXISTS daily (
 	day  TEXT PRIMARY KEY,              -- UTC date
 	made INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS cursor (
+	id         INTEGER PRIMARY KEY CHECK (id = 1),
+	read_id    INTEGER NOT NULL,        -- the highest read id decided (made a sample of, or not)
+	following  INTEGER NOT NULL,        -- 1: every read above read_id is owed a decision
+	store_path TEXT NOT NULL            -- the read store read_id counts in
+);
 CREATE TABLE IF NOT EXISTS consent (
 	id        INTEGER PRIMARY KEY CHECK (id = 1),
 	withdrawn INTEGER NOT NULL,         -- unix ns
@@ -88,13 +94,14 @@ func openQueue(path string) (*sql.DB, error) {
 }
 
 // purgeQueue deletes every held sample, bucket and salt in tx and returns
-// how many samples there were.
+// how many samples there were. The reads stored from now on are not owed a
+// sample: the cursor stops following until the programme is enabled again.
 func purgeQueue(tx *sql.Tx) (int, error) {
 	var n int
 	if err := tx.QueryRow(`SELECT count(*) FROM samples`).Scan(&n); err != nil {
 		return 0, err
 	}
-	for _, q := range []string{`DELETE FROM samples`, `DELETE FROM buckets`, `DELETE FROM salts`} {
+	for _, q := range []string{`DELETE FROM samples`, `DELETE FROM buckets`, `DELETE FROM salts`, `UPDATE cursor SET following = 0`} {
 		if _, err := tx.Exec(q); err != nil {
 			return 0, err
 		}

@@ -43,11 +43,17 @@ func (p *Programme) Run(ctx context.Context) error {
 	}
 }
 
-// Flush waits until every record offered before it has been made into a
-// sample (or dropped), then releases every bucket that is due now, or with
-// opt.SkipJitter every bucket that has closed. It returns how many samples
-// went to the sink.
+// Flush waits until every record offered before it, and every stored read
+// the catch-up from the read store still owes a decision (Follow), has been
+// made into a sample (or dropped), then releases every bucket that is due
+// now, or with opt.SkipJitter every bucket that has closed. It returns how
+// many samples went to the sink.
 func (p *Programme) Flush(ctx context.Context, opt FlushOptions) (int, error) {
+	if p.followed.Load() {
+		if err := p.catchUp(ctx); err != nil && !errors.Is(err, errStale) {
+			return 0, err
+		}
+	}
 	barrier := make(chan struct{})
 	select {
 	case p.intake <- job{flushed: barrier}:

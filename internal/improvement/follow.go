@@ -1,0 +1,244 @@
+package improvement
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"path/filepath"
+
+	"github.com/edge-agent/edge-agent/internal/read"
+)
+
+// Reads is the read store a programme follows (package store satisfies it).
+// Its ids grow in the order reads are stored and are never reused.
+type Reads interface {
+	// Path names the store, so that a cursor is not applied to another one.
+	Path() string
+	// LastID is the highest id ever given to a read (0: none yet).
+	LastID(ctx context.Context) (int64, error)
+	// QueryAfterID calls fn for every stored read with an id above id, in id
+	// order, and stops at the first error fn returns, returning it.
+	QueryAfterID(ctx context.Context, id int64, fn func(read.Record) error) error
+}
+
+// errBatch ends a page of the catch-up query.
+var errBatch = errors.New("batch full")
+
+// errStale stops a catch-up that is no longer wanted: the programme was
+// turned off, or started following again from the newest read.
+var errStale = errors.New("catch-up no longer wanted")
+
+// Follow makes the hand-over from the read store durable. While the tenant
+// takes part, every read of src is owed a decision (a sample, or a counted
+// suppression); the highest read id decided, the cursor, is kept in the
+// holding queue in the same transaction as the sample made of it. Follow
+// offers again, in the background, the reads above the cursor that a
+// previous run stored but did not decide (a kill or power cut between the
+// store and the sample); later, Offer leaves the reads it has no room for
+// to the same catch-up instead of dropping them.
+//
+// Reads stored while the programme is off are never owed anything: whenever
+// it is turned on (at start after a run with it off, by reload, or when
+// consent is resumed), the cursor starts from the newest read then stored,
+// so that no read made while the tenant was out becomes a sample. So does a
+// cursor that counts in another store (src.Path differs, or src has fewer
+// ids than the cursor).
+//
+// Call Follow once, before the first Offer.
+func (p *Programme) Follow(ctx context.Context, src Reads) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	select {
+	case <-p.done:
+		return ErrClosed
+	default:
+	}
+	if p.followed.Load() {
+		return errors.New("improvement: Follow called twice")
+	}
+	path, err := filepath.Abs(src.Path())
+	if err != nil {
+		return fmt.Errorf("improvement: read store path: %w", err)
+	}
+	cur, following, was, err := readCursor(p.db)
+	if err != nil {
+		return fmt.Errorf("improvement queue: %w", err)
+	}
+	p.offerMu.Lock()
+	defer p.offerMu.Unlock()
+	p.src, p.srcPath = src, path
+	p.followed.Store(true)
+	if p.enabled.Load() {
+		last, err := src.LastID(ctx)
+		if err != nil {
+			return fmt.Errorf("improvement: %w", err)
+		}
+		if following && was == path && cur <= last {
+			p.lastQueued, p.behind = cur, true
+			p.kick()
+			if cur < last {
+				p.log.Info("improvement: offering again the reads stored but not decided before the last stop",
+					"reads", last-cur)
+			}
+		} else {
+			if following {
+				p.log.Warn("improvement: the cursor counts in another read store; starting from its newest read",
+					"cursor", cur, "newest", last)
+			}
+			if err := p.followFrom(last); err != nil {
+				return err
+			}
+		}
+	}
+	p.worker.Add(1)
+	go p.catchUpLoop()
+	return nil
+}
+
+// Cursor is the highest read id decided, as persisted in the holding queue
+// (0 before the programme first followed a store).
+func (p *Programme) Cursor() (int64, error) {
+	id, _, _, err := readCursor(p.db)
+	return id, err
+}
+
+// followFrom starts following the store from read id last on: in memory, and
+// in the holding queue. p.offerMu is held.
+func (p *Programme) followFrom(last int64) error {
+	p.lastQueued, p.behind = last, false
+	_, err := p.db.Exec(`INSERT INTO cursor (id, read_id, following, store_path) VALUES (1, ?, 1, ?)
+		ON CONFLICT (id) DO UPDATE SET read_id = excluded.read_id, following = 1, store_path = excluded.store_path`,
+		last, p.srcPath)
+	if err != nil {
+		return fmt.Errorf("improvement queue: cursor: %w", err)
+	}
+	return nil
+}
+
+// followNewest starts following from the newest stored read, when the
+// programme is turned on. p.offerMu is held.
+func (p *Programme) followNewest() error {
+	last, err := p.src.LastID(p.ctx)
+	if err != nil {
+		return fmt.Errorf("improvement: %w", err)
+	}
+	return p.followFrom(last)
+}
+
+// kick wakes the catch-up loop; it never blocks.
+func (p *Programme) kick() {
+	select {
+	case p.wake <- struct{}{}:
+	default:
+	}
+}
+
+// catchUpLoop catches up whenever kicked, until Close.
+func (p *Programme) catchUpLoop() {
+	defer p.worker.Done()
+	for {
+		select {
+		case <-p.done:
+			return
+		case <-p.wake:
+		}
+		err := p.catchUp(p.ctx)
+		if err != nil && !errors.Is(err, errStale) && !errors.Is(err, ErrClosed) && p.ctx.Err() == nil {
+			// Kicked again by the next Offer.
+			p.log.Warn("improvement: reading back stored reads failed", "err", err)
+		}
+	}
+}
+
+// catchUp feeds the intake, in id order, with the stored reads above the
+// last one queued, a page at a time, until none is left; then Offer takes
+// the new reads again. The page is read under p.offerMu, so that a read
+// stored meanwhile is either in a page or offered after the catch-up ends.
+func (p *Programme) catchUp(ctx context.Context) error {
+	p.catchMu.Lock()
+	defer p.catchMu.Unlock()
+	for {
+		p.offerMu.Lock()
+		if !p.behind || !p.enabled.Load() {
+			p.offerMu.Unlock()
+			return nil
+		}
+		page := make([]read.Record, 0, intakeSize)
+		err := p.src.QueryAfterID(ctx, p.lastQueued, func(r read.Record) error {
+			page = append(page, r)
+			if len(page) == cap(page) {
+				return errBatch
+			}
+			return nil
+		})
+		if err == nil && len(page) == 0 {
+			p.behind = false
+		}
+		p.offerMu.Unlock()
+		if err != nil && !errors.Is(err, errBatch) {
+			return err
+		}
+		if len(page) == 0 {
+			return nil
+		}
+		for _, r := range page {
+			if err := p.feed(ctx, r); err != nil {
+				return err
+			}
+		}
+	}
+}
+
+// feed puts one stored read on the intake, waiting for room without holding
+// p.offerMu.
+func (p *Programme) feed(ctx context.Context, r read.Record) error {
+	for {
+		p.offerMu.Lock()
+		if !p.behind || !p.enabled.Load() {
+			p.offerMu.Unlock()
+			return errStale
+		}
+		if r.ID <= p.lastQueued {
+			p.offerMu.Unlock()
+			return nil
+		}
+		select {
+		case p.intake <- job{rec: r}:
+			p.lastQueued = r.ID
+			p.offerMu.Unlock()
+			p.m.reoffered.Inc()
+			return nil
+		default:
+		}
+		p.offerMu.Unlock()
+		select {
+		case <-p.room:
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-p.done:
+			return ErrClosed
+		}
+	}
+}
+
+// advanceCursor records in q (the transaction of the decision, or the
+// queue) that read id was decided.
+func advanceCursor(q interface {
+	Exec(string, ...any) (sql.Result, error)
+}, id int64) error {
+	if id <= 0 {
+		return nil
+	}
+	_, err := q.Exec(`UPDATE cursor SET read_id = ? WHERE id = 1 AND read_id < ?`, id, id)
+	return err
+}
+
+// readCursor reads the cursor row; a queue without one follows nothing.
+func readCursor(db *sql.DB) (id int64, following bool, path string, err error) {
+	err = db.QueryRow(`SELECT read_id, following, store_path FROM cursor WHERE id = 1`).Scan(&id, &following, &path)
+	if errors.Is(err, sql.ErrNoRows) {
+		return 0, false, "", nil
+	}
+	return id, following, path, err
+}
