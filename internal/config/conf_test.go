@@ -2,6 +2,7 @@ package config
 
 import (
 	"bytes"
+	"errors"
 	"flag"
 	"os"
 	"path/filepath"
@@ -186,4 +187,36 @@ func TestByteSize(t *testing.T) {
 			t.Errorf("ParseByteSize(%q) succeeded", bad)
 		}
 	}
+}
+
+// FuzzParse: any file and override either loads into a configuration that
+// passes its own bounds, or fails with located errors; never a panic.
+func FuzzParse(f *testing.F) {
+	shippedBytes, err := os.ReadFile(shipped)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(shippedBytes, "alpr.workers=2")
+	f.Add([]byte("alpr:\n  regoin: eu\n"), "cameras[0].source=/dev/video0")
+	f.Add([]byte("cameras:\n  - name: a\n    source: x.mp4\n    motion: {threshold: 300}\n"), "cameras[1]={name: b, source: y}")
+	f.Add([]byte("store: [1, 2]\nuplink: {broker: 'ssl://h:8883', topic: a/#}\n"), "improvement.time_bucket=5m")
+	f.Add([]byte("&a {x: *a}"), "=")
+	f.Fuzz(func(t *testing.T, data []byte, set string) {
+		c, err := Parse("fuzz.yaml", data, []string{set})
+		if err != nil {
+			var list Errors
+			if !errors.As(err, &list) || len(list) == 0 {
+				t.Fatalf("error %T is not a located list: %v", err, err)
+			}
+			for _, e := range list {
+				if e.Error() == "" {
+					t.Fatal("empty error")
+				}
+			}
+			return
+		}
+		if errs := validate(reflect.ValueOf(c).Elem(), ""); len(errs) != 0 {
+			t.Fatalf("loaded a configuration that breaks its bounds: %v", errs)
+		}
+	})
 }

@@ -41,3 +41,24 @@ func FuzzNMEA(f *testing.F) {
 		}
 	})
 }
+
+// FuzzGPSD feeds arbitrary lines to the gpsd report parser: it must never
+// panic, and a report it accepts must be a possible fix, stamped.
+func FuzzGPSD(f *testing.F) {
+	f.Add(`{"class":"TPV","device":"/dev/ttyUSB0","mode":3,"time":"2025-06-02T08:00:01.000Z","lat":30.2672,"lon":-97.7431,"speed":12.5}`)
+	f.Add(`{"class":"TPV","mode":1}`)
+	f.Add(`{"class":"SKY","satellites":[]}`)
+	f.Add(`{"class":"TPV","mode":2,"lat":91,"lon":0}`)
+	f.Add(`{"class":"TPV","mode":3,"lat":"x"}`)
+	f.Add(`not json`)
+	recv := time.Date(2025, 6, 2, 8, 0, 1, 0, time.UTC)
+	f.Fuzz(func(t *testing.T, line string) {
+		fix, ok, err := parseReport(line, recv)
+		if ok && err != nil {
+			t.Fatalf("both a fix and an error: %v", err)
+		}
+		if ok && (!validPosition(fix.Position) || fix.Time.IsZero()) {
+			t.Fatalf("impossible fix %+v accepted from %q", fix, line)
+		}
+	})
+}
