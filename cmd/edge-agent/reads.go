@@ -21,10 +21,13 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	fs := flag.NewFlagSet("reads", flag.ContinueOnError)
 	fs.SetOutput(stderr)
 	fs.Usage = func() {
-		fmt.Fprintln(stderr, "usage: edge-agent reads --db PATH [--since T] [--format jsonl|tsv]")
+		fmt.Fprintln(stderr, "usage: edge-agent reads [--db PATH | --config F [--set k=v]...] [--since T] [--format jsonl|tsv]")
 		fs.PrintDefaults()
 	}
-	db := fs.String("db", "", "read store (SQLite file), e.g. data/edge-agent.db")
+	db := fs.String("db", "", "read store (SQLite file), e.g. data/edge-agent.db (default: store.path of --config)")
+	confPath := fs.String("config", "", "config file whose store.path is read when --db is not given")
+	var sets setFlags
+	fs.Var(&sets, "set", "override a config key: key.path=value (repeatable)")
 	since := fs.String("since", "", "only reads captured at or after T: RFC 3339 time, or a duration such as 24h meaning that long ago")
 	format := fs.String("format", "jsonl", "output format: jsonl (one JSON object per line) or tsv (with a header line)")
 	if err := fs.Parse(args); err != nil {
@@ -33,8 +36,15 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if fs.NArg() > 0 {
 		return fmt.Errorf("reads: unexpected argument %q", fs.Arg(0))
 	}
+	if *db == "" && (*confPath != "" || len(sets) > 0) {
+		conf, err := loadConfig(*confPath, sets)
+		if err != nil {
+			return err
+		}
+		*db = conf.Store.Path
+	}
 	if *db == "" {
-		return errors.New("reads: --db is required")
+		return errors.New("reads: --db or --config is required")
 	}
 	from, err := parseReadsSince(*since, time.Now())
 	if err != nil {

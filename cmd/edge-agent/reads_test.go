@@ -83,7 +83,7 @@ func TestReadsCmdErrors(t *testing.T) {
 		args []string
 		want string
 	}{
-		{nil, "reads: --db is required"},
+		{nil, "reads: --db or --config is required"},
 		{[]string{"--db", missing, "--format", "csv"}, `reads: --format "csv": must be jsonl or tsv`},
 		{[]string{"--db", missing, "--since", "yesterday"}, `reads: --since: "yesterday" is neither an RFC 3339 time`},
 		{[]string{"--db", missing}, "no such file or directory"},
@@ -94,5 +94,27 @@ func TestReadsCmdErrors(t *testing.T) {
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("reads %q: error %v, want %q", tc.args, err, tc.want)
 		}
+	}
+}
+
+// reads finds the database through the config's store.path (and --set).
+func TestReadsCmdFromConfig(t *testing.T) {
+	dir := t.TempDir()
+	db := filepath.Join(dir, "reads.db")
+	st, err := store.Open(db, config.Defaults().Store, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := read.Record{CapturedAt: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC), Camera: "front", Plate: "ABC1234", Confidence: 0.9}
+	if _, err := st.Insert(context.Background(), &rec); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	var out, errb bytes.Buffer
+	if err := readsCmd(context.Background(), []string{"--set", "store.path=" + db, "--format", "tsv"}, &out, &errb); err != nil {
+		t.Fatalf("reads --set store.path: %v\n%s", err, errb.String())
+	}
+	if !strings.Contains(out.String(), "ABC1234") {
+		t.Errorf("reads --set store.path printed:\n%s", out.String())
 	}
 }
