@@ -275,12 +275,12 @@ func niceStep(d float64) float64 {
 	return 10 * p
 }
 
-// niceCeil rounds v up to a multiple of a nice step of v/5 (1 when v ≤ 0).
+// niceCeil rounds v up to a multiple of a nice step of v/10 (1 when v ≤ 0).
 func niceCeil(v float64) float64 {
 	if v <= 0 || math.IsNaN(v) {
 		return 1
 	}
-	s := niceStep(v / 5)
+	s := niceStep(v / 10)
 	return math.Ceil(v/s) * s
 }
 

@@ -154,6 +154,9 @@ func TestTicks(t *testing.T) {
 	if c := niceCeil(273); c != 300 {
 		t.Errorf("niceCeil(273) = %v", c)
 	}
+	if c := niceCeil(10.03); c != 12 { // a 10 min soak's last sample comes just after 10 min
+		t.Errorf("niceCeil(10.03) = %v", c)
+	}
 	if c := niceCeil(0); c != 1 {
 		t.Errorf("niceCeil(0) = %v", c)
 	}

@@ -134,6 +134,9 @@ func writeMemory(p func(string, ...any), r *Results) {
 	tr := rssTrend(s.Samples, warmup(s.Duration))
 	p("| samples | RSS min | RSS max | RSS mean | trend | drift over the soak | flat |\n|---|---|---|---|---|---|---|\n")
 	p("| %d | %s MB | %s MB | %s MB | %+.2f MB/min | %+.1f MB | %s |\n", len(s.Samples), num(tr.MinMB, 0), num(tr.MaxMB, 0), num(tr.MeanMB, 0), tr.SlopeMBMin, tr.DriftMB, yesNo(tr.Flat))
+	if half := rssTrend(s.Samples, s.Duration/2); half.Samples >= 2 {
+		p("\nOver the second half alone (from %v): %+.2f MB/min, %s MB to %s MB.\n", s.Duration/2, half.SlopeMBMin, num(half.MinMB, 0), num(half.MaxMB, 0))
+	}
 	if lo, hi, last, ok := matsRange(s.Samples); ok {
 		p("\nOpen Mats: between %.0f and %.0f, %.0f at the last sample (frames in flight between the stages; a leak would climb).\n", lo, hi, last)
 	} else {
