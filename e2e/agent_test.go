@@ -8,7 +8,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 	"github.com/edge-agent/edge-agent/internal/config"
 )
 
@@ -52,7 +52,7 @@ func newSetup(t *testing.T, src string) *setup {
 	c.Cameras[0].Source = src
 	c.ALPR.ModelsDir = modelsDir(t)
 	c.Store.Path = filepath.Join(dir, "reads.db")
-	c.Metrics.Listen = fmt.Sprintf("127.0.0.1:%d", freePort(t))
+	c.Metrics.Listen = fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
 	c.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
 	c.Improvement.AuditPath = filepath.Join(dir, "improvement-audit.log")
 	c.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
@@ -111,16 +111,6 @@ func (s *setup) cli(args ...string) string {
 		s.t.Fatalf("edge-agent %s: %v\n%s%s", strings.Join(args, " "), err, out.Bytes(), errb.Bytes())
 	}
 	return out.String()
-}
-
-func freePort(t testing.TB) int {
-	t.Helper()
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ln.Close()
-	return ln.Addr().(*net.TCPAddr).Port
 }
 
 // logLine is one JSON log line of the agent.

@@ -21,6 +21,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3"
 
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
 	"github.com/edge-agent/edge-agent/internal/store"
@@ -130,7 +131,7 @@ func expectedSamples(t *testing.T, s *setup, reads []read.Record) int {
 // with sanitize's audit (schema, allowlist, JPEG segments, bucketed time,
 // geohash length) and with an independent byte search for each secret in
 // the topic, the payload and the decoded JPEG. It returns the sample ids.
-func checkMessages(t *testing.T, s *setup, msgs []message, secrets []string) map[string]int {
+func checkMessages(t *testing.T, s *setup, msgs []brokertest.Message, secrets []string) map[string]int {
 	t.Helper()
 	pol := sanitize.PolicyFor(s.Conf)
 	ids := map[string]int{}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
@@ -45,8 +46,8 @@ func TestWithdrawMidRun(t *testing.T) {
 	s := newSetup(t, "")
 	src, camera := linkVideo(t, s.Dir, v)
 	s.Conf.Cameras[0].Source, s.Conf.Cameras[0].Loop = src, true
-	port := freePort(t) // no broker there until the end
-	s.optIn(fmt.Sprintf("tcp://127.0.0.1:%d", port))
+	b := brokertest.New(t, brokertest.Options{Verbose: true}) // not started until the end
+	s.optIn(b.URL())
 	s.write()
 	const queued = 5
 	ob, err := uplink.OpenOutbox(s.Conf.Uplink.OutboxPath, uplink.OutboxOptionsFrom(s.Conf.Uplink))
@@ -113,15 +114,15 @@ func TestWithdrawMidRun(t *testing.T) {
 		t.Errorf("%d samples held: reads after the withdrawal were made into samples", n)
 	}
 
-	b := startBrokerAt(t, port)
-	sub := subscribe(t, b)
+	b.Start()
+	sub := brokertest.Subscribe(t, b.URL(), "#", nil)
 	time.Sleep(3 * s.Conf.Uplink.BackoffMax) // the agent would have reconnected and sent by now
 	p.stop()
 	if n := outboxDepth(t, s); n != 0 {
 		t.Errorf("outbox holds %d entries after the withdrawal", n)
 	}
-	if msgs := sub.messages(); len(msgs) != 0 {
+	if msgs := sub.Messages(); len(msgs) != 0 {
 		t.Errorf("subscriber got %d messages after the withdrawal", len(msgs))
 	}
-	checkNoSecrets(t, "the broker log", b.Log.Bytes(), s.secrets(camera))
+	checkNoSecrets(t, "the broker log", b.Log(), s.secrets(camera))
 }

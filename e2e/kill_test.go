@@ -84,7 +84,7 @@ func TestReplaySIGKILL(t *testing.T) {
 	checkReported(t, reported, reads)
 	held, _ := improvementStatus(t, s)
 	queued := outboxIDs(t, s.Conf.Uplink.OutboxPath)
-	before := checkMessages(t, s, sub.messages(), s.secrets(camera))
+	before := checkMessages(t, s, sub.Messages(), s.secrets(camera))
 	t.Logf("killed after %d reads reported stored: %d samples held, %d in the outbox, %d published",
 		len(reported), held, len(queued), len(before))
 
@@ -113,9 +113,9 @@ func TestReplaySIGKILL(t *testing.T) {
 	wantSecond := expectedSamples(t, s, second)
 	firstBucket, _ := sanitize.FloorToBucket(clock, s.Conf.Improvement.TimeBucket)
 	wantFirst := len(before) + len(queued) + held
-	msgs := sub.waitCount(wantFirst+wantSecond, time.Minute)
+	msgs := sub.WaitCount(wantFirst+wantSecond, time.Minute)
 	time.Sleep(time.Second)
-	msgs = sub.messages()
+	msgs = sub.Messages()
 	ids := checkMessages(t, s, msgs, s.secrets(camera, camera2))
 	for _, id := range queued {
 		if ids[id] == 0 {

@@ -7,6 +7,8 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 )
 
 // mjpegCamera is an HTTP MJPEG camera on a loopback port: ffmpeg serving a
@@ -21,7 +23,7 @@ type mjpegCamera struct {
 
 func newMJPEGCamera(t *testing.T, video string) *mjpegCamera {
 	t.Helper()
-	c := &mjpegCamera{t: t, video: video, URL: fmt.Sprintf("http://127.0.0.1:%d/cam", freePort(t))}
+	c := &mjpegCamera{t: t, video: video, URL: fmt.Sprintf("http://127.0.0.1:%d/cam", brokertest.FreePort(t))}
 	t.Cleanup(c.kill)
 	c.start()
 	return c

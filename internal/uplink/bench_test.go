@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edge-agent/edge-agent/internal/uplink/internal/brokertest"
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 )
 
 // BenchmarkEnqueue measures durable enqueues (one fsync each) and batched

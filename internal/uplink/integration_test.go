@@ -11,7 +11,7 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
-	"github.com/edge-agent/edge-agent/internal/uplink/internal/brokertest"
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 )
 
 const topic = "alpr/improvement/samples"

@@ -15,7 +15,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edge-agent/edge-agent/internal/uplink/internal/brokertest"
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 )
 
 // childEnv switches the test binary into the agent of TestSIGKILLIntegration.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/edge-agent/edge-agent/internal/uplink/internal/brokertest"
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 )
 
 // clock is a settable time source.

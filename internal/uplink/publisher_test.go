@@ -15,8 +15,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/edge-agent/edge-agent/internal/brokertest"
 	"github.com/edge-agent/edge-agent/internal/config"
-	"github.com/edge-agent/edge-agent/internal/uplink/internal/brokertest"
 )
 
 // testConfig is the default configuration with short timings.

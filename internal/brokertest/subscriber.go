@@ -1,6 +1,7 @@
 package brokertest
 
 import (
+	"bytes"
 	"crypto/rand"
 	"crypto/tls"
 	"encoding/hex"
@@ -14,11 +15,13 @@ import (
 	mqtt "github.com/eclipse/paho.mqtt.golang"
 )
 
-// Subscriber counts the samples that arrive on a topic, by sample_id. Its
-// session is persistent (QoS 1, clean session off) and it reconnects on its
-// own, so with the broker's persistence it misses nothing across restarts.
+// Subscriber records the messages that arrive on a topic filter and counts
+// the samples among them by sample_id. Its session is persistent (QoS 1,
+// clean session off) and it reconnects on its own, so with the broker's
+// persistence it misses nothing across restarts.
 type Subscriber struct {
 	mu      sync.Mutex
+	msgs    []Message
 	counts  map[string]int
 	total   int
 	bad     int
@@ -26,13 +29,20 @@ type Subscriber struct {
 	cli     mqtt.Client
 }
 
-// Subscribe connects a subscriber to url and subscribes to topic.
+// Message is one message the subscriber received.
+type Message struct {
+	Topic   string
+	Payload []byte
+}
+
+// Subscribe connects a subscriber to url and subscribes to topic (a filter:
+// "#" is every topic).
 func Subscribe(t testing.TB, url, topic string, tc *tls.Config) *Subscriber {
 	t.Helper()
 	s := &Subscriber{counts: map[string]int{}, changed: make(chan struct{})}
 	id := make([]byte, 8)
 	_, _ = rand.Read(id)
-	handler := func(_ mqtt.Client, m mqtt.Message) { s.add(m.Payload()) }
+	handler := func(_ mqtt.Client, m mqtt.Message) { s.add(m.Topic(), m.Payload()) }
 	opts := mqtt.NewClientOptions().AddBroker(url).SetClientID("sub" + hex.EncodeToString(id)).
 		SetCleanSession(false).SetAutoReconnect(true).SetMaxReconnectInterval(100 * time.Millisecond).
 		SetConnectRetry(true).SetConnectRetryInterval(100 * time.Millisecond).
@@ -53,12 +63,13 @@ func Subscribe(t testing.TB, url, topic string, tc *tls.Config) *Subscriber {
 	return s
 }
 
-func (s *Subscriber) add(payload []byte) {
+func (s *Subscriber) add(topic string, payload []byte) {
 	var v struct {
 		SampleID string `json:"sample_id"`
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.msgs = append(s.msgs, Message{Topic: topic, Payload: bytes.Clone(payload)})
 	if json.Unmarshal(payload, &v) != nil || v.SampleID == "" {
 		s.bad++
 	} else {
@@ -79,6 +90,33 @@ func (s *Subscriber) Counts() (counts map[string]int, total, bad int) {
 		c[k] = v
 	}
 	return c, s.total, s.bad
+}
+
+// Messages returns every message received so far, in arrival order.
+func (s *Subscriber) Messages() []Message {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Message(nil), s.msgs...)
+}
+
+// WaitCount waits until at least n messages arrived or timeout passed, and
+// returns the messages received.
+func (s *Subscriber) WaitCount(n int, timeout time.Duration) []Message {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		s.mu.Lock()
+		got, ch := len(s.msgs), s.changed
+		s.mu.Unlock()
+		if got >= n {
+			return s.Messages()
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			return s.Messages()
+		}
+	}
 }
 
 // WaitFor waits until every id arrived at least once and returns the ids

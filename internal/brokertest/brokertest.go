@@ -1,5 +1,7 @@
 // Package brokertest runs a real Mosquitto broker on 127.0.0.1 for tests,
-// with persistence so that a subscriber's session survives broker restarts.
+// with persistence so that a subscriber's session survives broker restarts,
+// and a subscriber that records what arrives. The uplink, improvement and
+// end-to-end tests share it.
 package brokertest
 
 import (
@@ -11,6 +13,7 @@ import (
 	"os/user"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -24,6 +27,9 @@ type TLSFiles struct{ CAFile, CertFile, KeyFile string }
 type Options struct {
 	Users map[string]string // username → password; empty: anonymous access
 	TLS   *TLSFiles         // adds a TLS listener (TLSPort)
+	// Verbose logs every connection (with its client id) and every publish
+	// (with its topic), for tests that search Log for identifiers.
+	Verbose bool
 }
 
 // Broker is a Mosquitto process.
@@ -36,7 +42,31 @@ type Broker struct {
 	TLSPort int // TLS listener, when Options.TLS was set
 	cmd     *exec.Cmd
 	exited  chan struct{}
-	log     bytes.Buffer
+	log     logBuffer
+}
+
+// logBuffer is what the process writes while a test may read it.
+type logBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *logBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *logBuffer) bytes() []byte {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return bytes.Clone(l.b.Bytes())
+}
+
+func (l *logBuffer) reset() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.b.Reset()
 }
 
 // Binary returns the mosquitto executable, failing the test with the
@@ -75,7 +105,12 @@ func New(t testing.TB, opts Options) *Broker {
 		conf.WriteString("user root\n") // mosquitto drops root for "mosquitto", who cannot read t.TempDir()
 	}
 	fmt.Fprintf(&conf, "per_listener_settings false\npersistence true\npersistence_location %s/\n", b.dir)
-	conf.WriteString("max_queued_messages 0\nmax_inflight_messages 100\nlog_dest stderr\nlog_type error\nlog_type warning\n")
+	conf.WriteString("max_queued_messages 0\nmax_inflight_messages 100\nlog_dest stderr\n")
+	if opts.Verbose {
+		conf.WriteString("log_type all\nconnection_messages true\n")
+	} else {
+		conf.WriteString("log_type error\nlog_type warning\n")
+	}
 	fmt.Fprintf(&conf, "listener %d 127.0.0.1\n", b.Port)
 	if len(opts.Users) == 0 {
 		conf.WriteString("allow_anonymous true\n")
@@ -113,6 +148,9 @@ func Start(t testing.TB, opts Options) *Broker {
 	return b
 }
 
+// Log is what the broker logged since it last started.
+func (b *Broker) Log() []byte { return b.log.bytes() }
+
 // URL is the plain listener's address.
 func (b *Broker) URL() string { return fmt.Sprintf("tcp://127.0.0.1:%d", b.Port) }
 
@@ -126,7 +164,7 @@ func (b *Broker) Start() {
 	if b.cmd != nil {
 		b.t.Fatal("brokertest: Start while running")
 	}
-	b.log.Reset()
+	b.log.reset()
 	cmd := exec.Command(b.bin, "-c", b.conf)
 	cmd.Stderr = &b.log
 	cmd.Stdout = &b.log
@@ -146,11 +184,11 @@ func (b *Broker) Start() {
 		select {
 		case <-b.exited:
 			b.cmd = nil
-			b.t.Fatalf("mosquitto exited at start: %s", b.log.String())
+			b.t.Fatalf("mosquitto exited at start: %s", b.log.bytes())
 		case <-time.After(20 * time.Millisecond):
 		}
 		if time.Now().After(deadline) {
-			b.t.Fatalf("mosquitto did not listen on %d: %s", b.Port, b.log.String())
+			b.t.Fatalf("mosquitto did not listen on %d: %s", b.Port, b.log.bytes())
 		}
 	}
 }
