@@ -152,8 +152,14 @@ func (p *Publisher) waitAllowed(ctx context.Context) bool {
 // Run connects, drains the outbox and reconnects with jittered exponential
 // backoff until ctx ends; it then returns nil, leaving unsent entries
 // queued.
+//
+// A failure is logged at WARN when it differs from the previous one (the
+// first of an outage, or a new cause); the same failure again, at every
+// retry of a long outage, is logged at DEBUG (the connect metrics count
+// every attempt).
 func (p *Publisher) Run(ctx context.Context) error {
 	failures := 0
+	var last string // the previous failure, "" after a connection that worked
 	for ctx.Err() == nil {
 		if !p.waitAllowed(ctx) {
 			break
@@ -165,9 +171,18 @@ func (p *Publisher) Run(ctx context.Context) error {
 		if errors.Is(err, errNotAllowed) {
 			continue
 		}
+		if failures == 0 {
+			last = "" // connected before this failure
+		}
 		delay := backoff(p.cfg.BackoffMin, p.cfg.BackoffMax, failures, p.rnd)
 		failures++
-		p.log.Warn("uplink interrupted; will retry", "err", err, "retry_in", delay, "broker", redact(p.cfg.Broker))
+		level, msg := slog.LevelWarn, fmt.Sprint(err)
+		if msg == last {
+			level = slog.LevelDebug
+		}
+		last = msg
+		p.log.Log(ctx, level, "uplink interrupted; will retry", "err", err, "retry_in", delay,
+			"failures", failures, "broker", redact(p.cfg.Broker))
 		if !sleep(ctx, delay) {
 			break
 		}

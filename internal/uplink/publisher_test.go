@@ -47,6 +47,12 @@ func (h *records) Handle(_ context.Context, r slog.Record) error {
 func (h *records) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *records) WithGroup(string) slog.Handler      { return h }
 
+func (h *records) all() []slog.Record {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return append([]slog.Record(nil), h.r...)
+}
+
 func (h *records) text() string {
 	h.mu.Lock()
 	defer h.mu.Unlock()
@@ -197,6 +203,10 @@ func TestPublisherAckTimeout(t *testing.T) {
 	}
 	if s, _ := ob.Stats(); s.Quarantined != 1 {
 		t.Fatalf("stats %+v", s)
+	}
+	// The quarantine empties the outbox before it is logged.
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(logs.text(), "entry quarantined") && time.Now().Before(deadline); {
+		time.Sleep(time.Millisecond) // polling with a deadline
 	}
 	if !strings.Contains(logs.text(), "no PUBACK within 100ms") || !strings.Contains(logs.text(), "entry quarantined") {
 		t.Fatalf("logs:\n%s", logs.text())
