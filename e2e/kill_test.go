@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"math/rand/v2"
@@ -58,8 +59,11 @@ func bucketOf(t *testing.T, payload []byte) string {
 // TestReplaySIGKILL kills an opted-in replay at a random moment after
 // some reads were reported stored, then restarts the agent on the same
 // files: the read database passes integrity_check and holds every read
-// reported stored, and every sample that existed at the kill (held or in
-// the outbox) reaches the broker after the restart.
+// reported stored, every sample that existed at the kill (held or in the
+// outbox) reaches the broker after the restart, and so does a sample of
+// every read stored before the kill that the release rules allow one for,
+// including the reads the killed agent had stored but not yet made a
+// sample of.
 func TestReplaySIGKILL(t *testing.T) {
 	needIntegration(t)
 	v := synthetic(t)
@@ -74,7 +78,18 @@ func TestReplaySIGKILL(t *testing.T) {
 	if !p.running() {
 		t.Fatal("the replay ended before the kill: kill it earlier")
 	}
+	// Hold the holding queue's write lock, as a slow or busy gateway holds
+	// up the making of samples, until the agent stores one more read, and
+	// kill it then: the kill falls between reads stored and their samples.
+	// (A sample held up longer than the queue's busy timeout fails and does
+	// not move the cursor, so the restart owes it too.)
+	release := lockQueue(t, s.Conf.Improvement.QueuePath)
+	if !p.storedWithin(len(p.stored())+1, 2*time.Minute) {
+		release()
+		t.Fatal("no read stored while the holding queue was locked: the replay ended, or reads stopped")
+	}
 	p.kill()
+	release()
 	reported := p.stored()
 
 	integrityCheck(t, s.Conf.Store.Path)
@@ -85,8 +100,8 @@ func TestReplaySIGKILL(t *testing.T) {
 	held, _ := improvementStatus(t, s)
 	queued := outboxIDs(t, s.Conf.Uplink.OutboxPath)
 	before := checkMessages(t, s, sub.Messages(), s.secrets(camera))
-	t.Logf("killed after %d reads reported stored: %d samples held, %d in the outbox, %d published",
-		len(reported), held, len(queued), len(before))
+	t.Logf("killed after %d reads reported stored (%d stored): %d samples held, %d in the outbox, %d published",
+		len(reported), len(reads), held, len(queued), len(before))
 
 	// Restart on the same files with a short video an hour earlier, so that
 	// its own samples fall in another bucket than the killed run's.
@@ -102,8 +117,10 @@ func TestReplaySIGKILL(t *testing.T) {
 	checkReported(t, reported, all)
 	checkReported(t, p2.stored(), all)
 
-	// The killed run's bucket must end up with every sample it had: the
-	// ones published before the kill, those queued and those held.
+	// The killed run's bucket must end up with a sample of every read stored
+	// before the kill that the rules allow: more than the samples that
+	// existed at the kill (published, queued, held) when the kill fell
+	// between a read and its sample.
 	var second []read.Record
 	for _, r := range all {
 		if !r.CapturedAt.Before(clock2) && r.CapturedAt.Before(clock) {
@@ -112,7 +129,10 @@ func TestReplaySIGKILL(t *testing.T) {
 	}
 	wantSecond := expectedSamples(t, s, second)
 	firstBucket, _ := sanitize.FloorToBucket(clock, s.Conf.Improvement.TimeBucket)
-	wantFirst := len(before) + len(queued) + held
+	wantFirst := expectedSamples(t, s, reads)
+	if existed := len(before) + len(queued) + held; existed > wantFirst {
+		t.Errorf("%d samples existed at the kill, more than the %d the stored reads allow", existed, wantFirst)
+	}
 	msgs := sub.WaitCount(wantFirst+wantSecond, time.Minute)
 	time.Sleep(time.Second)
 	msgs = sub.Messages()
@@ -133,7 +153,7 @@ func TestReplaySIGKILL(t *testing.T) {
 		}
 	}
 	if len(first) != wantFirst {
-		t.Errorf("killed run's bucket: %d distinct samples reached the broker, want %d (%d published before the kill, %d queued, %d held)",
+		t.Errorf("killed run's bucket: %d distinct samples reached the broker, want %d, one per read stored before the kill that the rules allow (%d published before the kill, %d queued, %d held)",
 			len(first), wantFirst, len(before), len(queued), held)
 	}
 	if got := len(ids) - len(first); got != wantSecond {
@@ -141,6 +161,47 @@ func TestReplaySIGKILL(t *testing.T) {
 	}
 	if n, _ := improvementStatus(t, s); n != 0 {
 		t.Errorf("%d samples still held after the restart", n)
+	}
+}
+
+// lockQueue takes the write lock of the SQLite file at path until the
+// returned function is called.
+func lockQueue(t *testing.T, path string) func() {
+	t.Helper()
+	db, err := sql.Open("sqlite3", "file:"+path+"?_txlock=immediate&_busy_timeout=10000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	tx, err := db.Begin()
+	if err != nil {
+		db.Close()
+		t.Fatalf("lock %s: %v", path, err)
+	}
+	return func() {
+		_ = tx.Rollback()
+		db.Close()
+	}
+}
+
+// storedWithin reports whether the log reported at least n reads stored
+// within timeout.
+func (p *agentProc) storedWithin(n int, timeout time.Duration) bool {
+	deadline := time.NewTimer(timeout)
+	defer deadline.Stop()
+	for {
+		p.mu.Lock()
+		ok, ch := len(storedIDs(p.lines)) >= n, p.changed
+		p.mu.Unlock()
+		if ok {
+			return true
+		}
+		select {
+		case <-ch:
+		case <-p.exited:
+			return false
+		case <-deadline.C:
+			return false
+		}
 	}
 }
 

@@ -120,6 +120,11 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 	if a.prog, err = improvement.New(cfg.Improvement, cfg.Identity, a.outbox, log, reg, nil); err != nil {
 		return nil, err
 	}
+	// Every read stored while opted in is owed a sample decision, across
+	// kills and power cuts: the programme follows the store by read id.
+	if err = a.prog.Follow(context.Background(), a.store); err != nil {
+		return nil, err
+	}
 	if cfg.Uplink.Enabled {
 		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Enabled)); err != nil {
 			return nil, err
