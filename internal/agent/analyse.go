@@ -154,6 +154,9 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	regions, search := ct.searchRegions(f)
 	if !search || !ct.due(f.Wall, f.Mono) {
 		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
+		if a.annot != nil {
+			a.annot.add(f, nil) // the annotated video keeps every frame, at the source's rate
+		}
 		for _, r := range ct.tick(f.Wall) {
 			out <- r
 		}
