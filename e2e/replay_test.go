@@ -176,7 +176,7 @@ func TestReplayOpenBucketPublishesNothing(t *testing.T) {
 func TestReplayOptedOutPublishesNothing(t *testing.T) {
 	needIntegration(t)
 	v := short(t)
-	_, sub, s, _ := optedIn(t, v)
+	b, sub, s, _ := optedIn(t, v)
 	src := s.Conf.Cameras[0].Source
 	s.Conf.Improvement.Enabled = false
 	s.write()
@@ -199,5 +199,10 @@ func TestReplayOptedOutPublishesNothing(t *testing.T) {
 	time.Sleep(time.Second)
 	if msgs := sub.Messages(); len(msgs) != 0 {
 		t.Errorf("subscriber got %d messages from an opted-out tenant", len(msgs))
+	}
+	// Zero bytes on the wire: the agent never even connected (the only
+	// client the broker saw is the test's subscriber).
+	if n := strings.Count(string(b.Log()), "New client connected"); n != 1 {
+		t.Errorf("the broker saw %d client connections, want 1 (the subscriber): an opted-out agent connected\n%s", n, b.Log())
 	}
 }
