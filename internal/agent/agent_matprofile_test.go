@@ -41,6 +41,7 @@ func TestReplayClosesEveryMat(t *testing.T) {
 	cfg.Store.Path = filepath.Join(dir, "reads.db")
 	cfg.Store.SaveFullFrame = true
 	cfg.Improvement.Enabled = true
+	cfg.Improvement.MinPerCell = 1 // two passes: release them, k-anonymity is tested elsewhere
 	cfg.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
 	cfg.Improvement.AuditPath = filepath.Join(dir, "audit.log")
 	cfg.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
