@@ -5,7 +5,6 @@ package agent
 import (
 	"context"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -15,8 +14,6 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/capture"
-	"github.com/edge-agent/edge-agent/internal/config"
-	"github.com/edge-agent/edge-agent/internal/synth"
 )
 
 // TestReplayClosesEveryMat runs the whole pipeline in process on a short
@@ -24,27 +21,13 @@ import (
 // full frames, store, improvement samples, annotated output): every Mat
 // made along the way must be closed. Run with: go test -tags matprofile.
 func TestReplayClosesEveryMat(t *testing.T) {
-	models, _ := filepath.Abs("../../models")
-	if _, err := os.Stat(filepath.Join(models, "MANIFEST")); err != nil {
-		t.Fatalf("no OCR models in %s: run `make models` first (%v)", models, err)
-	}
-	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	v, err := synth.Synthetic(context.Background(), dir, synth.SyntheticOptions{Height: 720, Passes: 2, Seed: 3}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.ALPR.ModelsDir = models
-	cfg.Metrics.Listen = ""
+	v, cfg := replaySetup(t, 2, 3, true, log)
+	dir := filepath.Dir(cfg.Store.Path)
 	cfg.GPS.Source = "nmea:" + v.NMEAFile
-	cfg.Store.Path = filepath.Join(dir, "reads.db")
 	cfg.Store.SaveFullFrame = true
 	cfg.Improvement.Enabled = true
 	cfg.Improvement.MinPerCell = 1 // two passes: release them, k-anonymity is tested elsewhere
-	cfg.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
-	cfg.Improvement.AuditPath = filepath.Join(dir, "audit.log")
-	cfg.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
 
 	a, err := New(cfg, Options{
 		Replay:       []string{v.Video},

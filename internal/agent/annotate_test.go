@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"os"
 	"path/filepath"
 	"testing"
 	"time"
@@ -13,8 +12,6 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/capture"
-	"github.com/edge-agent/edge-agent/internal/config"
-	"github.com/edge-agent/edge-agent/internal/synth"
 )
 
 // replay --annotate writes every frame the analysis got, in order, at the
@@ -23,23 +20,9 @@ func TestReplayAnnotate(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the recogniser on a generated video")
 	}
-	models, _ := filepath.Abs("../../models")
-	if _, err := os.Stat(filepath.Join(models, "MANIFEST")); err != nil {
-		t.Skipf("no OCR models in %s: run `make models`", models)
-	}
-	dir := t.TempDir()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	v, err := synth.Synthetic(context.Background(), dir, synth.SyntheticOptions{Height: 720, Passes: 1, Seed: 5}, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg := config.Defaults()
-	cfg.ALPR.ModelsDir = models
-	cfg.Metrics.Listen = ""
-	cfg.Store.Path = filepath.Join(dir, "reads.db")
-	cfg.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
-	cfg.Improvement.AuditPath = filepath.Join(dir, "audit.log")
-	cfg.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
+	v, cfg := replaySetup(t, 1, 5, false, log)
+	dir := filepath.Dir(cfg.Store.Path)
 	out := filepath.Join(dir, "annotated.mp4")
 	a, err := New(cfg, Options{Replay: []string{v.Video}, Pace: capture.PaceMax, ClockStart: time.Now(), Annotate: out}, log, prometheus.NewRegistry())
 	if err != nil {

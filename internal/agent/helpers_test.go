@@ -1,0 +1,39 @@
+package agent
+
+import (
+	"context"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/synth"
+)
+
+// replaySetup generates a 720p synthetic video of passes and returns it with
+// a config whose files all live in a temporary folder. Without the OCR
+// models it fails the test when need is true, and skips it otherwise.
+func replaySetup(t *testing.T, passes int, seed int64, need bool, log *slog.Logger) (*synth.Result, *config.Conf) {
+	t.Helper()
+	models, _ := filepath.Abs("../../models")
+	if _, err := os.Stat(filepath.Join(models, "MANIFEST")); err != nil {
+		if need {
+			t.Fatalf("no OCR models in %s: run `make models` first (%v)", models, err)
+		}
+		t.Skipf("no OCR models in %s: run `make models`", models)
+	}
+	dir := t.TempDir()
+	v, err := synth.Synthetic(context.Background(), dir, synth.SyntheticOptions{Height: 720, Passes: passes, Seed: seed}, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := config.Defaults()
+	cfg.ALPR.ModelsDir = models
+	cfg.Metrics.Listen = ""
+	cfg.Store.Path = filepath.Join(dir, "reads.db")
+	cfg.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
+	cfg.Improvement.AuditPath = filepath.Join(dir, "audit.log")
+	cfg.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
+	return v, cfg
+}
