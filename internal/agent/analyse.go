@@ -75,18 +75,25 @@ func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, erro
 // first frame, and then one every alpr.search_rate-th of a second of video.
 // A plate stays in view for seconds, so ten searches a second see it many
 // times, and the frames between them cost only their decoding.
-func (c *cameraTracker) due(wall time.Time, mono time.Duration) bool {
+func (c *cameraTracker) due(mono time.Duration) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if wall.After(c.lastWall) {
-		c.lastWall, c.lastAt = wall, time.Now()
-	}
 	// A frame may come up to a millisecond early from rounding of positions.
 	if c.searched && mono-c.lastSearch < c.every-time.Millisecond && mono >= c.lastSearch {
 		return false
 	}
 	c.searched, c.lastSearch = true, mono
 	return true
+}
+
+// saw records that a frame captured at wall reached the analysis, for the
+// live tick (idleClock).
+func (c *cameraTracker) saw(wall time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if wall.After(c.lastWall) {
+		c.lastWall, c.lastAt = wall, time.Now()
+	}
 }
 
 // wholeEvery is the least interval between searches of a whole frame of a
@@ -151,8 +158,9 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	defer f.Close()
 	a.advance(f.Wall)
 	ct := a.tracks[f.Camera]
+	ct.saw(f.Wall)
 	regions, search := ct.searchRegions(f)
-	if !search || !ct.due(f.Wall, f.Mono) {
+	if !search || !ct.due(f.Mono) {
 		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
 		if a.annot != nil {
 			a.annot.add(f, nil) // the annotated video keeps every frame, at the source's rate
