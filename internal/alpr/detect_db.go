@@ -24,8 +24,9 @@ const (
 // OpenCV 4.6 returns zeros when a loaded network's input size changes. A
 // DBDetector is not safe for concurrent use.
 type DBDetector struct {
-	net  gocv.Net
-	side int // input side in pixels, a multiple of 32
+	net    gocv.Net
+	side   int      // input side in pixels, a multiple of 32
+	canvas gocv.Mat // the letterboxed input, reused from pass to pass
 }
 
 // NewDBDetector loads the detector from path; side is the longest side of
@@ -40,11 +41,15 @@ func NewDBDetector(path string, side int) (*DBDetector, error) {
 		net.Close()
 		return nil, fmt.Errorf("alpr: cannot load detector %q", path)
 	}
-	return &DBDetector{net: net, side: side}, nil
+	canvas := gocv.NewMatWithSize(side, side, gocv.MatTypeCV8UC3)
+	return &DBDetector{net: net, side: side, canvas: canvas}, nil
 }
 
-// Close frees the network.
-func (d *DBDetector) Close() error { return d.net.Close() }
+// Close frees the network and its input canvas.
+func (d *DBDetector) Close() error {
+	d.canvas.Close()
+	return d.net.Close()
+}
 
 // Detect returns text-line candidates inside area of img (BGR), in img's
 // pixels, best first.
@@ -57,8 +62,8 @@ func (d *DBDetector) Detect(img gocv.Mat, area image.Rectangle) ([]Candidate, er
 	sw := min(d.side, int(math.Round(float64(area.Dx())*scale)))
 	sh := min(d.side, int(math.Round(float64(area.Dy())*scale)))
 
-	canvas := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(0, 0, 0, 0), d.side, d.side, gocv.MatTypeCV8UC3)
-	defer canvas.Close()
+	canvas := d.canvas
+	canvas.SetTo(gocv.NewScalar(0, 0, 0, 0))
 	src := img.Region(area)
 	dst := canvas.Region(image.Rect(0, 0, sw, sh))
 	gocv.Resize(src, &dst, image.Pt(sw, sh), 0, 0, gocv.InterpolationArea)
