@@ -185,19 +185,13 @@ func replayCameras(cfg *config.Conf, videos []string) []config.Camera {
 }
 
 func openGPS(cfg *config.Conf, opts Options, log *slog.Logger, reg prometheus.Registerer) (gps.Source, error) {
-	l := log.With("stage", "gps")
-	src, err := func() (gps.Source, error) {
-		// A recorded NMEA file in a replay is a track of that drive: shift it
-		// so that its first fix is at the replay's first frame.
-		if len(opts.Replay) > 0 && isFileSource(cfg.GPS.Source) {
-			return gps.OpenTrack(trimNMEA(cfg.GPS.Source), opts.ClockStart, cfg.GPS, l, reg)
-		}
-		return gps.Open(context.Background(), cfg.GPS.Source, cfg.GPS, l, reg)
-	}()
-	if err != nil {
-		return nil, fmt.Errorf("gps.source: %w", err)
+	var o []gps.Option
+	if len(opts.Replay) > 0 {
+		// A recorded NMEA file in a replay is a track of that drive: gps
+		// shifts it so that its first fix is at the replay's first frame.
+		o = append(o, gps.WithRebase(opts.ClockStart))
 	}
-	return src, nil
+	return gps.Open(context.Background(), cfg.GPS.Source, cfg.GPS, log.With("stage", "gps"), reg, o...)
 }
 
 // advance moves a replay's clock to the capture time t.

@@ -65,22 +65,6 @@ func cameraNameFor(path string, i int) string {
 	return fmt.Sprintf("%s-%d", name, i)
 }
 
-// isFileSource reports whether gps.source is nmea: on a regular file (a
-// recorded track) rather than a device.
-func isFileSource(src string) bool {
-	p := trimNMEA(src)
-	if p == src {
-		return false
-	}
-	st, err := os.Stat(p)
-	return err == nil && st.Mode().IsRegular()
-}
-
-func trimNMEA(src string) string {
-	p, _, _ := strings.Cut(strings.TrimPrefix(src, "nmea:"), "?")
-	return p
-}
-
 // warnLimited logs a warning at most once every 10 s per message, with the
 // number of times it was suppressed, so a failing camera cannot fill the log.
 func (a *Agent) warnLimited(msg string, args ...any) {
