@@ -137,14 +137,14 @@ func (c *cameraTracker) setMinConfidence(v float64) {
 }
 
 // keep drops the records below the camera's minimum confidence.
-func (c *cameraTracker) keep(recs []read.Record) []recordOut {
+func (c *cameraTracker) keep(passes []track.Pass) []recordOut {
 	c.mu.Lock()
 	minConf, seen := c.minConf, c.lastSeen
 	c.mu.Unlock()
-	out := make([]recordOut, 0, len(recs))
-	for _, r := range recs {
-		if r.Confidence >= minConf {
-			out = append(out, recordOut{rec: r, seen: seen})
+	out := make([]recordOut, 0, len(passes))
+	for _, p := range passes {
+		if p.Record.Confidence >= minConf {
+			out = append(out, recordOut{rec: p.Record, seen: seen})
 		}
 	}
 	return out
@@ -181,7 +181,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 		return
 	}
 	for _, p := range plates {
-		if err := ct.t.Observe(observation(f, p, ct)); err != nil {
+		if _, err := ct.t.Observe(observation(f, p, ct)); err != nil {
 			a.warnLimited("tracker rejected an observation", "camera", f.Camera, "error", err)
 		}
 	}

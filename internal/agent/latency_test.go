@@ -27,7 +27,7 @@ func TestPassEndLatencyIsMeasuredFromTheFrameThatEndedThePass(t *testing.T) {
 	}
 	t0 := time.Now().Add(-time.Minute)
 	see := func(at time.Time) {
-		err := ct.t.Observe(track.Observation{
+		_, err := ct.t.Observe(track.Observation{
 			Time: at, Camera: cam.Name, Box: image.Rect(10, 10, 110, 40),
 			Candidates: []plate.Reading{{Text: "ABC123", Conf: 0.9, CharConfs: []float64{.9, .9, .9, .9, .9, .9}}},
 		})

@@ -26,11 +26,11 @@ func direct(ms int, camera, text string, conf float64, b image.Rectangle) Observ
 func TestVotePerPosition(t *testing.T) {
 	tr := newTracker(t, Options{Timeout: time.Second})
 	for i, text := range []string{"RK106AB", "RK105A8", "RX105AB", "RK105AB"[:6]} {
-		if err := tr.Observe(direct(i*100, "c", text, 0.8, box(100+10*i, 100, 120))); err != nil {
+		if _, err := tr.Observe(direct(i*100, "c", text, 0.8, box(100+10*i, 100, 120))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	recs := tr.Flush()
+	recs := records(tr.Flush())
 	if len(recs) != 1 || recs[0].Plate != "RK105AB" || recs[0].Frames != 4 {
 		t.Fatalf("got %s, want RK105AB/4", texts(recs))
 	}
@@ -54,11 +54,11 @@ func TestSeparateTracks(t *testing.T) {
 		direct(100, "front", "BA123AB", 0.9, box(110, 100, 120)),
 		direct(100, "front", "BA128AB", 0.9, box(610, 100, 120)),
 	} {
-		if err := tr.Observe(o); err != nil {
+		if _, err := tr.Observe(o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := texts(tr.Flush()); got != "BA123AB/2 BA123AB/1 BA123AB/1 BA128AB/2" {
+	if got := texts(records(tr.Flush())); got != "BA123AB/2 BA123AB/1 BA123AB/1 BA128AB/2" {
 		t.Errorf("got %s", got)
 	}
 }
@@ -80,17 +80,17 @@ func TestJoinRules(t *testing.T) {
 		{direct(1300, "c", "RK301AH", 0.9, box(1420, 300, 100)), 4}, // 1 s after: a new pass
 	}
 	for i, st := range steps {
-		if err := tr.Observe(st.o); err != nil {
+		if _, err := tr.Observe(st.o); err != nil {
 			t.Fatal(err)
 		}
 		if got := tr.Open(); got != st.open {
 			t.Fatalf("step %d: %d open tracks, want %d", i, got, st.open)
 		}
 	}
-	if got := texts(tr.Tick(at(1399))); got != "PD722BF/3 RK301AH/1" {
+	if got := texts(records(tr.Tick(at(1399)))); got != "PD722BF/3 RK301AH/1" {
 		t.Errorf("Tick at 1399 ms ended %q, want PD722BF/3 RK301AH/1 (last seen 200 and 300 ms)", got)
 	}
-	if got := texts(tr.Flush()); got != "PD722BE/1 RK301AH/1" {
+	if got := texts(records(tr.Flush())); got != "PD722BE/1 RK301AH/1" {
 		t.Errorf("Flush ended %q", got)
 	}
 }
@@ -101,11 +101,11 @@ func TestJoinRules(t *testing.T) {
 func TestVelocityPrediction(t *testing.T) {
 	tr := newTracker(t, Options{Timeout: time.Second})
 	for i, text := range []string{"NO450AM", "NO450AM", "NO45OAN", "N0450AH", "NO450AM"} {
-		if err := tr.Observe(direct(i*100, "c", text, 0.85, box(100+400*i, 300, 100))); err != nil {
+		if _, err := tr.Observe(direct(i*100, "c", text, 0.85, box(100+400*i, 300, 100))); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := texts(tr.Flush()); got != "NO450AM/5" {
+	if got := texts(records(tr.Flush())); got != "NO450AM/5" {
 		t.Errorf("got %s, want one pass NO450AM/5", got)
 	}
 }
@@ -126,11 +126,11 @@ func TestBestFrameKeepsCrop(t *testing.T) {
 	}
 	obs[0].Snapshot, obs[1].Snapshot, obs[2].Snapshot = snap("first"), snap("second"), snap("")
 	for _, o := range obs {
-		if err := tr.Observe(o); err != nil {
+		if _, err := tr.Observe(o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	r := tr.Flush()[0]
+	r := records(tr.Flush())[0]
 	if string(r.Crop) != "first" || r.CapturedAt != at(0) || calls != 2 {
 		t.Errorf("crop %q at %v after %d snapshots; want first at 0 ms after 2", r.Crop, r.CapturedAt, calls)
 	}
@@ -146,11 +146,11 @@ func TestMinimums(t *testing.T) {
 		direct(0, "c", "CCC333", 0.9, box(100, 600, 100)), // two good frames
 		direct(100, "c", "CCC333", 0.8, box(100, 600, 100)),
 	} {
-		if err := tr.Observe(o); err != nil {
+		if _, err := tr.Observe(o); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if got := texts(tr.Flush()); got != "CCC333/2" || tr.Dropped() != 2 {
+	if got := texts(records(tr.Flush())); got != "CCC333/2" || tr.Dropped() != 2 {
 		t.Errorf("kept %q, dropped %d; want CCC333/2 and 2", got, tr.Dropped())
 	}
 }
@@ -162,14 +162,14 @@ func TestLongTrackBounded(t *testing.T) {
 	for i := range 1000 {
 		cands := reading("BA123AB", 0.9)
 		cands = append(cands, plate.Reading{Text: "BA123" + string(rune('A'+i%26)) + string(rune('A'+i/26%26)), Conf: 0.5})
-		if err := tr.Observe(Observation{Time: at(i * 40), Camera: "c", Box: box(100, 100, 100), Candidates: cands}); err != nil {
+		if _, err := tr.Observe(Observation{Time: at(i * 40), Camera: "c", Box: box(100, 100, 100), Candidates: cands}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	if n := len(tr.tracks[0].texts); n > maxTexts {
 		t.Errorf("%d candidate texts kept, want ≤ %d", n, maxTexts)
 	}
-	r := tr.Flush()[0]
+	r := records(tr.Flush())[0]
 	if r.Plate != "BA123AB" || r.Frames != 1000 || len(r.Candidates) != DefaultTopN {
 		t.Errorf("got %s/%d with %d candidates", r.Plate, r.Frames, len(r.Candidates))
 	}
@@ -204,7 +204,7 @@ func TestObserveErrors(t *testing.T) {
 		&noText: "track: observation has no reading",
 		&noBox:  "track: observation has an empty box (0,0)-(0,0)",
 	} {
-		if err := tr.Observe(*o); err == nil || err.Error() != want {
+		if _, err := tr.Observe(*o); err == nil || err.Error() != want {
 			t.Errorf("error = %v, want %s", err, want)
 		}
 	}
@@ -231,7 +231,7 @@ func BenchmarkObserve(b *testing.B) {
 		i++
 		for k, c := range [][]plate.Reading{ca, cb} {
 			o := Observation{Time: at(i * 40), Camera: "c", Box: box(100+i%50+600*k, 300, 120), Candidates: c}
-			if err := tr.Observe(o); err != nil {
+			if _, err := tr.Observe(o); err != nil {
 				b.Fatal(err)
 			}
 		}

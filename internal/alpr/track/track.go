@@ -4,6 +4,12 @@
 // is similar, and a track ends, with one record, when it has not been seen
 // for the timeout. The record's text is voted across the frames and its crop
 // is the best frame's.
+//
+// A pass does not have to end to be reported: the observation that makes
+// its track meet the keep rules (MinFrames frames, voted confidence at least
+// MinConfidence) confirms it, and Observe hands out its provisional record
+// then, once. The record at the pass's end carries the same Pass.Key, so
+// that it can replace the provisional one.
 package track
 
 import (
@@ -26,7 +32,7 @@ type Options struct {
 	// MinFrames drops a track read in fewer frames (default 1).
 	MinFrames int
 	// MinConfidence drops a track whose voted confidence is below it (0
-	// keeps all).
+	// keeps all); SetMinConfidence changes it.
 	MinConfidence float64
 	// MinSimilarity is the least text similarity ([plate.Similar]) for an
 	// observation near a track to join it (default 0.6: one wrong or missing
@@ -78,6 +84,24 @@ type Observation struct {
 	Snapshot func() Snapshot
 }
 
+// Pass is a vehicle pass's read record with what identifies the pass.
+type Pass struct {
+	// Key identifies the pass among the Tracker's passes: its provisional
+	// and its final record carry the same key.
+	Key uint64
+	// First is the capture time of the first frame in which the pass's
+	// plate was read.
+	First time.Time
+	// Final is false for the provisional record Observe hands out at
+	// confirmation, true for the record of the ended pass (Tick, Flush).
+	Final bool
+	// Confirmed, on a final record, tells that the pass's provisional
+	// record was handed out. A pass that met the keep rules only at its end
+	// (MinConfidence lowered meanwhile) was not.
+	Confirmed bool
+	Record    read.Record
+}
+
 // Tracker groups observations into tracks. It is safe for concurrent use.
 type Tracker struct {
 	opts Options
@@ -85,6 +109,7 @@ type Tracker struct {
 	mu      sync.Mutex
 	tracks  []*track // open, in the order they began
 	dropped int
+	keys    uint64 // the last Pass.Key given
 }
 
 // New returns a Tracker, or an error naming the first bad option.
@@ -119,20 +144,40 @@ func New(opts Options) (*Tracker, error) {
 
 // Observe adds one plate read in one frame to the track it belongs to, or
 // starts a track. A track takes at most one observation per frame (per
-// Time): two plates in one frame are two tracks.
-func (t *Tracker) Observe(obs Observation) error {
+// Time): two plates in one frame are two tracks. When obs confirms its
+// track (the track meets the keep rules for the first time), Observe
+// returns the pass's provisional record, voted over the frames so far;
+// otherwise nil.
+func (t *Tracker) Observe(obs Observation) (*Pass, error) {
 	if err := check(obs); err != nil {
-		return err
+		return nil, err
 	}
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	tr := t.match(obs)
 	if tr == nil {
-		tr = newTrack(obs)
+		t.keys++
+		tr = newTrack(obs, t.keys)
 		t.tracks = append(t.tracks, tr)
 	}
 	tr.add(obs)
-	return nil
+	if tr.confirmed || tr.frames < t.opts.MinFrames {
+		return nil, nil
+	}
+	rec := tr.record(t.opts.TopN)
+	if rec.Confidence < t.opts.MinConfidence {
+		return nil, nil
+	}
+	tr.confirmed = true
+	return &Pass{Key: tr.key, First: tr.first, Record: rec}, nil
+}
+
+// SetMinConfidence changes MinConfidence, for the tracks not confirmed yet
+// (a confirmed pass keeps its record).
+func (t *Tracker) SetMinConfidence(v float64) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	t.opts.MinConfidence = min(max(v, 0), 1)
 }
 
 func check(obs Observation) error {
@@ -173,17 +218,19 @@ func (t *Tracker) match(obs Observation) *track {
 }
 
 // Tick ends the tracks unseen for the timeout at now and returns their
-// records, in the order the passes began. Tracks too weak to keep (fewer
-// than MinFrames frames, confidence below MinConfidence) end without one.
-func (t *Tracker) Tick(now time.Time) []read.Record {
+// final records, in the order the passes began. A confirmed track always
+// ends with one (its provisional record was handed out); a track never
+// confirmed ends without one when it is too weak to keep (fewer than
+// MinFrames frames, confidence below MinConfidence).
+func (t *Tracker) Tick(now time.Time) []Pass {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.end(func(tr *track) bool { return now.Sub(tr.last) >= t.opts.Timeout })
 }
 
 // Flush ends every open track (end of a replay, shutdown) and returns their
-// records, in the order the passes began.
-func (t *Tracker) Flush() []read.Record {
+// final records, in the order the passes began, as Tick does.
+func (t *Tracker) Flush() []Pass {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.end(func(*track) bool { return true })
@@ -204,8 +251,8 @@ func (t *Tracker) Dropped() int {
 	return t.dropped
 }
 
-func (t *Tracker) end(done func(*track) bool) []read.Record {
-	var out []read.Record
+func (t *Tracker) end(done func(*track) bool) []Pass {
+	var out []Pass
 	open := t.tracks[:0]
 	for _, tr := range t.tracks {
 		if !done(tr) {
@@ -213,11 +260,11 @@ func (t *Tracker) end(done func(*track) bool) []read.Record {
 			continue
 		}
 		rec := tr.record(t.opts.TopN)
-		if tr.frames < t.opts.MinFrames || rec.Confidence < t.opts.MinConfidence {
+		if !tr.confirmed && (tr.frames < t.opts.MinFrames || rec.Confidence < t.opts.MinConfidence) {
 			t.dropped++
 			continue
 		}
-		out = append(out, rec)
+		out = append(out, Pass{Key: tr.key, First: tr.first, Final: true, Confirmed: tr.confirmed, Record: rec})
 	}
 	clear(t.tracks[len(open):])
 	t.tracks = open

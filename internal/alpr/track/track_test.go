@@ -58,7 +58,7 @@ func (s *scene) obs(ms int, text string, conf float64, box image.Rectangle, shar
 
 func (s *scene) observe(tr *Tracker, o Observation) {
 	s.t.Helper()
-	if err := tr.Observe(o); err != nil {
+	if _, err := tr.Observe(o); err != nil {
 		s.t.Fatal(err)
 	}
 }
@@ -72,6 +72,15 @@ func newTracker(t *testing.T, o Options) *Tracker {
 		t.Fatal(err)
 	}
 	return tr
+}
+
+// records are the read records of passes.
+func records(ps []Pass) []read.Record {
+	out := make([]read.Record, len(ps))
+	for i, p := range ps {
+		out[i] = p.Record
+	}
+	return out
 }
 
 func texts(recs []read.Record) string {
@@ -117,10 +126,10 @@ func TestTwoCarsAndASecondPass(t *testing.T) {
 	if got := tr.Open(); got != 3 {
 		t.Fatalf("open tracks = %d, want 3 (A, B, ghost)", got)
 	}
-	if recs := tr.Tick(at(2399)); len(recs) != 0 {
+	if recs := records(tr.Tick(at(2399))); len(recs) != 0 {
 		t.Fatalf("Tick 1 ms before A's timeout ended %s", texts(recs))
 	}
-	recsA := tr.Tick(at(2400)) // A last seen at 900 ms
+	recsA := records(tr.Tick(at(2400))) // A last seen at 900 ms
 	if got := texts(recsA); got != "RK105AB/8" {
 		t.Fatalf("at A's timeout: %q, want RK105AB/8", got)
 	}
@@ -135,7 +144,7 @@ func TestTwoCarsAndASecondPass(t *testing.T) {
 		t.Errorf("A's candidates %v: want RK105AB first, at most %d", a.Candidates, DefaultTopN)
 	}
 
-	recs := tr.Tick(at(2900)) // B last seen at 1400 ms; the ghost at 1200 ms
+	recs := records(tr.Tick(at(2900))) // B last seen at 1400 ms; the ghost at 1200 ms
 	if got := texts(recs); got != "BA302OZ/10" {
 		t.Fatalf("at B's timeout: %q, want BA302OZ/10 (and the one-frame ghost dropped)", got)
 	}
@@ -146,10 +155,10 @@ func TestTwoCarsAndASecondPass(t *testing.T) {
 	for f := range 6 { // A again, 10 s later
 		s.observe(tr, s.obs(10000+f*100, "RK105AB", 0.9, box(100+25*f, 400, 120), 50))
 	}
-	if recs := tr.Tick(at(11000)); len(recs) != 0 {
+	if recs := records(tr.Tick(at(11000))); len(recs) != 0 {
 		t.Fatalf("second pass ended early: %s", texts(recs))
 	}
-	if got := texts(tr.Flush()); got != "RK105AB/6" {
+	if got := texts(records(tr.Flush())); got != "RK105AB/6" {
 		t.Fatalf("Flush: %q, want the second pass RK105AB/6", got)
 	}
 

@@ -17,6 +17,9 @@ const maxTexts = 64
 
 // track is one open vehicle pass. It keeps running tallies, not the frames.
 type track struct {
+	key          uint64    // Pass.Key
+	first        time.Time // time of the first observation
+	confirmed    bool      // its provisional record was handed out
 	camera       string
 	last         time.Time       // time of the latest observation
 	lastBox      image.Rectangle // box of the latest observation
@@ -57,8 +60,10 @@ type frame struct {
 	snap Snapshot
 }
 
-func newTrack(obs Observation) *track {
+func newTrack(obs Observation, key uint64) *track {
 	return &track{
+		key:     key,
+		first:   obs.Time,
 		camera:  obs.Camera,
 		texts:   map[string]*tally{},
 		lengths: map[int]*positions{},
@@ -77,6 +82,9 @@ func (tr *track) add(obs Observation) {
 		tr.vx, tr.vy = vx, vy
 	}
 	top := obs.Candidates[0]
+	if obs.Time.Before(tr.first) { // frames analysed out of order
+		tr.first = obs.Time
+	}
 	tr.frames++
 	tr.last, tr.lastBox, tr.lastText = obs.Time, obs.Box, top.Text
 	tr.voteText(obs.Candidates)

@@ -1,0 +1,142 @@
+package track
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// observe feeds o and returns the pass it confirmed, if any.
+func observe(t *testing.T, tr *Tracker, o Observation) *Pass {
+	t.Helper()
+	p, err := tr.Observe(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// TestConfirmedOnceAtTheKeepRules: car A is read in ten frames, weakly in
+// the first two; with MinFrames 3 and MinConfidence 0.6 its track is
+// confirmed at the third frame only if the vote is strong enough by then,
+// else at the first frame that makes it so; the provisional record is
+// handed out exactly once, and the final record at the pass's end carries
+// the same key, the first frame's time, and every frame. Car B, on the same
+// frames, is a pass of its own with another key; a one-frame ghost and a
+// weak track are never confirmed and end without a record.
+func TestConfirmedOnceAtTheKeepRules(t *testing.T) {
+	tr := newTracker(t, Options{Timeout: time.Second, MinFrames: 3, MinConfidence: 0.6})
+	confirmed := map[uint64][]string{} // key → where it was confirmed
+	provisional := map[uint64]Pass{}
+	see := func(label string, o Observation) {
+		t.Helper()
+		if p := observe(t, tr, o); p != nil {
+			confirmed[p.Key] = append(confirmed[p.Key], label)
+			provisional[p.Key] = *p
+		}
+	}
+	confs := []float64{0.3, 0.4, 0.5, 0.8, 0.9, 0.9, 0.9, 0.9, 0.9, 0.9}
+	for f, c := range confs {
+		ms := 1000 + f*100
+		see(fmt.Sprintf("A%d", f), direct(ms, "front", "RK105AB", c, box(100+20*f, 400, 120)))
+		if f >= 2 {
+			see(fmt.Sprintf("B%d", f), direct(ms, "front", "BA302OZ", 0.9, box(900-20*f, 420, 110)))
+		}
+		if f == 4 {
+			see("ghost", direct(ms, "front", "XY999ZZ", 0.95, box(500, 100, 60)))
+		}
+		if f >= 5 {
+			see(fmt.Sprintf("weak%d", f), direct(ms, "front", "PD722BF", 0.45, box(100, 900, 100)))
+		}
+	}
+	// A's vote is the best confidence of each winning character: 0.5 at
+	// its third frame (below 0.6), 0.8 at its fourth. B is strong from its
+	// first frame, so its third one confirms it.
+	if len(confirmed) != 2 {
+		t.Fatalf("confirmed passes %v, want A and B once each", confirmed)
+	}
+	var a, b Pass
+	for key, where := range confirmed {
+		if len(where) != 1 {
+			t.Errorf("pass %d confirmed %d times: %v", key, len(where), where)
+		}
+		switch where[0] {
+		case "A3":
+			a = provisional[key]
+		case "B4":
+			b = provisional[key]
+		default:
+			t.Errorf("pass %d confirmed at %s, want A at A3 and B at B4", key, where[0])
+		}
+	}
+	if a.Key == 0 || b.Key == 0 || a.Key == b.Key {
+		t.Fatalf("keys A %d, B %d: want two distinct non-zero keys", a.Key, b.Key)
+	}
+	if a.Final || a.Record.Plate != "RK105AB" || a.Record.Frames != 4 || !a.First.Equal(at(1000)) || a.Record.Confidence < 0.6 {
+		t.Errorf("A's provisional record: final %v %s/%d first %v confidence %v; want RK105AB/4 from %v",
+			a.Final, a.Record.Plate, a.Record.Frames, a.First, a.Record.Confidence, at(1000))
+	}
+	if !b.First.Equal(at(1200)) || b.Record.Frames != 3 {
+		t.Errorf("B's provisional record: first %v, %d frames; want %v and 3", b.First, b.Record.Frames, at(1200))
+	}
+
+	ended := tr.Tick(at(1900 + 1000))
+	if got := texts(records(ended)); got != "RK105AB/10 BA302OZ/8" {
+		t.Fatalf("ended %q, want A and B (the ghost and the weak track without a record)", got)
+	}
+	for i, want := range []Pass{a, b} {
+		p := ended[i]
+		if p.Key != want.Key || !p.Final || !p.Confirmed || !p.First.Equal(want.First) {
+			t.Errorf("final record %d: key %d final %v confirmed %v first %v; want key %d, final, confirmed, first %v",
+				i, p.Key, p.Final, p.Confirmed, p.First, want.Key, want.First)
+		}
+	}
+	if tr.Dropped() != 2 || tr.Open() != 0 {
+		t.Errorf("dropped %d, open %d; want the ghost and the weak track dropped, none open", tr.Dropped(), tr.Open())
+	}
+
+	// A again: a new pass, a new key.
+	var again *Pass
+	for f := range 3 {
+		if p := observe(t, tr, direct(10000+f*100, "front", "RK105AB", 0.9, box(100, 400, 120))); p != nil {
+			again = p
+		}
+	}
+	if again == nil || again.Key == a.Key || again.Key == b.Key {
+		t.Fatalf("A's second pass: %+v, want confirmed with a new key", again)
+	}
+}
+
+// TestConfirmedPassKeepsItsRecord: a pass confirmed before the minimum
+// confidence was raised still ends with its record (its provisional one was
+// handed out), while a pass never confirmed is judged at its end by the
+// settings then: dropped under the raised minimum, kept, unconfirmed, under
+// a lowered one.
+func TestConfirmedPassKeepsItsRecord(t *testing.T) {
+	tr := newTracker(t, Options{Timeout: time.Second, MinFrames: 2, MinConfidence: 0.6})
+	for f := range 2 {
+		if p := observe(t, tr, direct(f*100, "c", "AAA111", 0.7, box(100, 100, 100))); (p != nil) != (f == 1) {
+			t.Fatalf("frame %d: confirmed %v", f, p != nil)
+		}
+	}
+	tr.SetMinConfidence(0.9)
+	if p := observe(t, tr, direct(0, "c", "BBB222", 0.8, box(600, 600, 100))); p != nil {
+		t.Fatal("a one-frame track was confirmed")
+	}
+	if p := observe(t, tr, direct(100, "c", "BBB222", 0.8, box(610, 600, 100))); p != nil {
+		t.Fatal("a track below the raised minimum was confirmed")
+	}
+	got := tr.Flush()
+	if len(got) != 1 || got[0].Record.Plate != "AAA111" || !got[0].Confirmed {
+		t.Fatalf("Flush: %s; want only the confirmed AAA111", texts(records(got)))
+	}
+
+	for f := range 2 {
+		observe(t, tr, direct(5000+f*100, "c", "CCC333", 0.5, box(100, 100, 100)))
+	}
+	tr.SetMinConfidence(0.4)
+	got = tr.Flush()
+	if len(got) != 1 || got[0].Record.Plate != "CCC333" || got[0].Confirmed || !got[0].Final {
+		t.Fatalf("Flush after lowering the minimum: %+v; want CCC333, final and not confirmed", got)
+	}
+}
