@@ -11,15 +11,19 @@ import (
 )
 
 // Reads is the read store a programme follows (package store satisfies it).
-// Its ids grow in the order reads are stored and are never reused.
+// A read is sampled only once it is final (its vehicle pass ended); the
+// store numbers final reads with a final_seq that grows in the order they
+// became final, which is not the order of their ids (a pass stored early,
+// at its confirmation, may end late), and is never reused.
 type Reads interface {
 	// Path names the store, so that a cursor is not applied to another one.
 	Path() string
-	// LastID is the highest id ever given to a read (0: none yet).
-	LastID(ctx context.Context) (int64, error)
-	// QueryAfterID calls fn for every stored read with an id above id, in id
-	// order, and stops at the first error fn returns, returning it.
-	QueryAfterID(ctx context.Context, id int64, fn func(read.Record) error) error
+	// LastSeq is the highest final_seq ever given (0: none yet).
+	LastSeq(ctx context.Context) (int64, error)
+	// QueryFinalAfter calls fn for every final read with a final_seq above
+	// seq, in final_seq order, and stops at the first error fn returns,
+	// returning it.
+	QueryFinalAfter(ctx context.Context, seq int64, fn func(rec read.Record, seq int64) error) error
 }
 
 // errBatch ends a page of the catch-up query.
@@ -30,9 +34,9 @@ var errBatch = errors.New("batch full")
 var errStale = errors.New("catch-up no longer wanted")
 
 // Follow makes the hand-over from the read store durable. While the tenant
-// takes part, every read of src is owed a decision (a sample, or a counted
-// suppression); the highest read id decided, the cursor, is kept in the
-// holding queue in the same transaction as the sample made of it. Follow
+// takes part, every final read of src is owed a decision (a sample, or a
+// counted suppression); the highest final_seq decided, the cursor, is kept
+// in the holding queue in the same transaction as the sample made of it. Follow
 // offers again, in the background, the reads above the cursor that a
 // previous run stored but did not decide (a kill or power cut between the
 // store and the sample); later, Offer leaves the reads it has no room for
@@ -70,7 +74,7 @@ func (p *Programme) Follow(ctx context.Context, src Reads) error {
 	p.src, p.srcPath = src, path
 	p.followed.Store(true)
 	if p.enabled.Load() {
-		last, err := src.LastID(ctx)
+		last, err := src.LastSeq(ctx)
 		if err != nil {
 			return fmt.Errorf("improvement: %w", err)
 		}
@@ -96,19 +100,19 @@ func (p *Programme) Follow(ctx context.Context, src Reads) error {
 	return nil
 }
 
-// Cursor is the highest read id decided, as persisted in the holding queue
-// (0 before the programme first followed a store).
+// Cursor is the highest final_seq decided, as persisted in the holding
+// queue (0 before the programme first followed a store).
 func (p *Programme) Cursor() (int64, error) {
 	id, _, _, err := readCursor(p.db)
 	return id, err
 }
 
-// followFrom starts following the store from read id last on: in memory, and
-// in the holding queue. p.offerMu is held.
+// followFrom starts following the store from final_seq last on: in memory,
+// and in the holding queue. p.offerMu is held.
 func (p *Programme) followFrom(last int64) error {
 	p.lastQueued, p.behind = last, false
-	_, err := p.db.Exec(`INSERT INTO cursor (id, read_id, following, store_path) VALUES (1, ?, 1, ?)
-		ON CONFLICT (id) DO UPDATE SET read_id = excluded.read_id, following = 1, store_path = excluded.store_path`,
+	_, err := p.db.Exec(`INSERT INTO cursor (id, final_seq, following, store_path) VALUES (1, ?, 1, ?)
+		ON CONFLICT (id) DO UPDATE SET final_seq = excluded.final_seq, following = 1, store_path = excluded.store_path`,
 		last, p.srcPath)
 	if err != nil {
 		return fmt.Errorf("improvement queue: cursor: %w", err)
@@ -119,7 +123,7 @@ func (p *Programme) followFrom(last int64) error {
 // followNewest starts following from the newest stored read, when the
 // programme is turned on. p.offerMu is held.
 func (p *Programme) followNewest() error {
-	last, err := p.src.LastID(p.ctx)
+	last, err := p.src.LastSeq(p.ctx)
 	if err != nil {
 		return fmt.Errorf("improvement: %w", err)
 	}
@@ -151,8 +155,8 @@ func (p *Programme) catchUpLoop() {
 	}
 }
 
-// catchUp feeds the intake, in id order, with the stored reads above the
-// last one queued, a page at a time, until none is left; then Offer takes
+// catchUp feeds the intake, in final_seq order, with the final reads above
+// the last one queued, a page at a time, until none is left; then Offer takes
 // the new reads again. The page is read under p.offerMu, so that a read
 // stored meanwhile is either in a page or offered after the catch-up ends.
 func (p *Programme) catchUp(ctx context.Context) error {
@@ -164,9 +168,9 @@ func (p *Programme) catchUp(ctx context.Context) error {
 			p.offerMu.Unlock()
 			return nil
 		}
-		page := make([]read.Record, 0, intakeSize)
-		err := p.src.QueryAfterID(ctx, p.lastQueued, func(r read.Record) error {
-			page = append(page, r)
+		page := make([]job, 0, intakeSize)
+		err := p.src.QueryFinalAfter(ctx, p.lastQueued, func(r read.Record, seq int64) error {
+			page = append(page, job{rec: r, seq: seq})
 			if len(page) == cap(page) {
 				return errBatch
 			}
@@ -182,30 +186,30 @@ func (p *Programme) catchUp(ctx context.Context) error {
 		if len(page) == 0 {
 			return nil
 		}
-		for _, r := range page {
-			if err := p.feed(ctx, r); err != nil {
+		for _, j := range page {
+			if err := p.feed(ctx, j); err != nil {
 				return err
 			}
 		}
 	}
 }
 
-// feed puts one stored read on the intake, waiting for room without holding
+// feed puts one final read on the intake, waiting for room without holding
 // p.offerMu.
-func (p *Programme) feed(ctx context.Context, r read.Record) error {
+func (p *Programme) feed(ctx context.Context, j job) error {
 	for {
 		p.offerMu.Lock()
 		if !p.behind || !p.enabled.Load() {
 			p.offerMu.Unlock()
 			return errStale
 		}
-		if r.ID <= p.lastQueued {
+		if j.seq <= p.lastQueued {
 			p.offerMu.Unlock()
 			return nil
 		}
 		select {
-		case p.intake <- job{rec: r}:
-			p.lastQueued = r.ID
+		case p.intake <- j:
+			p.lastQueued = j.seq
 			p.offerMu.Unlock()
 			p.m.reoffered.Inc()
 			return nil
@@ -223,22 +227,22 @@ func (p *Programme) feed(ctx context.Context, r read.Record) error {
 }
 
 // advanceCursor records in q (the transaction of the decision, or the
-// queue) that read id was decided.
+// queue) that the final read seq was decided (0: a record not followed).
 func advanceCursor(q interface {
 	Exec(string, ...any) (sql.Result, error)
-}, id int64) error {
-	if id <= 0 {
+}, seq int64) error {
+	if seq <= 0 {
 		return nil
 	}
-	_, err := q.Exec(`UPDATE cursor SET read_id = ? WHERE id = 1 AND read_id < ?`, id, id)
+	_, err := q.Exec(`UPDATE cursor SET final_seq = ? WHERE id = 1 AND final_seq < ?`, seq, seq)
 	return err
 }
 
 // readCursor reads the cursor row; a queue without one follows nothing.
-func readCursor(db *sql.DB) (id int64, following bool, path string, err error) {
-	err = db.QueryRow(`SELECT read_id, following, store_path FROM cursor WHERE id = 1`).Scan(&id, &following, &path)
+func readCursor(db *sql.DB) (seq int64, following bool, path string, err error) {
+	err = db.QueryRow(`SELECT final_seq, following, store_path FROM cursor WHERE id = 1`).Scan(&seq, &following, &path)
 	if errors.Is(err, sql.ErrNoRows) {
 		return 0, false, "", nil
 	}
-	return id, following, path, err
+	return seq, following, path, err
 }

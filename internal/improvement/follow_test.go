@@ -29,19 +29,27 @@ func openStore(t *testing.T, path string) *readstore.Store {
 // storedPlates numbers the plates of storeReads.
 var storedPlates int
 
-// storeReads stores n reads of plates never used before in s (every one may
-// become a sample under testConfig with MaxPerPlate 1) and returns them with
-// their ids.
-func storeReads(t *testing.T, s *readstore.Store, n int) []read.Record {
+// finalRead is a final read of the store with its final_seq.
+type finalRead struct {
+	read.Record
+	seq int64
+}
+
+// storeReads stores n final reads of plates never used before in s (every
+// one may become a sample under testConfig with MaxPerPlate 1) and returns
+// them with their ids and final_seqs.
+func storeReads(t *testing.T, s *readstore.Store, n int) []finalRead {
 	t.Helper()
-	out := make([]read.Record, n)
+	out := make([]finalRead, n)
 	for i := range out {
 		storedPlates++
 		r := rec(fmt.Sprintf("ST%05d", storedPlates), t0.Add(time.Duration(i)*time.Second), "u33d")
-		if _, err := s.Insert(context.Background(), &r); err != nil {
+		r.ID = 0 // a new read
+		seq, err := s.Finalize(context.Background(), &r)
+		if err != nil {
 			t.Fatal(err)
 		}
-		out[i] = r
+		out[i] = finalRead{r, seq}
 	}
 	return out
 }
@@ -115,22 +123,22 @@ func TestRestartOffersAgainExactlyTheMissingReads(t *testing.T) {
 	e, s := newFollowing(t, cfg)
 	reads := storeReads(t, s, 10)
 	for _, r := range reads[:6] {
-		e.p.Offer(r)
+		e.p.OfferFinal(r.Record, r.seq)
 	}
 	e.flush(t, false)
-	if c := e.cursor(t); c != reads[5].ID {
-		t.Fatalf("cursor %d after deciding reads up to %d", c, reads[5].ID)
+	if c := e.cursor(t); c != reads[5].seq {
+		t.Fatalf("cursor %d after deciding reads up to %d", c, reads[5].seq)
 	}
 	e.p.Close()
 
 	e.start(t)
 	e.follow(t, s)
 	e.flush(t, false)
-	if c := e.cursor(t); c != reads[9].ID {
-		t.Errorf("cursor %d after the restart, want %d", c, reads[9].ID)
+	if c := e.cursor(t); c != reads[9].seq {
+		t.Errorf("cursor %d after the restart, want %d", c, reads[9].seq)
 	}
 	for _, r := range reads {
-		if !sampled(t, e.p.db, r) {
+		if !sampled(t, e.p.db, r.Record) {
 			t.Errorf("read %d has no sample", r.ID)
 		}
 	}
@@ -144,7 +152,7 @@ func TestRestartOffersAgainExactlyTheMissingReads(t *testing.T) {
 		t.Errorf("after the restart: made %v, duplicates %v", e.counter(t, "made"), d)
 	}
 	// A read the cursor passed is not taken again.
-	e.p.Offer(reads[2])
+	e.p.OfferFinal(reads[2].Record, reads[2].seq)
 	e.flush(t, false)
 	if e.counter(t, "made") != 4 || e.counter(t, "suppressed", ReasonDuplicate) != 0 {
 		t.Errorf("a decided read was made again")
@@ -167,7 +175,7 @@ func TestFullIntakeLeavesReadsToTheStore(t *testing.T) {
 	go func() {
 		defer close(offered)
 		for _, r := range reads {
-			e.p.Offer(r)
+			e.p.OfferFinal(r.Record, r.seq)
 		}
 	}()
 	select {
@@ -186,8 +194,8 @@ func TestFullIntakeLeavesReadsToTheStore(t *testing.T) {
 	if n := testutil.ToFloat64(e.p.m.reoffered); n < 60-intakeSize-1 {
 		t.Errorf("only %v reads offered again from the store", n)
 	}
-	if c := e.cursor(t); c != reads[59].ID {
-		t.Errorf("cursor %d, want %d", c, reads[59].ID)
+	if c := e.cursor(t); c != reads[59].seq {
+		t.Errorf("cursor %d, want %d", c, reads[59].seq)
 	}
 }
 
@@ -213,7 +221,7 @@ func TestReadsWhileOptedOutNeverBecomeSamples(t *testing.T) {
 		e.flush(t, false)
 	}
 	for _, r := range storeReads(t, s, 5) {
-		e.p.Offer(r)
+		e.p.OfferFinal(r.Record, r.seq)
 	}
 	if err := e.p.Apply(on); err != nil {
 		t.Fatal(err)
@@ -229,7 +237,7 @@ func TestReadsWhileOptedOutNeverBecomeSamples(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, r := range storeReads(t, s, 4) {
-		e.p.Offer(r)
+		e.p.OfferFinal(r.Record, r.seq)
 	}
 	if err := ResumeOffline(on, e.clock.Now()); err != nil {
 		t.Fatal(err)
@@ -274,7 +282,7 @@ func TestCursorOfAnotherStoreIsNotApplied(t *testing.T) {
 	if made := e.counter(t, "made"); made != 0 {
 		t.Errorf("made %v samples of another store's reads", made)
 	}
-	if c := e.cursor(t); c != reads[4].ID {
-		t.Errorf("cursor %d, want the newest read %d", c, reads[4].ID)
+	if c := e.cursor(t); c != reads[4].seq {
+		t.Errorf("cursor %d, want the newest read %d", c, reads[4].seq)
 	}
 }

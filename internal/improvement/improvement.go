@@ -12,11 +12,12 @@
 // holding queue and rotates; improvement.sample_rate and daily_cap bound how
 // many samples are made. Every suppression is counted by reason.
 //
-// The hand-over from the read store is durable (Follow): the highest read
-// id decided is kept in the holding queue with the samples, and the reads
-// above it are offered again from the store after a kill or power cut, or
-// when the intake had no room. Reads stored while the programme is off are
-// never sampled.
+// The hand-over from the read store is durable (Follow): only final reads
+// (their vehicle pass ended) are sampled, the highest final_seq decided is
+// kept in the holding queue with the samples, and the final reads above it
+// are offered again from the store after a kill or power cut, or when the
+// intake had no room. Reads made final while the programme is off are never
+// sampled.
 package improvement
 
 import (
@@ -98,16 +99,17 @@ type Programme struct {
 	worker    sync.WaitGroup // the worker and the catch-up loop
 	closeOnce sync.Once
 
-	// The hand-over from the read store (Follow). offerMu orders Offer, the
-	// catch-up and the turning on and off, so that reads reach the intake in
-	// id order and none is both skipped and left out of the catch-up.
+	// The hand-over from the read store (Follow). offerMu orders OfferFinal,
+	// the catch-up and the turning on and off, so that reads reach the
+	// intake in final_seq order and none is both skipped and left out of
+	// the catch-up.
 	followed   atomic.Bool
 	src        Reads
 	srcPath    string
 	catchMu    sync.Mutex // one catch-up at a time (the loop, Flush)
 	offerMu    sync.Mutex
-	lastQueued int64 // the highest read id put on the intake
-	behind     bool  // stored reads above lastQueued wait for the catch-up
+	lastQueued int64 // the highest final_seq put on the intake
+	behind     bool  // final reads above lastQueued wait for the catch-up
 	wake       chan struct{}
 }
 
@@ -115,6 +117,7 @@ type Programme struct {
 // the worker closes once every earlier record is done.
 type job struct {
 	rec     read.Record
+	seq     int64 // the read's final_seq; 0 for a record not followed
 	flushed chan struct{}
 }
 
@@ -212,12 +215,13 @@ func (p *Programme) setEnabled() {
 // publishes a sample.
 func (p *Programme) Enabled() bool { return p.enabled.Load() }
 
-// Offer hands over one read event, once it is stored. It never waits for
-// the making of samples: when the programme is off it returns at once; when
-// the intake is full, a stored read (rec.ID set, and Follow called) is left
-// to the catch-up from the read store, as are the reads stored after it
-// until the catch-up has reached them, while a record without ID is
-// dropped and counted (reason "busy").
+// Offer hands over one read event that the programme does not follow from
+// a read store (no Follow, or a record without ID). It never waits for the
+// making of samples: when the programme is off it returns at once; when
+// the intake is full, the record is dropped and counted (reason "busy").
+// Once Follow was called, a stored read (rec.ID set) is taken from the
+// store instead, when final: Offer then only wakes the catch-up, and the
+// agent hands its final reads over with OfferFinal.
 func (p *Programme) Offer(rec read.Record) {
 	if rec.ID == 0 || !p.followed.Load() {
 		if !p.enabled.Load() {
@@ -232,16 +236,35 @@ func (p *Programme) Offer(rec read.Record) {
 	}
 	p.offerMu.Lock()
 	defer p.offerMu.Unlock()
+	if p.enabled.Load() {
+		p.behind = true
+		p.kick()
+	}
+}
+
+// OfferFinal hands over a read of the followed store once it is final,
+// with its final_seq (store.Finalize returns it). It never waits for the
+// making of samples: when the programme is off it returns at once; when the
+// intake is full, the read is left to the catch-up from the read store, as
+// are the reads made final after it until the catch-up has reached them.
+// Without Follow it is Offer.
+func (p *Programme) OfferFinal(rec read.Record, seq int64) {
+	if !p.followed.Load() || seq <= 0 {
+		p.Offer(rec)
+		return
+	}
+	p.offerMu.Lock()
+	defer p.offerMu.Unlock()
 	switch {
-	case !p.enabled.Load(), rec.ID <= p.lastQueued:
+	case !p.enabled.Load(), seq <= p.lastQueued:
 		return
 	case p.behind:
 		p.kick()
 		return
 	}
 	select {
-	case p.intake <- job{rec: rec}:
-		p.lastQueued = rec.ID
+	case p.intake <- job{rec: rec, seq: seq}:
+		p.lastQueued = seq
 	default:
 		p.behind = true
 		p.kick()

@@ -36,7 +36,7 @@ func (p *Programme) work() {
 				close(j.flushed)
 				continue
 			}
-			p.make(j.rec)
+			p.make(j.rec, j.seq)
 		}
 	}
 }
@@ -44,6 +44,7 @@ func (p *Programme) work() {
 // candidate is a record on its way into the holding queue.
 type candidate struct {
 	rec     read.Record
+	seq     int64 // its final_seq (Follow), 0 when not followed
 	start   int64 // bucket start, unix s
 	seconds int64
 	cell    string
@@ -56,21 +57,21 @@ type candidate struct {
 // suppression, advances the cursor (Follow): the sample's in the same
 // transaction. A read the holding queue failed on (reason "error") does
 // not, but the next decision does.
-func (p *Programme) make(rec read.Record) {
+func (p *Programme) make(rec read.Record, seq int64) {
 	cfg := p.cfg.Load()
 	if !p.enabled.Load() {
 		return
 	}
 	if rate := cfg.SampleRate; rate < 1 && mrand.Float64() >= rate {
-		p.decided(rec.ID, ReasonSampleRate, nil)
+		p.decided(seq, ReasonSampleRate, nil)
 		return
 	}
 	start, err := sanitize.FloorToBucket(rec.CapturedAt, cfg.TimeBucket)
 	if err != nil {
-		p.decided(rec.ID, ReasonInvalid, err)
+		p.decided(seq, ReasonInvalid, err)
 		return
 	}
-	c := candidate{rec: rec, start: start.Unix(), seconds: int64(cfg.TimeBucket / time.Second)}
+	c := candidate{rec: rec, seq: seq, start: start.Unix(), seconds: int64(cfg.TimeBucket / time.Second)}
 	now := p.clock.Now()
 	if reason, err := p.admit(c, cfg, now, false); reason != "" || err != nil {
 		p.dropped(reason, err)
@@ -82,7 +83,7 @@ func (p *Programme) make(rec read.Record) {
 		if errors.Is(err, sanitize.ErrIdentifier) {
 			reason = ReasonIdentifier
 		}
-		p.decided(rec.ID, reason, err)
+		p.decided(seq, reason, err)
 		return
 	}
 	c.cell, c.payload = s.Geohash, payload
@@ -93,10 +94,10 @@ func (p *Programme) make(rec read.Record) {
 	p.m.made.Inc()
 }
 
-// decided records that read id will not become a sample, for reason, and
-// counts it.
-func (p *Programme) decided(id int64, reason string, err error) {
-	if cerr := advanceCursor(p.db, id); cerr != nil {
+// decided records that the final read seq will not become a sample, for
+// reason, and counts it.
+func (p *Programme) decided(seq int64, reason string, err error) {
+	if cerr := advanceCursor(p.db, seq); cerr != nil {
 		p.log.Warn("improvement holding queue failed", "err", cerr)
 	}
 	p.dropped(reason, err)
@@ -128,7 +129,7 @@ func (p *Programme) admit(c candidate, cfg *config.Improvement, now time.Time, i
 		if reason, err = p.check(tx, c, cfg, now, insert); err != nil || (reason == "" && !insert) {
 			return err
 		}
-		return advanceCursor(tx, c.rec.ID)
+		return advanceCursor(tx, c.seq)
 	})
 	return reason, err
 }

@@ -23,8 +23,9 @@ import (
 const killChildEnv = "EDGE_IMPROVEMENT_KILL_CHILD_DIR"
 
 // TestCursorKillChild is the child process: as the agent's sink does, it
-// stores reads and offers each once stored, without end, printing each id,
-// until it is killed.
+// stores each pass's read provisionally, finalises it later, out of id
+// order (every other pass lasts three passes longer), and offers it once
+// final, without end, printing each id once final, until it is killed.
 func TestCursorKillChild(t *testing.T) {
 	dir := os.Getenv(killChildEnv)
 	if dir == "" {
@@ -42,22 +43,43 @@ func TestCursorKillChild(t *testing.T) {
 		fmt.Println("follow:", err)
 		os.Exit(1)
 	}
+	type pass struct {
+		r   read.Record
+		due int // the pass at which it ends
+	}
+	var open []pass
 	for i := 0; ; i++ {
 		r := rec(fmt.Sprintf("KL%05d", i), t0.Add(time.Duration(i)*time.Millisecond), "u33d")
-		if _, err := s.Insert(context.Background(), &r); err != nil {
+		if _, err := s.InsertProvisional(context.Background(), &r); err != nil {
 			fmt.Println("insert:", err)
 			os.Exit(1)
 		}
-		p.Offer(r)
-		os.Stdout.WriteString(strconv.FormatInt(r.ID, 10) + "\n")
+		open = append(open, pass{r, i + 1 + 3*(i%2)})
+		left := open[:0]
+		for _, ps := range open {
+			if ps.due > i {
+				left = append(left, ps)
+				continue
+			}
+			seq, err := s.Finalize(context.Background(), &ps.r)
+			if err != nil {
+				fmt.Println("finalize:", err)
+				os.Exit(1)
+			}
+			p.OfferFinal(ps.r, seq)
+			os.Stdout.WriteString(strconv.FormatInt(ps.r.ID, 10) + "\n")
+		}
+		open = left
 	}
 }
 
-// TestSIGKILLCursorMatchesSamples kills a process that stores reads and
-// hands them over, at random moments: the reads at or below the persisted
-// cursor all have their sample and none above it does (the cursor moves in
-// the transaction of the sample), and the next start makes exactly the
-// missing samples, each once.
+// TestSIGKILLCursorMatchesSamples kills a process that stores reads,
+// finalises them out of id order and hands them over, at random moments:
+// the reads at or below the persisted cursor (by final_seq) all have their
+// sample and none above it does (the cursor moves in the transaction of the
+// sample), and the next start makes exactly the missing samples, each once,
+// the reads the kill left provisional included (the store makes them final
+// when it opens).
 func TestSIGKILLCursorMatchesSamples(t *testing.T) {
 	if testing.Short() {
 		t.Skip("spawns processes")
@@ -95,28 +117,37 @@ func TestSIGKILLCursorMatchesSamples(t *testing.T) {
 		e := &env{clock: newFakeClock(t0), sink: newFakeSink(), cfg: testConfig(t)}
 		e.cfg.QueuePath, e.cfg.AuditPath = filepath.Join(dir, "improvement.db"), filepath.Join(dir, "audit.log")
 		s := openStore(t, filepath.Join(dir, "reads.db"))
-		var stored []read.Record
-		if err := s.QueryAfterID(context.Background(), 0, func(r read.Record) error {
-			stored = append(stored, r)
+		var stored []finalRead
+		if err := s.QueryFinalAfter(context.Background(), 0, func(r read.Record, seq int64) error {
+			stored = append(stored, finalRead{r, seq})
 			return nil
 		}); err != nil {
 			t.Fatal(err)
 		}
+		if c, err := s.Count(context.Background()); err != nil || c != len(stored) {
+			t.Fatalf("round %d: %d reads stored, %d final after reopening (%v)", round, c, len(stored), err)
+		}
 		e.start(t) // does not follow yet: the queue is as the kill left it
 		cur := e.cursor(t)
-		above := 0
-		for _, r := range stored {
-			if has := sampled(t, e.p.db, r); has != (r.ID <= cur) {
-				t.Errorf("round %d: read %d has a sample: %v, with the cursor at %d", round, r.ID, has, cur)
+		above, outOfOrder := 0, 0
+		for i, r := range stored {
+			if has := sampled(t, e.p.db, r.Record); has != (r.seq <= cur) {
+				t.Errorf("round %d: read %d (final_seq %d) has a sample: %v, with the cursor at %d", round, r.ID, r.seq, has, cur)
 			}
-			if r.ID > cur {
+			if r.seq > cur {
 				above++
 			}
+			if i > 0 && r.ID < stored[i-1].ID {
+				outOfOrder++
+			}
+		}
+		if outOfOrder == 0 && len(stored) > 4 {
+			t.Errorf("round %d: the reads became final in id order; the test means to finalise them out of it", round)
 		}
 		e.follow(t, s)
 		e.flush(t, false)
 		for _, r := range stored {
-			if !sampled(t, e.p.db, r) {
+			if !sampled(t, e.p.db, r.Record) {
 				t.Errorf("round %d: read %d has no sample after the restart", round, r.ID)
 			}
 		}
@@ -127,7 +158,7 @@ func TestSIGKILLCursorMatchesSamples(t *testing.T) {
 		if d := e.counter(t, "suppressed", ReasonDuplicate); d != 0 {
 			t.Errorf("round %d: %v duplicates", round, d)
 		}
-		t.Logf("round %d: killed after %d reads reported; %d stored, cursor %d, %d made at the restart",
+		t.Logf("round %d: killed after %d reads reported final; %d stored, cursor %d, %d made at the restart",
 			round, n, len(stored), cur, above)
 		e.p.Close()
 	}

@@ -49,9 +49,9 @@ CREATE TABLE IF NOT EXISTS daily (
 );
 CREATE TABLE IF NOT EXISTS cursor (
 	id         INTEGER PRIMARY KEY CHECK (id = 1),
-	read_id    INTEGER NOT NULL,        -- the highest read id decided (made a sample of, or not)
-	following  INTEGER NOT NULL,        -- 1: every read above read_id is owed a decision
-	store_path TEXT NOT NULL            -- the read store read_id counts in
+	final_seq  INTEGER NOT NULL,        -- the highest final_seq decided (made a sample of, or not)
+	following  INTEGER NOT NULL,        -- 1: every final read above final_seq is owed a decision
+	store_path TEXT NOT NULL            -- the read store final_seq counts in
 );
 CREATE TABLE IF NOT EXISTS consent (
 	id        INTEGER PRIMARY KEY CHECK (id = 1),
@@ -86,11 +86,30 @@ func openQueue(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("improvement queue %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
+	if err := renameCursorColumn(db); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("improvement queue %s: cursor: %w", path, err)
+	}
 	if _, err := db.Exec(queueSchema); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("improvement queue %s: %w", path, err)
 	}
 	return db, nil
+}
+
+// renameCursorColumn migrates the cursor of a holding queue written before
+// reads became provisional: it counted read ids (read_id). The read store's
+// own migration gave each read of that time its id as final_seq, and gives
+// later reads final_seqs above every id, so the value counts final_seq
+// unchanged; only the column is renamed.
+func renameCursorColumn(db *sql.DB) error {
+	var n int
+	err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('cursor') WHERE name = 'read_id'`).Scan(&n)
+	if err != nil || n == 0 {
+		return err
+	}
+	_, err = db.Exec(`ALTER TABLE cursor RENAME COLUMN read_id TO final_seq`)
+	return err
 }
 
 // purgeQueue deletes every held sample, bucket and salt in tx and returns

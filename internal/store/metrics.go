@@ -6,6 +6,7 @@ import "github.com/prometheus/client_golang/prometheus"
 // id or a position.
 type metrics struct {
 	stored      prometheus.Counter
+	finalised   prometheus.Counter
 	writeErrors prometheus.Counter
 	evictions   *prometheus.CounterVec
 }
@@ -17,7 +18,11 @@ func newMetrics(reg prometheus.Registerer, size func() int64) *metrics {
 	m := &metrics{
 		stored: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "edge_reads_stored_total",
-			Help: "Reads written to the store.",
+			Help: "Reads written to the store (one row per vehicle pass, provisional or final).",
+		}),
+		finalised: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "edge_reads_finalised_total",
+			Help: "Reads made final: a provisional read updated with its pass's final record, or a final read stored in one step.",
 		}),
 		writeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "edge_store_write_errors_total",
@@ -34,7 +39,7 @@ func newMetrics(reg prometheus.Registerer, size func() int64) *metrics {
 	if reg == nil {
 		return m
 	}
-	reg.MustRegister(m.stored, m.writeErrors, m.evictions)
+	reg.MustRegister(m.stored, m.finalised, m.writeErrors, m.evictions)
 	if size != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "edge_store_bytes",

@@ -41,6 +41,27 @@ CREATE TABLE reads (
 );
 CREATE INDEX reads_captured_at ON reads (captured_at, id);
 `},
+	// A read is stored when its pass is confirmed (provisional) and updated
+	// with the pass's final record when the pass ends. final_seq numbers
+	// the reads in the order they became final, store-wide and never
+	// reused (final_counter keeps the last one given): the improvement
+	// programme follows it. The reads stored before this migration were all
+	// final, in id order: they keep their id as final_seq, so that a cursor
+	// that counted read ids counts final_seq from now on unchanged.
+	{name: "provisional reads", sql: `
+ALTER TABLE reads ADD COLUMN final INTEGER NOT NULL DEFAULT 1; -- 0 while the pass goes on
+ALTER TABLE reads ADD COLUMN final_seq INTEGER;                 -- NULL while provisional
+UPDATE reads SET final_seq = id;
+CREATE UNIQUE INDEX reads_final_seq ON reads (final_seq);
+CREATE INDEX reads_provisional ON reads (id) WHERE final = 0;
+CREATE TABLE final_counter (
+	id  INTEGER PRIMARY KEY CHECK (id = 1),
+	seq INTEGER NOT NULL               -- the last final_seq given
+);
+INSERT INTO final_counter (id, seq) VALUES (1, max(
+	coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reads'), 0),
+	coalesce((SELECT max(id) FROM reads), 0)));
+`},
 }
 
 // migrate applies the migrations the database at path lacks, each in its own

@@ -3,8 +3,10 @@ package store
 import (
 	"context"
 	"database/sql"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,7 +41,7 @@ func TestMigrationBacksUpExistingData(t *testing.T) {
 		t.Fatalf("new column missing: %v", err)
 	}
 
-	bak := path + ".v1.bak"
+	bak := fmt.Sprintf("%s.v%d.bak", path, len(migrations))
 	fi, err := os.Stat(bak)
 	if err != nil {
 		t.Fatalf("no backup before migrating: %v", err)
@@ -57,14 +59,15 @@ func TestMigrationBacksUpExistingData(t *testing.T) {
 	if err := old.QueryRow("SELECT count(*) FROM reads").Scan(&n); err != nil || n != 1 {
 		t.Fatalf("backup holds %d reads (%v), want 1", n, err)
 	}
-	if err := old.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 1 {
-		t.Fatalf("backup at version %d (%v), want 1", v, err)
+	if err := old.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) {
+		t.Fatalf("backup at version %d (%v), want %d", v, err, len(migrations))
 	}
 
 	// This build refuses the newer schema instead of writing into it.
 	db.Close()
 	_, err = Open(path, testCfg(), testLog(t), nil)
-	if err == nil || !strings.Contains(err.Error(), "schema version 2 is newer than this build knows (1)") {
+	want := fmt.Sprintf("schema version %d is newer than this build knows (%d)", len(next), len(migrations))
+	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Open of a newer schema: %v", err)
 	}
 }
@@ -80,12 +83,12 @@ func TestFailedMigrationLeavesVersion(t *testing.T) {
 	}
 	defer db.Close()
 	err = migrate(db, path, bad, testLog(t))
-	if err == nil || !strings.Contains(err.Error(), "migration 2 (broken)") {
+	if err == nil || !strings.Contains(err.Error(), fmt.Sprintf("migration %d (broken)", len(bad))) {
 		t.Fatalf("migrate with a broken step: %v", err)
 	}
 	var v int
-	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != 1 {
-		t.Fatalf("user_version %d after a failed migration, want 1", v)
+	if err := db.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) {
+		t.Fatalf("user_version %d after a failed migration, want %d", v, len(migrations))
 	}
 }
 
@@ -132,5 +135,50 @@ func TestOpenReadOnly(t *testing.T) {
 	}
 	if _, err := ro.Enforce(ctx, time.Now()); err != ErrReadOnly {
 		t.Fatalf("Enforce on a read-only store: %v", err)
+	}
+}
+
+// TestMigrationToProvisionalReads: a store of the first schema (every read
+// final, no final_seq) migrates with its reads final, each with its id as
+// final_seq, so that a cursor that counted read ids goes on counting the
+// same reads; final_seq then continues above the highest id ever given,
+// an evicted one included.
+func TestMigrationToProvisionalReads(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "reads.db")
+	db, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := migrate(db, path, migrations[:1], testLog(t)); err != nil {
+		t.Fatal(err)
+	}
+	for i := range 4 {
+		if _, err := db.Exec(`INSERT INTO reads (captured_at, camera, plate, confidence, char_confs, region,
+			box_x0, box_y0, box_x1, box_y1, candidates, frames, crop_x0, crop_y0, crop_x1, crop_y1, size, crop)
+			VALUES (?, 'front', ?, 0.9, '[]', '', 0, 0, 10, 5, '[]', 3, 0, 0, 10, 5, 200, x'ffd8')`,
+			time.Date(2025, 6, 10, 12, i, 0, 0, time.UTC).UnixNano(), fmt.Sprintf("OLD%d", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := db.Exec(`DELETE FROM reads WHERE id IN (2, 4)`); err != nil { // evicted before the upgrade
+		t.Fatal(err)
+	}
+	db.Close()
+
+	s, _ := openTest(t, path, testCfg())
+	ids, seqs := finals(t, s, 0)
+	if !slices.Equal(ids, []int64{1, 3}) || !slices.Equal(seqs, []int64{1, 3}) {
+		t.Errorf("migrated reads %v with final_seq %v, want 1 and 3, each its id", ids, seqs)
+	}
+	if ids, _ := finals(t, s, 1); !slices.Equal(ids, []int64{3}) {
+		t.Errorf("above a cursor at read 1: %v, want [3]", ids)
+	}
+	if seq, err := s.LastSeq(ctx); err != nil || seq != 4 {
+		t.Errorf("LastSeq after the migration = %d, %v; want 4, the highest id ever given", seq, err)
+	}
+	rec := sampleRecord(time.Now(), 10)
+	if seq, err := s.Finalize(ctx, &rec); err != nil || seq != 5 || rec.ID != 5 {
+		t.Errorf("first read after the migration: id %d final_seq %d, %v; want 5 and 5", rec.ID, seq, err)
 	}
 }

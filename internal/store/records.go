@@ -15,23 +15,63 @@ import (
 // rowOverhead approximates the bytes a row takes besides its blobs and texts.
 const rowOverhead = 160
 
-// Insert stores rec and sets rec.ID. When it returns nil the read is durable
-// (committed and fsynced). The full frame is kept only when
-// store.save_full_frame is on.
+// ErrFinal is returned by Finalize for a read that is final already.
+var ErrFinal = errors.New("read is final already")
+
+// Insert stores rec as a final read in one step and sets rec.ID (any ID it
+// had is ignored). When it returns nil the read is durable (committed and
+// fsynced). The full frame is kept only when store.save_full_frame is on.
 func (s *Store) Insert(ctx context.Context, rec *read.Record) (int64, error) {
-	id, err := s.insert(ctx, rec)
+	rec.ID = 0
+	if _, err := s.Finalize(ctx, rec); err != nil {
+		return 0, err
+	}
+	return rec.ID, nil
+}
+
+// InsertProvisional stores rec as the provisional read of a vehicle pass
+// that goes on, and sets rec.ID. It is durable when InsertProvisional
+// returns nil, as with Insert; Finalize replaces it with the pass's final
+// record. Provisional reads have no final_seq, so the improvement programme
+// does not see them (QueryFinalAfter).
+func (s *Store) InsertProvisional(ctx context.Context, rec *read.Record) (int64, error) {
+	rec.ID = 0
+	if _, err := s.write(ctx, rec, false); err != nil {
+		return 0, err
+	}
+	return rec.ID, nil
+}
+
+// Finalize stores the final record of a vehicle pass and returns its
+// final_seq: it replaces every field of the provisional read rec.ID, or,
+// when rec.ID is 0, inserts rec (and sets rec.ID). Durable when it returns
+// nil. It returns an error wrapping ErrNotFound when the read rec.ID is not
+// stored (retention deleted it) and ErrFinal when it is final already.
+func (s *Store) Finalize(ctx context.Context, rec *read.Record) (seq int64, err error) {
+	return s.write(ctx, rec, true)
+}
+
+// write inserts rec (rec.ID 0) or updates the provisional read rec.ID, as
+// final (with the next final_seq) or provisional, and counts the outcome.
+func (s *Store) write(ctx context.Context, rec *read.Record, final bool) (int64, error) {
+	inserted := rec.ID == 0
+	seq, err := s.writeRecord(ctx, rec, final)
 	if err != nil {
-		if !errors.Is(err, ErrReadOnly) {
+		if !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
 			s.m.writeErrors.Inc()
 		}
 		return 0, fmt.Errorf("store read: %w", err)
 	}
-	rec.ID = id
-	s.m.stored.Inc()
-	return id, nil
+	if inserted {
+		s.m.stored.Inc()
+	}
+	if final {
+		s.m.finalised.Inc()
+	}
+	return seq, nil
 }
 
-func (s *Store) insert(ctx context.Context, rec *read.Record) (int64, error) {
+func (s *Store) writeRecord(ctx context.Context, rec *read.Record, final bool) (int64, error) {
 	if rec.CapturedAt.IsZero() {
 		return 0, errors.New("record has no capture time")
 	}
@@ -53,31 +93,133 @@ func (s *Store) insert(ctx context.Context, rec *read.Record) (int64, error) {
 	}
 	size := rowOverhead + len(rec.Crop) + len(frame) + len(charConfs) + len(cands) +
 		len(rec.Camera) + len(rec.Plate) + len(rec.Region)
-	var id int64
+	fields := []any{rec.CapturedAt.UnixNano(), rec.Camera, string(rec.Plate), rec.Confidence,
+		string(charConfs), rec.Region, rec.Box.Min.X, rec.Box.Min.Y, rec.Box.Max.X, rec.Box.Max.Y,
+		string(cands), lat, lon, fixTime, rec.Frames,
+		rec.CropBox.Min.X, rec.CropBox.Min.Y, rec.CropBox.Max.X, rec.CropBox.Max.Y,
+		size, rec.Crop, frame}
+	id := rec.ID
+	var seq int64
 	var over bool
 	err = s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `INSERT INTO reads (captured_at, camera, plate, confidence,
-			char_confs, region, box_x0, box_y0, box_x1, box_y1, candidates, fix_lat, fix_lon, fix_time,
-			frames, crop_x0, crop_y0, crop_x1, crop_y1, size, crop, frame)
-			VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			rec.CapturedAt.UnixNano(), rec.Camera, string(rec.Plate), rec.Confidence,
-			string(charConfs), rec.Region, rec.Box.Min.X, rec.Box.Min.Y, rec.Box.Max.X, rec.Box.Max.Y,
-			string(cands), lat, lon, fixTime, rec.Frames,
-			rec.CropBox.Min.X, rec.CropBox.Min.Y, rec.CropBox.Max.X, rec.CropBox.Max.Y,
-			size, rec.Crop, frame)
-		if err != nil {
+		var finalSeq any // NULL while provisional
+		if final {
+			var err error
+			if seq, err = nextSeq(ctx, tx); err != nil {
+				return err
+			}
+			finalSeq = seq
+		}
+		if id == 0 {
+			res, err := tx.ExecContext(ctx, `INSERT INTO reads (`+recordColumns+`, final, final_seq)
+				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				append(fields, final, finalSeq)...)
+			if err != nil {
+				return err
+			}
+			if id, err = res.LastInsertId(); err != nil {
+				return err
+			}
+		} else if err := updateProvisional(ctx, tx, id, fields, final, finalSeq); err != nil {
 			return err
 		}
-		if id, err = res.LastInsertId(); err != nil {
-			return err
-		}
+		var err error
 		over, err = s.overMaxBytes(ctx, tx)
 		return err
 	})
-	if err == nil && over {
+	if err != nil {
+		return 0, err
+	}
+	rec.ID = id
+	if over {
 		s.wakeRetention()
 	}
-	return id, err
+	return seq, nil
+}
+
+// recordColumns are the columns of a record, in the order of the fields
+// writeRecord binds.
+const recordColumns = `captured_at, camera, plate, confidence, char_confs, region,
+	box_x0, box_y0, box_x1, box_y1, candidates, fix_lat, fix_lon, fix_time,
+	frames, crop_x0, crop_y0, crop_x1, crop_y1, size, crop, frame`
+
+// updateProvisional replaces the fields of the provisional read id.
+func updateProvisional(ctx context.Context, tx *sql.Tx, id int64, fields []any, final bool, finalSeq any) error {
+	res, err := tx.ExecContext(ctx, `UPDATE reads SET captured_at = ?, camera = ?, plate = ?, confidence = ?,
+		char_confs = ?, region = ?, box_x0 = ?, box_y0 = ?, box_x1 = ?, box_y1 = ?, candidates = ?,
+		fix_lat = ?, fix_lon = ?, fix_time = ?, frames = ?, crop_x0 = ?, crop_y0 = ?, crop_x1 = ?, crop_y1 = ?,
+		size = ?, crop = ?, frame = ?, final = ?, final_seq = ? WHERE id = ? AND final = 0`,
+		append(fields, final, finalSeq, id)...)
+	if err != nil {
+		return err
+	}
+	if n, err := res.RowsAffected(); err != nil || n == 1 {
+		return err
+	}
+	var wasFinal bool
+	err = tx.QueryRowContext(ctx, `SELECT final FROM reads WHERE id = ?`, id).Scan(&wasFinal)
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return fmt.Errorf("read %d: %w", id, ErrNotFound)
+	case err != nil:
+		return err
+	}
+	return fmt.Errorf("read %d: %w", id, ErrFinal)
+}
+
+// nextSeq takes the next final_seq in tx.
+func nextSeq(ctx context.Context, tx *sql.Tx) (int64, error) {
+	var seq int64
+	err := tx.QueryRowContext(ctx, `UPDATE final_counter SET seq = seq + 1 WHERE id = 1 RETURNING seq`).Scan(&seq)
+	if err != nil {
+		return 0, fmt.Errorf("final_seq: %w", err)
+	}
+	return seq, nil
+}
+
+// finalizeLeftovers makes final, as they are, the reads a previous run left
+// provisional (it was killed, or lost power, during their passes), in id
+// order, so that they too are followed by the improvement programme. It
+// returns how many there were.
+func finalizeLeftovers(ctx context.Context, db *sql.DB) (int, error) {
+	tx, err := db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, err
+	}
+	n, err := finalizeIn(ctx, tx)
+	if err != nil {
+		return 0, errors.Join(err, tx.Rollback())
+	}
+	return n, tx.Commit()
+}
+
+func finalizeIn(ctx context.Context, tx *sql.Tx) (int, error) {
+	rows, err := tx.QueryContext(ctx, `SELECT id FROM reads WHERE final = 0 ORDER BY id`)
+	if err != nil {
+		return 0, err
+	}
+	var ids []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		ids = append(ids, id)
+	}
+	if err := errors.Join(rows.Err(), rows.Close()); err != nil {
+		return 0, err
+	}
+	for _, id := range ids {
+		seq, err := nextSeq(ctx, tx)
+		if err != nil {
+			return 0, err
+		}
+		if _, err := tx.ExecContext(ctx, `UPDATE reads SET final = 1, final_seq = ? WHERE id = ?`, seq, id); err != nil {
+			return 0, err
+		}
+	}
+	return len(ids), nil
 }
 
 // nonNil makes a nil slice marshal as [] rather than null.
@@ -88,9 +230,11 @@ func nonNil[T any](v []T) []T {
 	return v
 }
 
+// selectRecord selects the columns scanRecord reads; the caller adds more
+// columns (scanned into scanRecord's extra) and the FROM clause.
 const selectRecord = `SELECT id, captured_at, camera, plate, confidence, char_confs, region,
 	box_x0, box_y0, box_x1, box_y1, candidates, fix_lat, fix_lon, fix_time, frames,
-	crop_x0, crop_y0, crop_x1, crop_y1, crop, frame FROM reads`
+	crop_x0, crop_y0, crop_x1, crop_y1, crop, frame`
 
 // Query calls fn for every read captured at or after since, oldest first,
 // with all its fields. It stops at the first error fn returns and returns it.
@@ -100,7 +244,7 @@ func (s *Store) Query(ctx context.Context, since time.Time, fn func(read.Record)
 	if !since.IsZero() {
 		sinceNS = since.UnixNano()
 	}
-	rows, err := s.r.QueryContext(ctx, selectRecord+` WHERE captured_at >= ? ORDER BY captured_at, id`, sinceNS)
+	rows, err := s.r.QueryContext(ctx, selectRecord+` FROM reads WHERE captured_at >= ? ORDER BY captured_at, id`, sinceNS)
 	if err != nil {
 		return fmt.Errorf("query reads: %w", err)
 	}
@@ -120,42 +264,42 @@ func (s *Store) Query(ctx context.Context, since time.Time, fn func(read.Record)
 	return nil
 }
 
-// QueryAfterID calls fn for every read with an id above id, in id order (the
-// order they were stored in), with all its fields. It stops at the first
-// error fn returns and returns it. Rows are read as fn asks for them, so a
-// caller that wants a batch stops early by returning an error of its own.
-func (s *Store) QueryAfterID(ctx context.Context, id int64, fn func(read.Record) error) error {
-	rows, err := s.r.QueryContext(ctx, selectRecord+` WHERE id > ? ORDER BY id`, id)
+// QueryFinalAfter calls fn for every final read with a final_seq above seq,
+// in final_seq order (the order they became final), with all its fields and
+// its final_seq. Provisional reads are left out until they are final. It
+// stops at the first error fn returns and returns it. Rows are read as fn
+// asks for them, so a caller that wants a batch stops early by returning an
+// error of its own.
+func (s *Store) QueryFinalAfter(ctx context.Context, seq int64, fn func(rec read.Record, seq int64) error) error {
+	rows, err := s.r.QueryContext(ctx, selectRecord+`, final_seq FROM reads WHERE final_seq > ? ORDER BY final_seq`, seq)
 	if err != nil {
-		return fmt.Errorf("query reads after id %d: %w", id, err)
+		return fmt.Errorf("query reads after final_seq %d: %w", seq, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		rec, err := scanRecord(rows)
+		var rs int64
+		rec, err := scanRecord(rows, &rs)
 		if err != nil {
-			return fmt.Errorf("query reads after id %d: %w", id, err)
+			return fmt.Errorf("query reads after final_seq %d: %w", seq, err)
 		}
-		if err := fn(rec); err != nil {
+		if err := fn(rec, rs); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query reads after id %d: %w", id, err)
+		return fmt.Errorf("query reads after final_seq %d: %w", seq, err)
 	}
 	return nil
 }
 
-// LastID is the highest id ever given to a read, evicted or not (ids are
-// never reused), or 0 when no read was ever stored.
-func (s *Store) LastID(ctx context.Context) (int64, error) {
-	var id int64
-	err := s.r.QueryRowContext(ctx, `SELECT max(
-		coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reads'), 0),
-		coalesce((SELECT max(id) FROM reads), 0))`).Scan(&id)
-	if err != nil {
-		return 0, fmt.Errorf("last read id: %w", err)
+// LastSeq is the highest final_seq ever given, its read evicted or not
+// (final_seq is never reused), or 0 when no read was ever final.
+func (s *Store) LastSeq(ctx context.Context) (int64, error) {
+	var seq int64
+	if err := s.r.QueryRowContext(ctx, `SELECT seq FROM final_counter WHERE id = 1`).Scan(&seq); err != nil {
+		return 0, fmt.Errorf("last final_seq: %w", err)
 	}
-	return id, nil
+	return seq, nil
 }
 
 // ErrNotFound is returned by Get for an id that is not stored.
@@ -163,7 +307,7 @@ var ErrNotFound = errors.New("read not found")
 
 // Get returns the read with the given id, or an error wrapping ErrNotFound.
 func (s *Store) Get(ctx context.Context, id int64) (read.Record, error) {
-	rec, err := scanRecord(s.r.QueryRowContext(ctx, selectRecord+` WHERE id = ?`, id))
+	rec, err := scanRecord(s.r.QueryRowContext(ctx, selectRecord+` FROM reads WHERE id = ?`, id))
 	if errors.Is(err, sql.ErrNoRows) {
 		return read.Record{}, fmt.Errorf("read %d: %w", id, ErrNotFound)
 	}
@@ -180,7 +324,8 @@ func (s *Store) Count(ctx context.Context) (int, error) {
 	return n, err
 }
 
-func scanRecord(row interface{ Scan(...any) error }) (read.Record, error) {
+// scanRecord reads a row of selectRecord, and its extra columns into extra.
+func scanRecord(row interface{ Scan(...any) error }, extra ...any) (read.Record, error) {
 	var (
 		rec              read.Record
 		capturedAt       int64
@@ -191,9 +336,9 @@ func scanRecord(row interface{ Scan(...any) error }) (read.Record, error) {
 		box, cropBox     image.Rectangle
 		crop, frame      []byte
 	)
-	err := row.Scan(&rec.ID, &capturedAt, &rec.Camera, &plate, &rec.Confidence, &charConfs, &rec.Region,
+	err := row.Scan(append([]any{&rec.ID, &capturedAt, &rec.Camera, &plate, &rec.Confidence, &charConfs, &rec.Region,
 		&box.Min.X, &box.Min.Y, &box.Max.X, &box.Max.Y, &cands, &lat, &lon, &fixTime, &rec.Frames,
-		&cropBox.Min.X, &cropBox.Min.Y, &cropBox.Max.X, &cropBox.Max.Y, &crop, &frame)
+		&cropBox.Min.X, &cropBox.Min.Y, &cropBox.Max.X, &cropBox.Max.Y, &crop, &frame}, extra...)...)
 	if err != nil {
 		return read.Record{}, err
 	}

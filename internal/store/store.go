@@ -8,6 +8,12 @@
 // (which WAL with synchronous=NORMAL would already survive) but also the power
 // cut of a vehicle's ignition, which NORMAL may lose. Reads arrive a few per
 // second at most, so the fsync per insert is affordable (see BenchmarkInsert).
+//
+// One row per vehicle pass: the agent stores a pass's read as soon as the
+// pass is confirmed (InsertProvisional) and replaces it with the pass's
+// final record when the pass ends (Finalize), which gives the read its
+// final_seq, the order in which the improvement programme takes final reads
+// (QueryFinalAfter).
 package store
 
 import (
@@ -70,7 +76,9 @@ type Store struct {
 // Open opens or creates the store at path: it creates the parent folders
 // (0700), the file with mode 0600 (SQLite gives the -wal and -shm files the
 // same mode), and brings the schema up to date, keeping a backup copy of an
-// existing database before migrating it. The metrics are registered on reg
+// existing database before migrating it. Open is for the store's one writer
+// (the agent): it makes final, as they are, the reads a previous run left
+// provisional. The metrics are registered on reg
 // (nil: not registered).
 func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Registerer) (*Store, error) {
 	if path == "" {
@@ -109,6 +117,12 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	if err := migrate(s.w, path, migrations, log); err != nil {
 		s.w.Close()
 		return nil, fmt.Errorf("store %s: %w", path, err)
+	}
+	if n, err := finalizeLeftovers(context.Background(), s.w); err != nil {
+		s.w.Close()
+		return nil, fmt.Errorf("store %s: finalising the reads left provisional: %w", path, err)
+	} else if n > 0 {
+		log.Info("reads left provisional by the last run made final as they are", "reads", n)
 	}
 	if err := ensureIncrementalVacuum(s.w, log); err != nil {
 		s.w.Close()
