@@ -17,7 +17,7 @@ func writeReport(w io.Writer, r *Results) error {
 	p("| date | %s |\n| git revision | %s |\n", r.Date.UTC().Format(time.RFC3339), r.Revision)
 	p("| machine | %d CPUs, %s, memory %s |\n", r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemTotal)
 	p("| load average (1, 5, 15 min) | at start %s; at end %s |\n", r.LoadStart, r.LoadEnd)
-	p("| agent settings | defaults: alpr.search_rate %g/s, alpr.workers %d, alpr.track_timeout %v |\n", r.SearchRate, r.Workers, r.TrackTimeout)
+	p("| agent settings | defaults: alpr.search_rate %g/s, alpr.workers %d, alpr.min_frames %d, alpr.track_timeout %v |\n", r.SearchRate, r.Workers, r.MinFrames, r.TrackTimeout)
 	p("| whole run | %v |\n\n", r.Took.Round(time.Second))
 	p("The machine may be shared: a load average above the CPU count means other work competed for the CPUs, and every figure below is lower (throughput) or higher (latency) than on an idle machine.\n\n")
 
@@ -85,11 +85,11 @@ func writeLatency(p func(string, ...any), r *Results) {
 		p("Not measured (no soak, or no read stored during it).\n")
 		return
 	}
-	p("Measured in the agent, on a live camera (the looping 1080p file, played at its own rate and stamped with the wall clock when each frame is shown). A vehicle pass ends at the first frame analysed `alpr.track_timeout` (%v) after its plate was last seen; the agent's histogram `edge_pass_end_to_read_seconds` times each pass from the capture of that frame to its read being stored (queueing, analysis, tracking, SQLite). Frame-to-read, from the capture of the pass's last frame with its plate, is that plus the track timeout: a lower bound, short by at most the gap between two frames reaching the analysis (one frame interval when none is dropped). The soak runs the `-tags matprofile` build, which records a stack trace per Mat. Quantiles are interpolated inside the histogram's buckets (about 23%% wide).\n\n", r.TrackTimeout)
+	p("Measured in the agent, on a live camera (the looping 1080p file, played at its own rate and stamped with the wall clock when each frame is shown). The agent stores a vehicle pass's read as soon as the pass is confirmed: its plate read in `alpr.min_frames` (%d) searched frames (`alpr.search_rate` %g/s) with a voted confidence of at least the camera's `min_confidence`; it replaces that row with the pass's final record (voted text, best crop) when the pass ends, the plate unseen for `alpr.track_timeout` (%v). `edge_frame_to_read_seconds` times each read from the capture of the first frame in which its plate was read to the commit of its row; `edge_pass_end_to_read_seconds` times the final record from the capture of the frame that ended the pass. The soak runs the `-tags matprofile` build, which records a stack trace per Mat. Quantiles are interpolated inside the histograms' buckets (about 23%% wide).\n\n", r.MinFrames, r.SearchRate, r.TrackTimeout)
 	p("| | reads | p50 | p99 |\n|---|---|---|---|\n")
-	p("| frame-to-read (last frame with the plate → stored) | %d | ≥ %.3f s | ≥ %.3f s |\n", l.Reads, l.FrameP50, l.FrameP99)
-	p("| pass end → stored (pipeline delay) | %d | %.3f s | %.3f s |\n", l.Reads, l.EndP50, l.EndP99)
-	p("| `edge_read_store_delay_seconds` (after the analysis of the camera's last frame with a plate; coarse buckets) | | %s s | %s s |\n", num(l.LegacyP50, 3), num(l.LegacyP99, 3))
+	p("| frame-to-read (first frame with the plate → read stored) | %d | %.3f s | %.3f s |\n", l.Reads, l.FrameP50, l.FrameP99)
+	p("| pass end → final record stored | %d | %s s | %s s |\n", l.Ends, num(l.EndP50, 3), num(l.EndP99, 3))
+	p("| `edge_read_store_delay_seconds` (analysis → commit: the writer's queue and SQLite; coarse buckets) | | %s s | %s s |\n", num(l.StoreP50, 3), num(l.StoreP99, 3))
 }
 
 func writeAccuracy(p func(string, ...any), r *Results) {

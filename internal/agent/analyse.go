@@ -13,7 +13,6 @@ import (
 	"github.com/edge-agent/edge-agent/internal/alpr/track"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
-	"github.com/edge-agent/edge-agent/internal/read"
 )
 
 // cropMargin is the margin kept around the plate in stored crops, as a share
@@ -21,12 +20,13 @@ import (
 // (at most 10%), so a sample can always be cut from the stored crop.
 const cropMargin = 0.15
 
-// recordOut is a finished vehicle pass on its way to the store.
+// recordOut is a vehicle pass's read on its way to the store: provisional,
+// at the pass's confirmation, or final, at its end (pass.Final).
 type recordOut struct {
-	rec  read.Record
-	seen time.Time // when the analysis saw the pass's last frame (monotonic clock)
+	pass   track.Pass
+	handed time.Time // when the analysis handed it to the sink (monotonic clock)
 	// ended is the capture time of the frame (or live clock) that ended the
-	// pass; zero when a flush ended it.
+	// pass; zero for a provisional read and when a flush ended the pass.
 	ended time.Time
 }
 
@@ -34,10 +34,8 @@ type recordOut struct {
 type cameraTracker struct {
 	t         *track.Tracker
 	mu        sync.Mutex
-	minConf   float64
 	quality   int
 	fullFrame bool
-	lastSeen  time.Time
 
 	lastWall time.Time // capture time of the latest frame that reached the analysis
 	lastAt   time.Time // when it reached it (wall clock)
@@ -56,14 +54,15 @@ type cameraTracker struct {
 
 func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
 	t, err := track.New(track.Options{
-		Timeout:   cfg.ALPR.TrackTimeout,
-		TopN:      cfg.ALPR.TopN,
-		MinFrames: cfg.ALPR.MinFrames,
+		Timeout:       cfg.ALPR.TrackTimeout,
+		TopN:          cfg.ALPR.TopN,
+		MinFrames:     cfg.ALPR.MinFrames,
+		MinConfidence: cam.ALPR.MinConfidence,
 	})
 	if err != nil {
 		return nil, err
 	}
-	ct := &cameraTracker{t: t, minConf: cam.ALPR.MinConfidence, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame,
+	ct := &cameraTracker{t: t, quality: cfg.Store.CropQuality, fullFrame: cfg.Store.SaveFullFrame,
 		gated: cam.Motion.Enabled}
 	if cfg.ALPR.SearchRate > 0 {
 		ct.every = time.Duration(float64(time.Second) / cfg.ALPR.SearchRate)
@@ -130,30 +129,25 @@ func (c *cameraTracker) searchRegions(f *capture.Frame) ([]image.Rectangle, bool
 	return nil, false
 }
 
-func (c *cameraTracker) setMinConfidence(v float64) {
-	c.mu.Lock()
-	c.minConf = v
-	c.mu.Unlock()
-}
+// setMinConfidence changes the camera's minimum confidence, for the passes
+// not confirmed yet.
+func (c *cameraTracker) setMinConfidence(v float64) { c.t.SetMinConfidence(v) }
 
-// keep drops the records below the camera's minimum confidence.
-func (c *cameraTracker) keep(passes []track.Pass) []recordOut {
-	c.mu.Lock()
-	minConf, seen := c.minConf, c.lastSeen
-	c.mu.Unlock()
-	out := make([]recordOut, 0, len(passes))
-	for _, p := range passes {
-		if p.Record.Confidence >= minConf {
-			out = append(out, recordOut{rec: p.Record, seen: seen})
-		}
+// handOver wraps the tracker's final records for the sink.
+func handOver(passes []track.Pass) []recordOut {
+	out := make([]recordOut, len(passes))
+	now := time.Now()
+	for i, p := range passes {
+		out[i] = recordOut{pass: p, handed: now}
 	}
 	return out
 }
 
-func (c *cameraTracker) flush() []recordOut { return c.keep(c.t.Flush()) }
+func (c *cameraTracker) flush() []recordOut { return handOver(c.t.Flush()) }
 
 // analyse reads the plates of one frame, feeds them to the camera's tracker
-// and sends on the passes that ended.
+// and sends on the passes it confirmed (provisional reads) and the passes
+// that ended (final reads).
 func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	defer f.Close()
 	a.advance(f.Wall)
@@ -181,14 +175,14 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 		return
 	}
 	for _, p := range plates {
-		if _, err := ct.t.Observe(observation(f, p, ct)); err != nil {
+		pass, err := ct.t.Observe(observation(f, p, ct))
+		if err != nil {
 			a.warnLimited("tracker rejected an observation", "camera", f.Camera, "error", err)
+			continue
 		}
-	}
-	if len(plates) > 0 {
-		ct.mu.Lock()
-		ct.lastSeen = time.Now()
-		ct.mu.Unlock()
+		if pass != nil {
+			out <- recordOut{pass: *pass, handed: time.Now()}
+		}
 	}
 	if a.annot != nil {
 		a.annot.add(f, plates)

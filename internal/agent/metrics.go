@@ -10,6 +10,7 @@ type metrics struct {
 	analysis       prometheus.Histogram
 	analysisErrors prometheus.Counter
 	readLatency    prometheus.Histogram
+	frameToRead    prometheus.Histogram
 	passEnd        prometheus.Histogram
 	storeErrors    prometheus.Counter
 	frames         *prometheus.CounterVec
@@ -29,18 +30,20 @@ func newMetrics(reg *prometheus.Registry) *metrics {
 			Help: "Frames the plate recogniser failed on.",
 		}),
 		readLatency: f.NewHistogram(prometheus.HistogramOpts{
-			Name:    "edge_read_store_delay_seconds",
-			Help:    "Time from the last frame of a vehicle pass being analysed to its read being stored.",
+			Name: "edge_read_store_delay_seconds",
+			Help: "Time from the analysis handing a read to the store's writer (provisional at its pass's confirmation, " +
+				"final at the pass's end) to its commit: the writer's queue and SQLite.",
 			Buckets: []float64{.01, .05, .1, .25, .5, 1, 2, 5, 10},
 		}),
-		passEnd: newPassEndHistogram(f),
+		frameToRead: newFrameToReadHistogram(f),
+		passEnd:     newPassEndHistogram(f),
 		frames: f.NewCounterVec(prometheus.CounterOpts{
 			Name: "edge_analysis_frames_total",
 			Help: "Frames that reached the analysis: searched for plates, or paced (only advancing the tracker, over alpr.search_rate).",
 		}, []string{"camera", "result"}),
 		storeErrors: f.NewCounter(prometheus.CounterOpts{
 			Name: "edge_reads_store_errors_total",
-			Help: "Finished vehicle passes that could not be stored.",
+			Help: "Reads of vehicle passes (provisional or final) that could not be stored.",
 		}),
 	}
 }

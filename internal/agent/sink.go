@@ -10,30 +10,120 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/store"
 )
 
-// sink attaches the GPS fix to each finished pass, stores it and offers it
-// to the improvement programme. It is the store's only writer.
+// passKey identifies a vehicle pass among every camera's.
+type passKey struct {
+	camera string
+	key    uint64
+}
+
+// sink is the store's only writer. It stores each pass's read as soon as
+// the pass is confirmed (provisional) and replaces it with the pass's final
+// record when the pass ends, so a pass has one row; it offers final reads
+// to the improvement programme. The GPS fix of each is the one nearest to
+// the capture of its record's best frame.
+//
+// Analysis workers send the reads, so a pass's final record may overtake
+// its provisional one (the worker that confirmed the pass had not sent it
+// yet when another ended the pass): the final record is then stored in one
+// step and the provisional one, when it comes, dropped.
 func (a *Agent) sink(in <-chan recordOut) {
+	w := newWriter()
 	for r := range in {
-		rec := r.rec
-		rec.Fix = a.gps.Nearest(rec.CapturedAt)
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		id, err := a.store.Insert(ctx, &rec)
-		cancel()
-		if err != nil {
-			a.m.storeErrors.Inc()
-			a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
-			continue
-		}
-		a.sum.stored.Add(1)
-		a.m.readLatency.Observe(time.Since(r.seen).Seconds())
-		a.observePassEnd(r)
-		a.log.Info("read stored", "id", id, "camera", rec.Camera, "confidence", round2(rec.Confidence),
-			"frames", rec.Frames, "fix", rec.Fix != nil)
-		a.log.Debug("read stored", "id", id, "plate", string(rec.Plate), "region", rec.Region)
-		a.prog.Offer(rec)
+		a.write(w, r)
 	}
+}
+
+// writer is the sink's state: what it knows of the passes under way.
+type writer struct {
+	stored    map[passKey]int64 // confirmed passes: their provisional read's id (0: not stored)
+	overtaken map[passKey]bool  // passes whose final record came before the provisional one
+}
+
+func newWriter() *writer {
+	return &writer{stored: map[passKey]int64{}, overtaken: map[passKey]bool{}}
+}
+
+// write stores one read, provisional or final.
+func (a *Agent) write(w *writer, r recordOut) {
+	k := passKey{r.pass.Record.Camera, r.pass.Key}
+	if !r.pass.Final {
+		if w.overtaken[k] {
+			delete(w.overtaken, k)
+			return
+		}
+		id, _ := a.storeProvisional(r)
+		w.stored[k] = id
+		return
+	}
+	id, ok := w.stored[k]
+	delete(w.stored, k)
+	if !ok && r.pass.Confirmed {
+		w.overtaken[k] = true
+	}
+	a.storeFinal(r, id)
+}
+
+// storeProvisional stores the read of a pass just confirmed. When it fails,
+// the pass's final record is stored in one step at the pass's end.
+func (a *Agent) storeProvisional(r recordOut) (int64, bool) {
+	rec := r.pass.Record
+	rec.Fix = a.gps.Nearest(rec.CapturedAt)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	id, err := a.store.InsertProvisional(ctx, &rec)
+	cancel()
+	if err != nil {
+		a.m.storeErrors.Inc()
+		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
+		return 0, false
+	}
+	a.stored(r, rec)
+	return id, true
+}
+
+// storeFinal replaces the provisional read id (0: none) with the pass's
+// final record, or stores it when there is none (the provisional insert
+// failed, retention deleted it, or the pass met the keep rules only at its
+// end), and offers it to the improvement programme.
+func (a *Agent) storeFinal(r recordOut, id int64) {
+	rec := r.pass.Record
+	rec.Fix = a.gps.Nearest(rec.CapturedAt)
+	rec.ID = id
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	seq, err := a.store.Finalize(ctx, &rec)
+	if errors.Is(err, store.ErrNotFound) {
+		rec.ID, id = 0, 0
+		seq, err = a.store.Finalize(ctx, &rec)
+	}
+	if err != nil {
+		a.m.storeErrors.Inc()
+		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
+		return
+	}
+	if id == 0 {
+		a.stored(r, rec)
+	} else {
+		a.m.readLatency.Observe(time.Since(r.handed).Seconds())
+		a.log.Debug("read updated at the end of its pass", "id", rec.ID, "plate", string(rec.Plate),
+			"confidence", round2(rec.Confidence), "frames", rec.Frames, "fix", rec.Fix != nil)
+	}
+	a.observePassEnd(r)
+	a.prog.OfferFinal(rec, seq)
+}
+
+// stored counts and logs a read that got its row.
+func (a *Agent) stored(r recordOut, rec read.Record) {
+	a.sum.stored.Add(1)
+	a.m.readLatency.Observe(time.Since(r.handed).Seconds())
+	a.observeFrameToRead(r)
+	a.log.Info("read stored", "id", rec.ID, "camera", rec.Camera, "confidence", round2(rec.Confidence),
+		"frames", rec.Frames, "fix", rec.Fix != nil)
+	a.log.Debug("read stored", "id", rec.ID, "plate", string(rec.Plate), "region", rec.Region)
 }
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }

@@ -1,0 +1,197 @@
+package agent
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"image"
+	"log/slog"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
+	"github.com/edge-agent/edge-agent/internal/alpr/track"
+	"github.com/edge-agent/edge-agent/internal/capture"
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/gps"
+	"github.com/edge-agent/edge-agent/internal/improvement"
+	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/store"
+)
+
+type discardSink struct{}
+
+func (discardSink) Enqueue([]byte) error { return nil }
+
+// sinkAgent is a live agent with the stages the sink uses: a real store, a
+// static GPS fix, and an opted-in improvement programme following the store.
+func sinkAgent(t *testing.T, logs *bytes.Buffer) (*Agent, *config.Conf) {
+	t.Helper()
+	dir := t.TempDir()
+	cfg := config.Defaults()
+	cfg.Store.Path = filepath.Join(dir, "reads.db")
+	cfg.Improvement.Enabled = true
+	cfg.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
+	cfg.Improvement.AuditPath = filepath.Join(dir, "audit.log")
+	log := slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	reg := prometheus.NewRegistry()
+	a := &Agent{opts: Options{Pace: capture.PaceLive}, log: log, reg: reg, m: newMetrics(reg)}
+	var err error
+	if a.store, err = store.Open(cfg.Store.Path, cfg.Store, log, reg); err != nil {
+		t.Fatal(err)
+	}
+	if a.gps, err = gps.Open(context.Background(), "static:52.52,13.40", cfg.GPS, log, nil); err != nil {
+		t.Fatal(err)
+	}
+	if a.prog, err = improvement.New(cfg.Improvement, cfg.Identity, discardSink{}, log, reg, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.prog.Follow(context.Background(), a.store); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(a.closeStages)
+	return a, cfg
+}
+
+// see feeds one frame's reading of text to ct at at, as analyse does, and
+// returns what it hands to the sink.
+func see(t *testing.T, ct *cameraTracker, camera string, at time.Time, text string, x int) []recordOut {
+	t.Helper()
+	cc := make([]float64, len(text))
+	for i := range cc {
+		cc[i] = 0.9
+	}
+	p, err := ct.t.Observe(track.Observation{
+		Time: at, Camera: camera, Box: image.Rect(x, 100, x+120, 130),
+		Candidates: []plate.Reading{{Text: text, Conf: 0.9, CharConfs: cc}},
+		Snapshot: func() track.Snapshot {
+			return track.Snapshot{Crop: []byte(fmt.Sprint("jpeg ", at.UnixNano())), CropBox: image.Rect(5, 5, 125, 35)}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p == nil {
+		return nil
+	}
+	return []recordOut{{pass: *p, handed: time.Now()}}
+}
+
+// TestReadIsStoredAtConfirmationAndCompletedAtPassEnd: a pass's read is
+// stored, durable, at the frame that confirms the pass (the second with its
+// plate), logged at info once and without its plate, timed from its first
+// frame, and left out of the improvement programme; at the pass's end the
+// same row takes the final record (all frames, the best frame's crop, its
+// GPS fix) and only then is it offered. A final record that overtakes its
+// provisional one is stored once all the same.
+func TestReadIsStoredAtConfirmationAndCompletedAtPassEnd(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	a, cfg := sinkAgent(t, &logs)
+	cam := cfg.Cameras[0]
+	ct, err := newCameraTracker(cam, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWriter()
+	t0 := time.Now().Add(-3 * time.Second)
+	frame := func(i int) time.Time { return t0.Add(time.Duration(i) * 100 * time.Millisecond) }
+
+	if out := see(t, ct, cam.Name, frame(0), "RK105AB", 100); len(out) != 0 {
+		t.Fatalf("one frame handed over %d reads; alpr.min_frames is %d", len(out), cfg.ALPR.MinFrames)
+	}
+	out := see(t, ct, cam.Name, frame(1), "RK105AB", 110)
+	if len(out) != 1 || out[0].pass.Final {
+		t.Fatalf("the confirming frame handed over %+v, want one provisional read", out)
+	}
+	a.write(w, out[0])
+	if n, _ := a.store.Count(ctx); n != 1 {
+		t.Fatalf("%d rows after the confirmation, want 1", n)
+	}
+	var prov read.Record
+	if err := a.store.Query(ctx, time.Time{}, func(r read.Record) error { prov = r; return nil }); err != nil {
+		t.Fatal(err)
+	}
+	if prov.Frames != 2 || prov.Fix == nil || !prov.Fix.Time.Equal(prov.CapturedAt) {
+		t.Errorf("provisional row: %d frames, fix %+v at %v; want 2 frames and the fix of its best frame", prov.Frames, prov.Fix, prov.CapturedAt)
+	}
+	if c, s := histogram(t, a.m.frameToRead); c != 1 || s < time.Since(frame(0)).Seconds()-1 || s > time.Since(frame(0)).Seconds() {
+		t.Errorf("frame-to-read: %d observations, %.2f s; want one of the time since the first frame", c, s)
+	}
+	if _, err := a.prog.Flush(ctx, improvement.FlushOptions{SkipJitter: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := a.prog.Cursor(); err != nil || c != 0 {
+		t.Fatalf("improvement cursor %d (%v) after a provisional read; it must wait for the final one", c, err)
+	}
+
+	for i := 2; i < 6; i++ {
+		if out := see(t, ct, cam.Name, frame(i), "RK105AB", 100+10*i); len(out) != 0 {
+			t.Fatalf("frame %d confirmed the pass again", i)
+		}
+	}
+	ended := ct.tick(frame(5).Add(cfg.ALPR.TrackTimeout))
+	if len(ended) != 1 || !ended[0].pass.Final || ended[0].pass.Key != out[0].pass.Key {
+		t.Fatalf("pass end handed over %+v, want the final record of the same pass", ended)
+	}
+	a.write(w, ended[0])
+	final, err := a.store.Get(ctx, prov.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := a.store.Count(ctx); n != 1 || final.Frames != 6 || final.Plate != "RK105AB" ||
+		!final.Fix.Time.Equal(final.CapturedAt) || string(final.Crop) != fmt.Sprint("jpeg ", final.CapturedAt.UnixNano()) {
+		t.Errorf("after the pass's end: %d rows; row %d has %d frames, plate %q, crop %q, fix at %v; want one row, 6 frames, the best frame's crop and fix",
+			n, final.ID, final.Frames, final.Plate, final.Crop, final.Fix.Time)
+	}
+	if _, err := a.prog.Flush(ctx, improvement.FlushOptions{SkipJitter: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := a.prog.Cursor(); err != nil || c != 1 {
+		t.Errorf("improvement cursor %d (%v) after the final read, want final_seq 1", c, err)
+	}
+	if c, _ := histogram(t, a.m.passEnd); c != 1 {
+		t.Errorf("pass end to read: %d observations, want 1", c)
+	}
+
+	// Another pass, whose final record reaches the sink first.
+	see(t, ct, cam.Name, frame(40), "BA302OZ", 600)
+	late := see(t, ct, cam.Name, frame(41), "BA302OZ", 610)
+	flushed := ct.flush()
+	if len(late) != 1 || len(flushed) != 1 {
+		t.Fatalf("second pass: %d provisional, %d final reads", len(late), len(flushed))
+	}
+	a.write(w, flushed[0])
+	a.write(w, late[0])
+	if n, _ := a.store.Count(ctx); n != 2 {
+		t.Errorf("%d rows for two passes, want 2", n)
+	}
+
+	infos := 0
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var e map[string]any
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if e["level"] == "DEBUG" {
+			continue
+		}
+		if strings.Contains(line, "RK105AB") || strings.Contains(line, "BA302OZ") {
+			t.Errorf("a plate in an %s log line: %s", e["level"], line)
+		}
+		if e["msg"] == "read stored" {
+			infos++
+		}
+	}
+	if infos != 2 {
+		t.Errorf("%d 'read stored' lines at info for two passes, want 2:\n%s", infos, logs.String())
+	}
+	if a.sum.stored.Load() != 2 {
+		t.Errorf("summary: %d reads stored, want 2", a.sum.stored.Load())
+	}
+}
