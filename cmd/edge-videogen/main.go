@@ -1,10 +1,12 @@
 // Command edge-videogen writes test videos for the agent: a synthetic street
 // scene with vehicles carrying plates of known text, or a replay of a folder
 // of still photos with camera motion. Each video comes with a ground-truth
-// file (see internal/synth/README.md) and an NMEA track.
+// file (see internal/synth/README.md) and an NMEA track. score compares the
+// reads a replay of such a video stored with its ground truth.
 //
 //	edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30] [--encoder auto]
 //	edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--limit N]
+//	edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--details]
 package main
 
 import (
@@ -24,7 +26,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := run(ctx, os.Args[1:], os.Stderr)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	if errors.Is(err, flag.ErrHelp) {
 		os.Exit(2)
@@ -38,9 +40,10 @@ func main() {
 const usage = `usage:
   edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30]
   edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--limit N] [--seed 1] [--fps 30]
+  edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--details]
 `
 
-func run(ctx context.Context, args []string, stderr io.Writer) error {
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	if len(args) == 0 {
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -56,6 +59,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 		res, err = runSynthetic(ctx, args[1:], stderr, log)
 	case "photos":
 		res, err = runPhotos(ctx, args[1:], stderr, log)
+	case "score":
+		return runScore(args[1:], stdout, stderr)
 	case "-h", "--help", "help":
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp

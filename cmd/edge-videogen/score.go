@@ -1,0 +1,113 @@
+package main
+
+import (
+	"bufio"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/edge-agent/edge-agent/internal/synth"
+)
+
+// runScore is `edge-videogen score`: it matches the reads a replay stored
+// (`edge-agent reads --format jsonl`) to the passes of the video's truth and
+// prints the scorecard.
+func runScore(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("score", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	truthPath := fs.String("truth", "", "the video's ground truth, FILE.truth.json (required)")
+	readsPath := fs.String("reads", "", "the replay's reads as JSON lines, from `edge-agent reads --format jsonl`; - for stdin (required)")
+	errata := fs.String("errata", "", "a dataset's ERRATA.tsv: its corrected labels replace the upstream ones")
+	clock := fs.String("clock-start", "", "RFC 3339 time the replay gave frame 0 (--clock-start of the replay; default: the truth's start)")
+	details := fs.Bool("details", false, "also list each pass not read exactly and each extra read (plate text: test data only)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *truthPath == "" || *readsPath == "" || fs.NArg() > 0 {
+		return errors.New("score: --truth FILE and --reads FILE are required and no other arguments are taken")
+	}
+	truth, err := synth.LoadTruth(*truthPath)
+	if err != nil {
+		return err
+	}
+	fixed := 0
+	if *errata != "" {
+		if _, err := os.Stat(*errata); err != nil {
+			return fmt.Errorf("score: --errata: %w", err)
+		}
+		if fixed, err = truth.ApplyErrata(*errata); err != nil {
+			return err
+		}
+	}
+	start := truth.Start
+	if *clock != "" {
+		if start, err = time.Parse(time.RFC3339, *clock); err != nil {
+			return fmt.Errorf("score: --clock-start %q: must be an RFC 3339 time such as 2025-06-02T08:00:00Z", *clock)
+		}
+	}
+	reads, err := loadReads(*readsPath, start)
+	if err != nil {
+		return err
+	}
+	sc := synth.Score(truth, reads)
+	pct := func(n int) string { return fmt.Sprintf("%d (%.1f%%)", n, 100*float64(n)/float64(max(sc.Passes, 1))) }
+	fmt.Fprintf(stdout, "passes %d  exact %s  folded %s  wrong %d  missed %d  split %d  clean %s  extra %d  reads %d  labels fixed by errata %d\n",
+		sc.Passes, pct(sc.Exact), pct(sc.Folded), sc.Wrong, sc.Missed, sc.Split, pct(sc.Clean), len(sc.Extra), len(reads), fixed)
+	if !*details {
+		return nil
+	}
+	for _, r := range sc.Result {
+		if r.Verdict == synth.VerdictExact && len(r.Reads) == 1 {
+			continue
+		}
+		fmt.Fprintf(stdout, "pass %d\t%s\t%s\t%s\twidth %d px\treads %s\n", r.Pass.Index, r.Pass.Source, r.Pass.Plate,
+			r.Verdict, r.Pass.PlateWidthPx, strings.Join(r.Reads, ","))
+	}
+	for _, e := range sc.Extra {
+		on := "gap"
+		if e.Pass != nil {
+			on = fmt.Sprintf("pass %d (%s)", e.Pass.Index, e.Pass.Plate)
+		}
+		fmt.Fprintf(stdout, "extra\tframe %d\t%s\ton %s\n", e.Frame, e.Plate, on)
+	}
+	return nil
+}
+
+// loadReads reads the captured_at and plate of each JSON line of path (or
+// stdin for "-"), as times from start.
+func loadReads(path string, start time.Time) ([]synth.StoredRead, error) {
+	var r io.Reader = os.Stdin
+	if path != "-" {
+		f, err := os.Open(path)
+		if err != nil {
+			return nil, fmt.Errorf("score: --reads: %w", err)
+		}
+		defer f.Close()
+		r = f
+	}
+	var out []synth.StoredRead
+	sc := bufio.NewScanner(r)
+	sc.Buffer(nil, 1<<20)
+	for n := 1; sc.Scan(); n++ {
+		if strings.TrimSpace(sc.Text()) == "" {
+			continue
+		}
+		var rec struct {
+			CapturedAt time.Time `json:"captured_at"`
+			Plate      string    `json:"plate"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
+			return nil, fmt.Errorf("score: %s line %d: %w", path, n, err)
+		}
+		if rec.CapturedAt.IsZero() || rec.Plate == "" {
+			return nil, fmt.Errorf("score: %s line %d: want captured_at and plate", path, n)
+		}
+		out = append(out, synth.StoredRead{At: rec.CapturedAt.Sub(start), Plate: rec.Plate})
+	}
+	return out, sc.Err()
+}
