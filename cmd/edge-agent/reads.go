@@ -15,7 +15,8 @@ import (
 )
 
 // readsCmd is `edge-agent reads --db PATH [--since T] [--format jsonl|tsv]`:
-// it writes the stored reads, oldest first, to stdout. It opens the database
+// it writes the stored reads, oldest first, to stdout, one per vehicle pass
+// (final false: the pass goes on, and its row will take its final record). It opens the database
 // read-only, so it can run beside the agent.
 func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := flag.NewFlagSet("reads", flag.ContinueOnError)
@@ -50,7 +51,7 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if err != nil {
 		return fmt.Errorf("reads: --since: %w", err)
 	}
-	var write func(io.Writer, read.Record) error
+	var write func(io.Writer, read.Record, bool) error
 	switch *format {
 	case "jsonl":
 		write = store.WriteJSONL
@@ -70,7 +71,7 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
-	err = st.Query(ctx, from, func(rec read.Record) error { return write(out, rec) })
+	err = st.QueryState(ctx, from, func(rec read.Record, final bool) error { return write(out, rec, final) })
 	return errors.Join(err, out.Flush())
 }
 

@@ -20,7 +20,9 @@ type ExportBox struct {
 }
 
 // ExportRead is one read as the reads command writes it. It carries no image
-// bytes; HasCrop and HasFrame tell whether the store holds them.
+// bytes; HasCrop and HasFrame tell whether the store holds them. Final is
+// false while the read's vehicle pass goes on (its row will take the pass's
+// final record).
 type ExportRead struct {
 	ID              int64            `json:"id"`
 	CapturedAt      string           `json:"captured_at"` // RFC 3339, UTC, nanoseconds
@@ -38,10 +40,11 @@ type ExportRead struct {
 	HasCrop         bool             `json:"has_crop"`
 	CropBytes       int              `json:"crop_bytes"`
 	HasFrame        bool             `json:"has_frame"`
+	Final           bool             `json:"final"`
 }
 
 // Export converts a record to its export form.
-func Export(rec read.Record) ExportRead {
+func Export(rec read.Record, final bool) ExportRead {
 	e := ExportRead{
 		ID:              rec.ID,
 		CapturedAt:      rec.CapturedAt.UTC().Format(time.RFC3339Nano),
@@ -56,6 +59,7 @@ func Export(rec read.Record) ExportRead {
 		HasCrop:         len(rec.Crop) > 0,
 		CropBytes:       len(rec.Crop),
 		HasFrame:        len(rec.Frame) > 0,
+		Final:           final,
 	}
 	if rec.Fix != nil {
 		lat, lon := rec.Fix.Lat, rec.Fix.Lon
@@ -66,8 +70,8 @@ func Export(rec read.Record) ExportRead {
 }
 
 // WriteJSONL writes rec as one JSON object on one line.
-func WriteJSONL(w io.Writer, rec read.Record) error {
-	b, err := json.Marshal(Export(rec))
+func WriteJSONL(w io.Writer, rec read.Record, final bool) error {
+	b, err := json.Marshal(Export(rec, final))
 	if err != nil {
 		return err
 	}
@@ -78,7 +82,7 @@ func WriteJSONL(w io.Writer, rec read.Record) error {
 // TSVColumns are the columns WriteTSV writes, in order.
 var TSVColumns = []string{"id", "captured_at", "camera", "plate", "confidence", "char_confidences",
 	"box_x", "box_y", "box_w", "box_h", "region", "lat", "lon", "fix_time", "frames", "candidates",
-	"has_crop", "has_frame"}
+	"has_crop", "has_frame", "final"}
 
 // WriteTSVHeader writes the header line of the TSV export.
 func WriteTSVHeader(w io.Writer) error {
@@ -90,8 +94,8 @@ func WriteTSVHeader(w io.Writer) error {
 // TSVColumns. Tabs, newlines and backslashes inside a field are escaped as
 // \t, \n and \\; a missing fix leaves lat, lon and fix_time empty; lists are
 // comma-separated, a candidate as text:confidence.
-func WriteTSV(w io.Writer, rec read.Record) error {
-	e := Export(rec)
+func WriteTSV(w io.Writer, rec read.Record, final bool) error {
+	e := Export(rec, final)
 	f := strconv.FormatFloat
 	confs := make([]string, len(e.CharConfidences))
 	for i, c := range e.CharConfidences {
@@ -109,7 +113,7 @@ func WriteTSV(w io.Writer, rec read.Record) error {
 		f(e.Confidence, 'f', -1, 64), strings.Join(confs, ","),
 		strconv.Itoa(e.Box.X), strconv.Itoa(e.Box.Y), strconv.Itoa(e.Box.W), strconv.Itoa(e.Box.H),
 		e.Region, lat, lon, fixTime, strconv.Itoa(e.Frames), strings.Join(cands, ","),
-		strconv.FormatBool(e.HasCrop), strconv.FormatBool(e.HasFrame)}
+		strconv.FormatBool(e.HasCrop), strconv.FormatBool(e.HasFrame), strconv.FormatBool(e.Final)}
 	for i, s := range fields {
 		fields[i] = tsvEscaper.Replace(s)
 	}

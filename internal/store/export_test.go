@@ -17,12 +17,12 @@ func TestWriteJSONL(t *testing.T) {
 	rec := sampleRecord(at, 300)
 	rec.ID = 42
 	var buf bytes.Buffer
-	if err := WriteJSONL(&buf, rec); err != nil {
+	if err := WriteJSONL(&buf, rec, true); err != nil {
 		t.Fatal(err)
 	}
 	rec.Fix, rec.Crop, rec.Frame, rec.CharConfs, rec.Candidates = nil, nil, nil, nil, nil
 	rec.ID = 43
-	if err := WriteJSONL(&buf, rec); err != nil {
+	if err := WriteJSONL(&buf, rec, false); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSuffix(buf.String(), "\n"), "\n")
@@ -42,14 +42,15 @@ func TestWriteJSONL(t *testing.T) {
 			map[string]any{"text": "ABC1234", "confidence": 0.93},
 			map[string]any{"text": "A8C1234", "confidence": 0.41},
 		},
-		"has_crop": true, "crop_bytes": 300.0, "has_frame": true,
+		"has_crop": true, "crop_bytes": 300.0, "has_frame": true, "final": true,
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("got  %v\nwant %v", got, want)
 	}
 	// Without a fix, lat, lon and fix_time are null and lists are empty.
 	if !strings.Contains(lines[1], `"lat":null,"lon":null,"fix_time":null`) ||
-		!strings.Contains(lines[1], `"char_confidences":[]`) || !strings.Contains(lines[1], `"has_crop":false`) {
+		!strings.Contains(lines[1], `"char_confidences":[]`) || !strings.Contains(lines[1], `"has_crop":false`) ||
+		!strings.Contains(lines[1], `"final":false`) {
 		t.Fatalf("read without fix exported as %s", lines[1])
 	}
 }
@@ -65,16 +66,16 @@ func TestWriteTSV(t *testing.T) {
 	if err := WriteTSVHeader(&buf); err != nil {
 		t.Fatal(err)
 	}
-	if err := WriteTSV(&buf, rec); err != nil {
+	if err := WriteTSV(&buf, rec, true); err != nil {
 		t.Fatal(err)
 	}
 	rec.Fix = &read.Fix{Position: read.Position{Lat: -33.5, Lon: 151.25}, Time: rec.CapturedAt}
-	if err := WriteTSV(&buf, rec); err != nil {
+	if err := WriteTSV(&buf, rec, false); err != nil {
 		t.Fatal(err)
 	}
-	want := "id\tcaptured_at\tcamera\tplate\tconfidence\tchar_confidences\tbox_x\tbox_y\tbox_w\tbox_h\tregion\tlat\tlon\tfix_time\tframes\tcandidates\thas_crop\thas_frame\n" +
-		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.5\t0.5,0.25\t1\t2\t10\t20\t\t\t\t\t2\tXY12:0.5,XV12:0.125\tfalse\tfalse\n" +
-		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.5\t0.5,0.25\t1\t2\t10\t20\t\t-33.5\t151.25\t2025-01-02T03:04:05Z\t2\tXY12:0.5,XV12:0.125\tfalse\tfalse\n"
+	want := "id\tcaptured_at\tcamera\tplate\tconfidence\tchar_confidences\tbox_x\tbox_y\tbox_w\tbox_h\tregion\tlat\tlon\tfix_time\tframes\tcandidates\thas_crop\thas_frame\tfinal\n" +
+		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.5\t0.5,0.25\t1\t2\t10\t20\t\t\t\t\t2\tXY12:0.5,XV12:0.125\tfalse\tfalse\ttrue\n" +
+		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.5\t0.5,0.25\t1\t2\t10\t20\t\t-33.5\t151.25\t2025-01-02T03:04:05Z\t2\tXY12:0.5,XV12:0.125\tfalse\tfalse\tfalse\n"
 	if buf.String() != want {
 		t.Fatalf("got\n%q\nwant\n%q", buf.String(), want)
 	}

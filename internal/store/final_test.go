@@ -47,6 +47,9 @@ func TestProvisionalThenFinal(t *testing.T) {
 	if ids, _ := finals(t, s, 0); len(ids) != 0 {
 		t.Fatalf("QueryFinalAfter sees the provisional read: %v", ids)
 	}
+	if f := finalState(t, s); len(f) != 1 || f[0] {
+		t.Fatalf("QueryState before Finalize: %v, want one provisional read", f)
+	}
 
 	last := sampleRecord(now.Add(800*time.Millisecond), 900) // the pass's best frame came later
 	last.ID = id
@@ -64,8 +67,8 @@ func TestProvisionalThenFinal(t *testing.T) {
 	if !reflect.DeepEqual(got, want) {
 		t.Errorf("read after Finalize:\n got %+v\nwant %+v", got, want)
 	}
-	if n, _ := s.Count(ctx); n != 1 {
-		t.Errorf("%d rows for one pass, want 1", n)
+	if f := finalState(t, s); len(f) != 1 || !f[0] {
+		t.Errorf("QueryState after Finalize: %v, want one final read", f)
 	}
 	if ids, seqs := finals(t, s, 0); !slices.Equal(ids, []int64{id}) || !slices.Equal(seqs, []int64{1}) {
 		t.Errorf("final reads %v seqs %v", ids, seqs)
@@ -186,4 +189,18 @@ func TestOpenFinalisesLeftovers(t *testing.T) {
 	if n, _ := s2.Count(ctx); n != 3 {
 		t.Errorf("%d reads after reopening, want 3", n)
 	}
+}
+
+// finalState is whether each stored read is final, as the reads command
+// shows it.
+func finalState(t *testing.T, s *Store) []bool {
+	t.Helper()
+	var out []bool
+	if err := s.QueryState(context.Background(), time.Time{}, func(_ read.Record, final bool) error {
+		out = append(out, final)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	return out
 }

@@ -237,24 +237,31 @@ const selectRecord = `SELECT id, captured_at, camera, plate, confidence, char_co
 	crop_x0, crop_y0, crop_x1, crop_y1, crop, frame`
 
 // Query calls fn for every read captured at or after since, oldest first,
-// with all its fields. It stops at the first error fn returns and returns it.
-// fn may call the store's other methods.
+// with all its fields, provisional reads included. It stops at the first
+// error fn returns and returns it. fn may call the store's other methods.
 func (s *Store) Query(ctx context.Context, since time.Time, fn func(read.Record) error) error {
+	return s.QueryState(ctx, since, func(rec read.Record, _ bool) error { return fn(rec) })
+}
+
+// QueryState is Query, telling fn also whether each read is final (false:
+// its vehicle pass goes on).
+func (s *Store) QueryState(ctx context.Context, since time.Time, fn func(rec read.Record, final bool) error) error {
 	var sinceNS int64 = -1 << 63
 	if !since.IsZero() {
 		sinceNS = since.UnixNano()
 	}
-	rows, err := s.r.QueryContext(ctx, selectRecord+` FROM reads WHERE captured_at >= ? ORDER BY captured_at, id`, sinceNS)
+	rows, err := s.r.QueryContext(ctx, selectRecord+`, final FROM reads WHERE captured_at >= ? ORDER BY captured_at, id`, sinceNS)
 	if err != nil {
 		return fmt.Errorf("query reads: %w", err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		rec, err := scanRecord(rows)
+		var final bool
+		rec, err := scanRecord(rows, &final)
 		if err != nil {
 			return fmt.Errorf("query reads: %w", err)
 		}
-		if err := fn(rec); err != nil {
+		if err := fn(rec, final); err != nil {
 			return err
 		}
 	}
