@@ -8,7 +8,7 @@
 # folded, read wrong, missed, split into several reads, and extra reads.
 #
 # Usage: scripts/eu-video-accuracy.sh [--dataset DIR] [--region eu] [--limit N]
-#          [--height 1080] [--seed 1] [--out DIR] [--details] [--set key=value]...
+#          [--height 1080] [--seed 1] [--gap-seconds 1.6] [--out DIR] [--details] [--set key=value]...
 # The --set options go to the replay (e.g. --set alpr.require_layout=false).
 # Run from the repository root; needs the models (make models).
 set -euo pipefail
@@ -18,6 +18,7 @@ REGION=eu
 LIMIT=0
 HEIGHT=1080
 SEED=1
+GAP=1.6
 OUT=/tmp/eu-video-accuracy
 DETAILS=()
 SETS=()
@@ -29,6 +30,7 @@ while [[ $# -gt 0 ]]; do
 	--limit) LIMIT=$2; shift 2 ;;
 	--height) HEIGHT=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
+	--gap-seconds) GAP=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
 	--details) DETAILS=(--details); shift ;;
 	--set) SETS+=(--set "$2"); shift 2 ;;
@@ -42,11 +44,11 @@ mkdir -p "$OUT/bin"
 go build -o "$OUT/bin/edge-agent" ./cmd/edge-agent
 go build -o "$OUT/bin/edge-videogen" ./cmd/edge-videogen
 
-name=$(basename "$DATASET")-${HEIGHT}p-seed$SEED-limit$LIMIT
+name=$(basename "$DATASET")-${HEIGHT}p-seed$SEED-gap$GAP-limit$LIMIT
 video=$OUT/$name.mp4
 if [[ ! -f $OUT/$name.truth.json ]]; then
 	"$OUT/bin/edge-videogen" photos --dataset "$DATASET" --out "$video" --height "$HEIGHT" \
-		--seed "$SEED" --limit "$LIMIT"
+		--seed "$SEED" --gap-seconds "$GAP" --limit "$LIMIT"
 fi
 clock=$(sed -n 's/^ *"start": "\(.*\)",$/\1/p' "$OUT/$name.truth.json" | head -n1)
 [[ -n $clock ]] || die "no start time in $OUT/$name.truth.json"

@@ -5,7 +5,7 @@
 // reads a replay of such a video stored with its ground truth.
 //
 //	edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30] [--encoder auto]
-//	edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--limit N]
+//	edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--gap-seconds 1.6] [--limit N]
 //	edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--details]
 package main
 
@@ -39,7 +39,7 @@ func main() {
 
 const usage = `usage:
   edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30]
-  edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--limit N] [--seed 1] [--fps 30]
+  edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--gap-seconds 1.6] [--limit N] [--seed 1] [--fps 30]
   edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--details]
 `
 
@@ -109,6 +109,7 @@ func runPhotos(ctx context.Context, args []string, stderr io.Writer, log *slog.L
 	fs.StringVar(&o.Out, "out", "", "output video, ending in .mp4 (required)")
 	fs.IntVar(&o.Height, "height", 720, "frame height (even, 360–2160)")
 	fs.Float64Var(&o.SecondsPerPhoto, "seconds-per-photo", 2, "time each photo stays on screen")
+	fs.Float64Var(&o.GapSeconds, "gap-seconds", synth.DefaultPhotoGap.Seconds(), "black between photos; under alpr.track_timeout, consecutive photos of one car are one pass")
 	fs.IntVar(&o.Limit, "limit", 0, "use only the first N photos of the manifest (0: all)")
 	fs.Int64Var(&o.Seed, "seed", 1, "random seed for the camera motion")
 	fs.Float64Var(&o.FPS, "fps", 30, "frames per second")

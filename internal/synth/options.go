@@ -56,10 +56,13 @@ type PhotoOptions struct {
 	Out             string  // video path, ending in .mp4
 	Height          int     // as in SyntheticOptions; default 720
 	SecondsPerPhoto float64 // time on screen per photo, 1–30; default 2
-	Limit           int     // use at most this many photos, 0 for all
-	FPS             float64 // default 30
-	Seed            int64   // picks each photo's camera motion
-	Encoder         string  // as in SyntheticOptions
+	// GapSeconds is the black between photos (and before the first and
+	// after the last), 0.1–30; default DefaultPhotoGap.
+	GapSeconds float64
+	Limit      int     // use at most this many photos, 0 for all
+	FPS        float64 // default 30
+	Seed       int64   // picks each photo's camera motion
+	Encoder    string  // as in SyntheticOptions
 }
 
 func (o *PhotoOptions) fill() error {
@@ -68,6 +71,9 @@ func (o *PhotoOptions) fill() error {
 	}
 	if o.SecondsPerPhoto == 0 {
 		o.SecondsPerPhoto = 2
+	}
+	if o.GapSeconds == 0 {
+		o.GapSeconds = DefaultPhotoGap.Seconds()
 	}
 	if o.FPS == 0 {
 		o.FPS = 30
@@ -80,6 +86,9 @@ func (o *PhotoOptions) fill() error {
 	}
 	if o.SecondsPerPhoto < 1 || o.SecondsPerPhoto > 30 {
 		return fmt.Errorf("'seconds-per-photo' must be in 1–30, got %g", o.SecondsPerPhoto)
+	}
+	if o.GapSeconds < 0.1 || o.GapSeconds > 30 {
+		return fmt.Errorf("'gap-seconds' must be in 0.1–30, got %g", o.GapSeconds)
 	}
 	if err := checkHeight(o.Height); err != nil {
 		return err

@@ -3,6 +3,7 @@ package synth
 import (
 	"image"
 	"math"
+	"time"
 )
 
 // camera is one photo's camera move: a zoom and a pan towards the plate,
@@ -62,6 +63,13 @@ func (c camera) toFrame(t float64) homography {
 	return translation(-ctr.X, -ctr.Y).then(scaling(k, k)).then(translation(float64(c.W)/2, float64(c.H)/2))
 }
 
+// DefaultPhotoGap is the black between two photos of a photo video: longer
+// than the agent's default alpr.track_timeout (1.5 s), so that each photo is
+// a vehicle pass of its own. Two photos of one car (the datasets hold such
+// pairs) shown closer together are one pass to any tracker: a plate that
+// reappears where it was before the track timed out is the same vehicle.
+const DefaultPhotoGap = 1600 * time.Millisecond
+
 // photoTiming is the layout of a photo video: each photo is on screen for
 // Frames frames, fading in and out over Fade frames, with Gap black frames
 // before it and after the last one.
@@ -69,11 +77,11 @@ type photoTiming struct {
 	Frames, Fade, Gap int
 }
 
-func newPhotoTiming(fps, secondsPerPhoto float64) photoTiming {
+func newPhotoTiming(fps, secondsPerPhoto, gapSeconds float64) photoTiming {
 	return photoTiming{
 		Frames: int(math.Round(fps * secondsPerPhoto)),
 		Fade:   max(1, int(math.Round(fps*0.2))),
-		Gap:    max(1, int(math.Round(fps*0.3))),
+		Gap:    max(1, int(math.Round(fps*gapSeconds))),
 	}
 }
 

@@ -39,7 +39,7 @@ func Photos(ctx context.Context, opt PhotoOptions, log *slog.Logger) (*Result, e
 		}
 	}
 	w, h := widthFor(opt.Height), opt.Height
-	pt := newPhotoTiming(opt.FPS, opt.SecondsPerPhoto)
+	pt := newPhotoTiming(opt.FPS, opt.SecondsPerPhoto, opt.GapSeconds)
 	base := strings.TrimSuffix(opt.Out, filepath.Ext(opt.Out))
 	res := &Result{Video: opt.Out, TruthFile: base + ".truth.json", NMEAFile: base + ".nmea"}
 	total := pt.total(len(photos))

@@ -33,6 +33,13 @@ func TestPhotosVideoFollowsThePlates(t *testing.T) {
 	if res.TruthFile != filepath.Join(filepath.Dir(out), "eu.truth.json") || tr.Generator != "photos" || len(tr.Passes) != 4 {
 		t.Fatalf("truth %s: generator %q with %d passes, want photos with 4", res.TruthFile, tr.Generator, len(tr.Passes))
 	}
+	for i := 1; i < len(tr.Passes); i++ {
+		// Each photo is a pass of its own for the agent's tracker: the plate
+		// is gone for longer than its default alpr.track_timeout (1.5 s).
+		if gap := float64(tr.Passes[i].FirstFrame-tr.Passes[i-1].LastFrame-1) / tr.FPS; gap < 1.5 {
+			t.Errorf("passes %d and %d: %.2f s of black between them, want more than a track timeout (1.5 s)", i-1, i, gap)
+		}
+	}
 	var keep []int
 	for _, p := range tr.Passes {
 		keep = append(keep, p.FirstFrame+len(p.Boxes)/2, p.LastFrame-3)
@@ -94,7 +101,7 @@ func TestPhotosRejectsABadDataset(t *testing.T) {
 		t.Fatal(err)
 	}
 	_, err = Photos(context.Background(), PhotoOptions{Dataset: dir, Out: filepath.Join(t.TempDir(), "x.mp4")}, testLogger(t))
-	want = "frame 9: photo " + filepath.Join(dir, "missing.jpg") + ": cannot be read as an image"
+	want = "frame 48: photo " + filepath.Join(dir, "missing.jpg") + ": cannot be read as an image"
 	if err == nil || err.Error() != want {
 		t.Fatalf("got %v, want %q", err, want)
 	}

@@ -131,4 +131,8 @@ func TestOptionErrors(t *testing.T) {
 	if err := po.fill(); err == nil || err.Error() != "'seconds-per-photo' must be in 1–30, got 0.5" {
 		t.Errorf("got %v", err)
 	}
+	po = PhotoOptions{Dataset: "d", GapSeconds: 0.05}
+	if err := po.fill(); err == nil || err.Error() != "'gap-seconds' must be in 0.1–30, got 0.05" {
+		t.Errorf("got %v", err)
+	}
 }
