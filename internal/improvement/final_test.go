@@ -72,25 +72,14 @@ func TestCursorOfReadIDsIsKept(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "reads.db")
 	s := openStore(t, path)
 	reads := storeReads(t, s, 5)
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	old, err := sql.Open("sqlite3", cfg.QueuePath)
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = old.Exec(fmt.Sprintf(`CREATE TABLE cursor (
-		id INTEGER PRIMARY KEY CHECK (id = 1), read_id INTEGER NOT NULL, following INTEGER NOT NULL, store_path TEXT NOT NULL);
-		INSERT INTO cursor VALUES (1, %d, 1, '%s')`, reads[2].ID, abs))
-	old.Close()
-	if err != nil {
-		t.Fatal(err)
-	}
+	writeOldCursor(t, cfg.QueuePath, "read_id", reads[2].ID, path)
 
 	e := newEnv(t, cfg)
 	if c := e.cursor(t); c != reads[2].ID {
 		t.Fatalf("cursor %d after opening the old queue, want %d", c, reads[2].ID)
+	}
+	if b, ok, err := e.p.Boundary(); err != nil || !ok || b != 0 {
+		t.Fatalf("Boundary() of the old queue = %d, %v, %v; want 0: every read was final when stored", b, ok, err)
 	}
 	e.follow(t, s)
 	e.flush(t, false)
@@ -101,6 +90,28 @@ func TestCursorOfReadIDsIsKept(t *testing.T) {
 	}
 	if c := e.cursor(t); c != reads[4].seq {
 		t.Errorf("cursor %d, want %d", c, reads[4].seq)
+	}
+}
+
+// writeOldCursor writes the cursor table of an older holding queue at
+// queuePath: its count column named column (read_id or final_seq), no
+// boundary, following the read store at storePath from value on.
+func writeOldCursor(t *testing.T, queuePath, column string, value int64, storePath string) {
+	t.Helper()
+	abs, err := filepath.Abs(storePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	old, err := sql.Open("sqlite3", queuePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = old.Exec(fmt.Sprintf(`CREATE TABLE cursor (
+		id INTEGER PRIMARY KEY CHECK (id = 1), %s INTEGER NOT NULL, following INTEGER NOT NULL, store_path TEXT NOT NULL);
+		INSERT INTO cursor VALUES (1, %d, 1, '%s')`, column, value, abs))
+	old.Close()
+	if err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -20,6 +20,10 @@ type Reads interface {
 	Path() string
 	// LastSeq is the highest final_seq ever given (0: none yet).
 	LastSeq(ctx context.Context) (int64, error)
+	// LastID is the highest read id ever given (0: none yet). A read gets
+	// its id when it is first stored, provisional or final; ids grow and
+	// are never reused.
+	LastID(ctx context.Context) (int64, error)
 	// QueryFinalAfter calls fn for every final read with a final_seq above
 	// seq, in final_seq order, and stops at the first error fn returns,
 	// returning it.
@@ -44,10 +48,15 @@ var errStale = errors.New("catch-up no longer wanted")
 //
 // Reads stored while the programme is off are never owed anything: whenever
 // it is turned on (at start after a run with it off, by reload, or when
-// consent is resumed), the cursor starts from the newest read then stored,
-// so that no read made while the tenant was out becomes a sample. So does a
-// cursor that counts in another store (src.Path differs, or src has fewer
-// ids than the cursor).
+// consent is resumed), the cursor starts from the newest final read then,
+// and the consent boundary is set to the newest read id then given, in the
+// same row. A read at or below the boundary is never sampled, even when it
+// becomes final later (its pass was confirmed, and its provisional read
+// stored, while the tenant was out): it is counted as suppressed (reason
+// "before_consent"). So does a cursor that counts in another store
+// (src.Path differs, or src has fewer final reads or ids than the cursor
+// and boundary). The boundary is kept across restarts until the next
+// opt-in or resumption.
 //
 // Call Follow once, before the first Offer.
 func (p *Programme) Follow(ctx context.Context, src Reads) error {
@@ -65,7 +74,7 @@ func (p *Programme) Follow(ctx context.Context, src Reads) error {
 	if err != nil {
 		return fmt.Errorf("improvement: read store path: %w", err)
 	}
-	cur, following, was, err := readCursor(p.db)
+	cur, err := readCursor(p.db)
 	if err != nil {
 		return fmt.Errorf("improvement queue: %w", err)
 	}
@@ -74,25 +83,8 @@ func (p *Programme) Follow(ctx context.Context, src Reads) error {
 	p.src, p.srcPath = src, path
 	p.followed.Store(true)
 	if p.enabled.Load() {
-		last, err := src.LastSeq(ctx)
-		if err != nil {
-			return fmt.Errorf("improvement: %w", err)
-		}
-		if following && was == path && cur <= last {
-			p.lastQueued, p.behind = cur, true
-			p.kick()
-			if cur < last {
-				p.log.Info("improvement: offering again the reads stored but not decided before the last stop",
-					"reads", last-cur)
-			}
-		} else {
-			if following {
-				p.log.Warn("improvement: the cursor counts in another read store; starting from its newest read",
-					"cursor", cur, "newest", last)
-			}
-			if err := p.followFrom(last); err != nil {
-				return err
-			}
+		if err := p.resume(ctx, cur); err != nil {
+			return err
 		}
 	}
 	p.worker.Add(1)
@@ -100,34 +92,93 @@ func (p *Programme) Follow(ctx context.Context, src Reads) error {
 	return nil
 }
 
-// Cursor is the highest final_seq decided, as persisted in the holding
-// queue (0 before the programme first followed a store).
-func (p *Programme) Cursor() (int64, error) {
-	id, _, _, err := readCursor(p.db)
-	return id, err
-}
-
-// followFrom starts following the store from final_seq last on: in memory,
-// and in the holding queue. p.offerMu is held.
-func (p *Programme) followFrom(last int64) error {
-	p.lastQueued, p.behind = last, false
-	_, err := p.db.Exec(`INSERT INTO cursor (id, final_seq, following, store_path) VALUES (1, ?, 1, ?)
-		ON CONFLICT (id) DO UPDATE SET final_seq = excluded.final_seq, following = 1, store_path = excluded.store_path`,
-		last, p.srcPath)
+// resume takes up, when Follow finds the programme on, the cursor and
+// boundary of the last run if they count in src, or starts from its newest
+// read. p.offerMu is held.
+func (p *Programme) resume(ctx context.Context, cur cursorRow) error {
+	last, lastID, err := p.newest(ctx)
 	if err != nil {
-		return fmt.Errorf("improvement queue: cursor: %w", err)
+		return err
+	}
+	if !cur.following || cur.path != p.srcPath || cur.seq > last || (cur.boundary.Valid && cur.boundary.Int64 > lastID) {
+		if cur.following {
+			p.log.Warn("improvement: the cursor counts in another read store; starting from its newest read",
+				"cursor", cur.seq, "newest", last)
+		}
+		return p.followFrom(last, lastID)
+	}
+	if !cur.boundary.Valid {
+		p.log.Info("improvement: the holding queue predates the consent boundary; reads stored until now are not sampled")
+		if _, err := p.db.Exec(`UPDATE cursor SET boundary = ? WHERE id = 1`, lastID); err != nil {
+			return fmt.Errorf("improvement queue: cursor: %w", err)
+		}
+		cur.boundary.Int64 = lastID
+	}
+	p.boundary.Store(cur.boundary.Int64)
+	p.lastQueued, p.behind = cur.seq, true
+	p.kick()
+	if cur.seq < last {
+		p.log.Info("improvement: offering again the reads stored but not decided before the last stop",
+			"reads", last-cur.seq)
 	}
 	return nil
 }
 
-// followNewest starts following from the newest stored read, when the
-// programme is turned on. p.offerMu is held.
-func (p *Programme) followNewest() error {
-	last, err := p.src.LastSeq(p.ctx)
-	if err != nil {
-		return fmt.Errorf("improvement: %w", err)
+// Cursor is the highest final_seq decided, as persisted in the holding
+// queue (0 before the programme first followed a store).
+func (p *Programme) Cursor() (int64, error) {
+	c, err := readCursor(p.db)
+	return c.seq, err
+}
+
+// Boundary is the consent boundary persisted in the holding queue: the
+// reads with an id at or below it were stored before the tenant's current
+// opt-in or resumption and are never sampled. ok is false before the
+// programme first followed a store with the tenant opted in.
+func (p *Programme) Boundary() (id int64, ok bool, err error) {
+	c, err := readCursor(p.db)
+	return c.boundary.Int64, c.boundary.Valid, err
+}
+
+// newest returns the highest final_seq, then the highest read id, of the
+// followed store. In that order, a read stored and made final between the
+// two is at or below the boundary: it gets a decision (suppressed), it is
+// not skipped.
+func (p *Programme) newest(ctx context.Context) (seq, id int64, err error) {
+	if seq, err = p.src.LastSeq(ctx); err != nil {
+		return 0, 0, fmt.Errorf("improvement: %w", err)
 	}
-	return p.followFrom(last)
+	if id, err = p.src.LastID(ctx); err != nil {
+		return 0, 0, fmt.Errorf("improvement: %w", err)
+	}
+	return seq, id, nil
+}
+
+// followFrom starts following the store from final_seq last on, with the
+// reads up to id boundary left out: in memory, and in the holding queue
+// (one row, one statement). p.offerMu is held.
+func (p *Programme) followFrom(last, boundary int64) error {
+	p.lastQueued, p.behind = last, false
+	_, err := p.db.Exec(`INSERT INTO cursor (id, final_seq, following, store_path, boundary) VALUES (1, ?, 1, ?, ?)
+		ON CONFLICT (id) DO UPDATE SET final_seq = excluded.final_seq, following = 1,
+			store_path = excluded.store_path, boundary = excluded.boundary`,
+		last, p.srcPath, boundary)
+	if err != nil {
+		return fmt.Errorf("improvement queue: cursor: %w", err)
+	}
+	p.boundary.Store(boundary)
+	return nil
+}
+
+// followNewest starts following from the newest stored read, when the
+// programme is turned on: the reads stored until then, final or not, are
+// never sampled. p.offerMu is held.
+func (p *Programme) followNewest() error {
+	last, lastID, err := p.newest(p.ctx)
+	if err != nil {
+		return err
+	}
+	return p.followFrom(last, lastID)
 }
 
 // kick wakes the catch-up loop; it never blocks.
@@ -238,11 +289,23 @@ func advanceCursor(q interface {
 	return err
 }
 
+// cursorRow is the cursor row of the holding queue.
+type cursorRow struct {
+	seq       int64         // the highest final_seq decided
+	following bool          // every final read above seq is owed a decision
+	path      string        // the read store seq counts in
+	boundary  sql.NullInt64 // reads with an id at or below it are never sampled
+}
+
 // readCursor reads the cursor row; a queue without one follows nothing.
-func readCursor(db *sql.DB) (seq int64, following bool, path string, err error) {
-	err = db.QueryRow(`SELECT final_seq, following, store_path FROM cursor WHERE id = 1`).Scan(&seq, &following, &path)
+func readCursor(q interface {
+	QueryRow(string, ...any) *sql.Row
+}) (cursorRow, error) {
+	var c cursorRow
+	err := q.QueryRow(`SELECT final_seq, following, store_path, boundary FROM cursor WHERE id = 1`).
+		Scan(&c.seq, &c.following, &c.path, &c.boundary)
 	if errors.Is(err, sql.ErrNoRows) {
-		return 0, false, "", nil
+		return cursorRow{}, nil
 	}
-	return seq, following, path, err
+	return c, err
 }

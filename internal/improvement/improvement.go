@@ -16,8 +16,10 @@
 // (their vehicle pass ended) are sampled, the highest final_seq decided is
 // kept in the holding queue with the samples, and the final reads above it
 // are offered again from the store after a kill or power cut, or when the
-// intake had no room. Reads made final while the programme is off are never
-// sampled.
+// intake had no room. Reads stored while the programme is off are never
+// sampled, not even when they become final after it is turned on: the
+// highest read id at the opt-in or resumption is kept with the cursor, and
+// no read at or below it becomes a sample.
 package improvement
 
 import (
@@ -27,6 +29,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -111,6 +114,11 @@ type Programme struct {
 	lastQueued int64 // the highest final_seq put on the intake
 	behind     bool  // final reads above lastQueued wait for the catch-up
 	wake       chan struct{}
+	// boundary is the consent boundary (Follow): a followed read with an id
+	// at or below it was stored before the tenant's current opt-in or
+	// resumption and is never sampled. Set, with the cursor, before the
+	// programme is turned on; math.MaxInt64 while it is not known.
+	boundary atomic.Int64
 }
 
 // job is a record to turn into a sample, or a barrier (flushed != nil) that
@@ -158,6 +166,7 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 		wake: make(chan struct{}, 1),
 	}
 	p.ctx, p.cancel = context.WithCancel(context.Background())
+	p.boundary.Store(math.MaxInt64) // no followed read is sampled before Follow knows the boundary
 	p.cfg.Store(&cfg)
 	p.setEnabled()
 	if !p.enabled.Load() {
@@ -187,9 +196,11 @@ func (p *Programme) setEnabled() {
 		p.offerMu.Lock()
 		if on && !p.enabled.Load() {
 			if err := p.followNewest(); err != nil {
-				// Only new reads reach Offer now; a restart starts from the
-				// newest read again.
-				p.log.Warn("improvement: cannot record where sampling starts", "err", err)
+				// Which reads were stored before the consent is unknown:
+				// none of the followed reads is sampled until a restart,
+				// which starts from the newest read again.
+				p.boundary.Store(math.MaxInt64)
+				p.log.Warn("improvement: cannot record where sampling starts; no read is sampled until a restart", "err", err)
 			}
 		}
 		if !on {

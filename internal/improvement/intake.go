@@ -41,6 +41,14 @@ func (p *Programme) work() {
 	}
 }
 
+// beforeConsent reports whether rec, a read of the followed store (seq >
+// 0), was stored before the tenant's current opt-in or resumption. Loaded
+// after p.enabled, the boundary is the one set before the programme was
+// turned on.
+func (p *Programme) beforeConsent(rec read.Record, seq int64) bool {
+	return seq > 0 && rec.ID <= p.boundary.Load()
+}
+
 // candidate is a record on its way into the holding queue.
 type candidate struct {
 	rec     read.Record
@@ -60,6 +68,10 @@ type candidate struct {
 func (p *Programme) make(rec read.Record, seq int64) {
 	cfg := p.cfg.Load()
 	if !p.enabled.Load() {
+		return
+	}
+	if p.beforeConsent(rec, seq) {
+		p.decided(seq, ReasonBeforeConsent, nil)
 		return
 	}
 	if rate := cfg.SampleRate; rate < 1 && mrand.Float64() >= rate {
@@ -141,6 +153,10 @@ func (p *Programme) check(tx *sql.Tx, c candidate, cfg *config.Improvement, now 
 		return "", err
 	} else if withdrawn || !p.enabled.Load() {
 		return "", errOff
+	}
+	if p.beforeConsent(c.rec, c.seq) {
+		// The tenant withdrew and resumed since make's first look.
+		return ReasonBeforeConsent, nil
 	}
 	var decided sql.NullInt64
 	err := tx.QueryRow(`SELECT decided FROM buckets WHERE start = ? AND seconds = ?`, c.start, c.seconds).Scan(&decided)

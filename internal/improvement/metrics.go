@@ -21,10 +21,13 @@ const (
 	ReasonInvalid    = "invalid"     // the record or payload failed the contract
 	ReasonKThreshold = "k_threshold" // its cell held fewer than improvement.min_per_cell samples
 	ReasonError      = "error"       // the holding queue failed
+	// ReasonBeforeConsent: the read was stored (its pass confirmed) before
+	// the tenant's current opt-in or resumption, and became final after.
+	ReasonBeforeConsent = "before_consent"
 )
 
 var reasons = []string{ReasonSampleRate, ReasonBusy, ReasonDailyCap, ReasonPlateCap, ReasonDuplicate,
-	ReasonLate, ReasonIdentifier, ReasonInvalid, ReasonKThreshold, ReasonError}
+	ReasonLate, ReasonIdentifier, ReasonInvalid, ReasonKThreshold, ReasonError, ReasonBeforeConsent}
 
 // Consent states, the values of the state label of edge_improvement_consent.
 const (

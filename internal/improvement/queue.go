@@ -51,7 +51,8 @@ CREATE TABLE IF NOT EXISTS cursor (
 	id         INTEGER PRIMARY KEY CHECK (id = 1),
 	final_seq  INTEGER NOT NULL,        -- the highest final_seq decided (made a sample of, or not)
 	following  INTEGER NOT NULL,        -- 1: every final read above final_seq is owed a decision
-	store_path TEXT NOT NULL            -- the read store final_seq counts in
+	store_path TEXT NOT NULL,           -- the read store final_seq counts in
+	boundary   INTEGER                  -- the highest read id given when consent began: those at or below it are never sampled; NULL: unknown
 );
 CREATE TABLE IF NOT EXISTS consent (
 	id        INTEGER PRIMARY KEY CHECK (id = 1),
@@ -86,7 +87,7 @@ func openQueue(path string) (*sql.DB, error) {
 		return nil, fmt.Errorf("improvement queue %s: %w", path, err)
 	}
 	db.SetMaxOpenConns(1)
-	if err := renameCursorColumn(db); err != nil {
+	if err := migrateCursor(db); err != nil {
 		db.Close()
 		return nil, fmt.Errorf("improvement queue %s: cursor: %w", path, err)
 	}
@@ -97,19 +98,51 @@ func openQueue(path string) (*sql.DB, error) {
 	return db, nil
 }
 
-// renameCursorColumn migrates the cursor of a holding queue written before
-// reads became provisional: it counted read ids (read_id). The read store's
-// own migration gave each read of that time its id as final_seq, and gives
-// later reads final_seqs above every id, so the value counts final_seq
-// unchanged; only the column is renamed.
-func renameCursorColumn(db *sql.DB) error {
-	var n int
-	err := db.QueryRow(`SELECT count(*) FROM pragma_table_info('cursor') WHERE name = 'read_id'`).Scan(&n)
-	if err != nil || n == 0 {
-		return err
+// migrateCursor brings the cursor of an older holding queue up to date, in
+// one transaction.
+//
+// A queue written before reads became provisional counted read ids
+// (read_id). The read store's own migration gave each read of that time its
+// id as final_seq, and gives later reads final_seqs above every id, so the
+// value counts final_seq unchanged; only the column is renamed. Every read
+// was final when stored then, so none was stored before consent and the
+// consent boundary is 0.
+//
+// A queue written after, but before the consent boundary, gets a NULL
+// boundary: Follow sets it to the newest read id of the store, so that a
+// read stored provisional before the opt-in and made final since is never
+// sampled (the reads left undecided by the last run are not sampled
+// either).
+func migrateCursor(db *sql.DB) error {
+	column := func(tx *sql.Tx, name string) (bool, error) {
+		var n int
+		err := tx.QueryRow(`SELECT count(*) FROM pragma_table_info('cursor') WHERE name = ?`, name).Scan(&n)
+		return n > 0, err
 	}
-	_, err = db.Exec(`ALTER TABLE cursor RENAME COLUMN read_id TO final_seq`)
-	return err
+	return inTx(db, func(tx *sql.Tx) error {
+		if ok, err := column(tx, "store_path"); err != nil || !ok {
+			return err // a new queue: queueSchema makes the table
+		}
+		fromIDs, err := column(tx, "read_id")
+		if err != nil {
+			return err
+		}
+		if fromIDs {
+			if _, err := tx.Exec(`ALTER TABLE cursor RENAME COLUMN read_id TO final_seq`); err != nil {
+				return err
+			}
+		}
+		if ok, err := column(tx, "boundary"); err != nil || ok {
+			return err
+		}
+		if _, err := tx.Exec(`ALTER TABLE cursor ADD COLUMN boundary INTEGER`); err != nil {
+			return err
+		}
+		if fromIDs {
+			_, err = tx.Exec(`UPDATE cursor SET boundary = 0`)
+		}
+		return err
+	})
 }
 
 // purgeQueue deletes every held sample, bucket and salt in tx and returns

@@ -309,6 +309,18 @@ func (s *Store) LastSeq(ctx context.Context) (int64, error) {
 	return seq, nil
 }
 
+// LastID is the highest read id ever given, provisional or final, its read
+// evicted or not (ids are never reused: AUTOINCREMENT), or 0 when no read
+// was ever stored. A read stored later has a higher id.
+func (s *Store) LastID(ctx context.Context) (int64, error) {
+	var id int64
+	err := s.r.QueryRowContext(ctx, `SELECT coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reads'), 0)`).Scan(&id)
+	if err != nil {
+		return 0, fmt.Errorf("last read id: %w", err)
+	}
+	return id, nil
+}
+
 // ErrNotFound is returned by Get for an id that is not stored.
 var ErrNotFound = errors.New("read not found")
 
