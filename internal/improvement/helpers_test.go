@@ -114,8 +114,11 @@ func (s *fakeSink) snapshot() (calls, nbytes, queued int, all [][]byte) {
 
 // testConfig is the default improvement configuration, enabled, with its
 // files in a fresh directory.
-func testConfig(t *testing.T) config.Improvement {
-	dir := t.TempDir()
+func testConfig(t *testing.T) config.Improvement { return configIn(t.TempDir()) }
+
+// configIn is testConfig with its files in dir: a child process that is
+// killed uses its parent's t.TempDir(), since its own cleanup never runs.
+func configIn(dir string) config.Improvement {
 	return config.Improvement{
 		Enabled: true, MaxWidth: 320, Margin: 0.1, TimeBucket: time.Hour, GeohashPrecision: 4,
 		ReleaseJitter: 10 * time.Minute, MinPerCell: 3, BelowThreshold: "generalize", MaxPerPlate: 1,

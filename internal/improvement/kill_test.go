@@ -31,8 +31,7 @@ func TestCursorKillChild(t *testing.T) {
 	if dir == "" {
 		t.Skip("run as the child of TestSIGKILLCursorMatchesSamples")
 	}
-	cfg := testConfig(t)
-	cfg.QueuePath, cfg.AuditPath = filepath.Join(dir, "improvement.db"), filepath.Join(dir, "audit.log")
+	cfg := configIn(dir) // not t.TempDir(): the kill leaves no cleanup to remove it
 	s := openStore(t, filepath.Join(dir, "reads.db"))
 	p, err := New(cfg, testIdentity, newFakeSink(), nil, nil, nil)
 	if err != nil {
@@ -114,8 +113,7 @@ func TestSIGKILLCursorMatchesSamples(t *testing.T) {
 			t.Fatalf("round %d: child exited cleanly after %d reads", round, n)
 		}
 
-		e := &env{clock: newFakeClock(t0), sink: newFakeSink(), cfg: testConfig(t)}
-		e.cfg.QueuePath, e.cfg.AuditPath = filepath.Join(dir, "improvement.db"), filepath.Join(dir, "audit.log")
+		e := &env{clock: newFakeClock(t0), sink: newFakeSink(), cfg: configIn(dir)}
 		s := openStore(t, filepath.Join(dir, "reads.db"))
 		var stored []finalRead
 		if err := s.QueryFinalAfter(context.Background(), 0, func(r read.Record, seq int64) error {
