@@ -46,6 +46,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		ModelsDir:   conf.ALPR.ModelsDir,
 		Region:      *region,
 		Workers:     conf.ALPR.Workers,
+		Networks:    conf.ALPR.Networks,
 		DetectWidth: conf.ALPR.DetectWidth,
 		TopN:        conf.ALPR.TopN,
 		MinChars:    conf.ALPR.MinChars,

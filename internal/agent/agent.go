@@ -134,6 +134,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		ModelsDir:     cfg.ALPR.ModelsDir,
 		Region:        cfg.ALPR.Region,
 		Workers:       cfg.ALPR.Workers,
+		Networks:      cfg.ALPR.Networks,
 		DetectWidth:   cfg.ALPR.DetectWidth,
 		TopN:          cfg.ALPR.TopN,
 		MinChars:      cfg.ALPR.MinChars,

@@ -5,6 +5,7 @@ import (
 	"image"
 	"image/color"
 	"math"
+	"sync"
 
 	"gocv.io/x/gocv"
 )
@@ -22,8 +23,10 @@ const (
 // DBDetector finds text lines with the PP-OCRv4 differentiable-binarisation
 // detector. Every frame is letterboxed into one fixed square input, since
 // OpenCV 4.6 returns zeros when a loaded network's input size changes. A
-// DBDetector is not safe for concurrent use.
+// DBDetector is safe for concurrent use: calls take turns on its network,
+// whose output is only valid until its next run.
 type DBDetector struct {
+	mu     sync.Mutex
 	net    gocv.Net
 	side   int      // input side in pixels, a multiple of 32
 	canvas gocv.Mat // the letterboxed input, reused from pass to pass
@@ -55,6 +58,8 @@ func (d *DBDetector) Close() error {
 // pixels, best first.
 func (d *DBDetector) Detect(img gocv.Mat, area image.Rectangle) ([]Candidate, error) {
 	area = area.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
+	d.mu.Lock()
+	defer d.mu.Unlock()
 	if area.Empty() {
 		return nil, nil
 	}

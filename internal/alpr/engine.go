@@ -21,10 +21,12 @@ import (
 type Options struct {
 	ModelsDir string // folder with det.onnx, rec.onnx, keys.txt; required
 	Region    string // format pack: "us", "eu" or "br"; required
-	// Workers is the number of frames recognised in parallel, each with its
-	// own networks (OpenCV networks are not safe for concurrent use).
-	// Default 2.
+	// Workers is the number of frames recognised in parallel. Default 2.
 	Workers int
+	// Networks is the number of network sets the workers share (at most
+	// Workers; default 1). A set takes about 80 MB; the workers of one set
+	// take turns on its detector and its recogniser, one call at a time.
+	Networks int
 	// DetectWidth sets the detector's input: a square of DetectWidth/2
 	// pixels (rounded up to a multiple of 32), which the coarse pass fills
 	// with the whole area and the zoom and fine passes with parts of it.
@@ -49,13 +51,15 @@ type Engine struct {
 	opts Options
 	pack *plate.Pack
 	log  *slog.Logger
-	// Workers are loaded on demand, up to Options.Workers: a sequential
-	// caller (bench) keeps one set of networks in memory, not two.
-	slots chan struct{} // one per worker that may run
-	idle  chan *worker
-	newW  func() (*worker, error)
-	mu    sync.Mutex
-	all   []*worker
+	// Workers and network sets are made on demand, up to Options.Workers
+	// and Options.Networks: a sequential caller (bench) keeps one set of
+	// networks in memory.
+	slots   chan struct{} // one per worker that may run
+	idle    chan *worker
+	newNets func() (*networks, error)
+	mu      sync.Mutex
+	workers int
+	sets    []*networks
 
 	duration prometheus.Histogram
 	passes   *prometheus.CounterVec
@@ -69,6 +73,9 @@ var _ Recognizer = (*Engine)(nil)
 func Open(opts Options) (*Engine, error) {
 	if opts.Workers == 0 {
 		opts.Workers = 2
+	}
+	if opts.Networks == 0 {
+		opts.Networks = 1
 	}
 	if opts.DetectWidth == 0 {
 		opts.DetectWidth = 640
@@ -84,6 +91,9 @@ func Open(opts Options) (*Engine, error) {
 	}
 	if opts.Workers < 1 || opts.Workers > 16 {
 		return nil, fmt.Errorf("alpr.workers must be in 1..16, got %d", opts.Workers)
+	}
+	if opts.Networks < 1 || opts.Networks > opts.Workers {
+		return nil, fmt.Errorf("alpr.networks must be in 1..alpr.workers (%d), got %d", opts.Workers, opts.Networks)
 	}
 	if opts.DetectWidth < 320 || opts.DetectWidth > 1920 {
 		return nil, fmt.Errorf("alpr.detect_width must be in 320..1920, got %d", opts.DetectWidth)
@@ -108,7 +118,9 @@ func Open(opts Options) (*Engine, error) {
 		opts: opts, pack: pack, log: opts.Logger,
 		slots: make(chan struct{}, opts.Workers),
 		idle:  make(chan *worker, opts.Workers),
-		newW:  func() (*worker, error) { return newWorker(detPath, recPath, alphabet, width, opts) },
+		newNets: func() (*networks, error) {
+			return loadNetworks(detPath, recPath, alphabet, width, opts)
+		},
 	}
 	w, err := e.load()
 	if err != nil {
@@ -130,20 +142,25 @@ func Open(opts Options) (*Engine, error) {
 		Help: "Plates read.",
 	})
 	opts.Logger.Info("alpr engine ready", "models_dir", opts.ModelsDir, "region", opts.Region,
-		"workers", opts.Workers, "detect_width", opts.DetectWidth)
+		"workers", opts.Workers, "networks", opts.Networks, "detect_width", opts.DetectWidth)
 	return e, nil
 }
 
-// load makes a worker and records it for Close.
+// load makes a worker, with the next network set in turn, loading the set
+// when it is new.
 func (e *Engine) load() (*worker, error) {
-	w, err := e.newW()
-	if err != nil {
-		return nil, err
-	}
 	e.mu.Lock()
-	e.all = append(e.all, w)
-	e.mu.Unlock()
-	return w, nil
+	defer e.mu.Unlock()
+	k := e.workers % e.opts.Networks
+	if k == len(e.sets) {
+		n, err := e.newNets()
+		if err != nil {
+			return nil, err
+		}
+		e.sets = append(e.sets, n)
+	}
+	e.workers++
+	return &worker{networks: e.sets[k]}, nil
 }
 
 // acquire waits for a free slot and returns an idle worker, loading a new
@@ -168,16 +185,15 @@ func (e *Engine) release(w *worker) {
 	<-e.slots
 }
 
-// Close frees every worker's models. It must not be called while
-// Recognize runs.
+// Close frees the networks. It must not be called while Recognize runs.
 func (e *Engine) Close() error {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	var errs []error
-	for _, w := range e.all {
-		errs = append(errs, w.close())
+	for _, n := range e.sets {
+		errs = append(errs, n.close())
 	}
-	e.all = nil
+	e.sets = nil
 	return errors.Join(errs...)
 }
 

@@ -2,6 +2,7 @@ package alpr
 
 import (
 	"errors"
+	"fmt"
 	"image"
 	"strings"
 	"sync"
@@ -101,10 +102,26 @@ func TestRecognizeRegions(t *testing.T) {
 	}
 }
 
-// TestRecognizeConcurrent: two goroutines share an engine of two workers;
-// the second worker's networks load only when calls overlap.
+// TestRecognizeConcurrent: two goroutines share an engine of two workers,
+// with one network set shared by both or one each; a second worker (and
+// set) loads only when calls overlap, and every read stays right.
 func TestRecognizeConcurrent(t *testing.T) {
-	e, _ := openEngine(t, "us", 2)
+	for _, sets := range []int{1, 2} {
+		t.Run(fmt.Sprintf("networks=%d", sets), func(t *testing.T) {
+			e, err := Open(Options{ModelsDir: modelsDir(t), Region: "us", Workers: 2, Networks: sets})
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer e.Close()
+			recognizeConcurrent(t, e)
+			if len(e.sets) > sets || e.workers > 2 {
+				t.Errorf("%d network sets and %d workers loaded, want at most %d and 2", len(e.sets), e.workers, sets)
+			}
+		})
+	}
+}
+
+func recognizeConcurrent(t *testing.T, e *Engine) {
 	img := scene(1280, 720, image.Rect(500, 400, 800, 460), "ABC1234")
 	for range 2 {
 		if _, err := e.Recognize(img, nil); err != nil {
@@ -112,8 +129,8 @@ func TestRecognizeConcurrent(t *testing.T) {
 		}
 	}
 	img.Close()
-	if n := len(e.all); n != 1 {
-		t.Errorf("%d workers loaded after sequential calls, want 1", n)
+	if e.workers != 1 || len(e.sets) != 1 {
+		t.Errorf("%d workers and %d network sets loaded after sequential calls, want 1 and 1", e.workers, len(e.sets))
 	}
 	texts := []string{"ABC1234", "XYZ9876"}
 	var wg sync.WaitGroup
@@ -142,9 +159,6 @@ func TestRecognizeConcurrent(t *testing.T) {
 			t.Error(err)
 		}
 	}
-	if n := len(e.all); n > 2 {
-		t.Errorf("%d workers loaded, want at most 2", n)
-	}
 }
 
 func TestOpenErrors(t *testing.T) {
@@ -156,6 +170,10 @@ func TestOpenErrors(t *testing.T) {
 	_, err = Open(Options{ModelsDir: dir, Region: "xx"})
 	if err == nil || !strings.Contains(err.Error(), "alpr.region") {
 		t.Errorf("bad region: %v", err)
+	}
+	_, err = Open(Options{ModelsDir: dir, Region: "us", Workers: 2, Networks: 3})
+	if err == nil || err.Error() != "alpr.networks must be in 1..alpr.workers (2), got 3" {
+		t.Errorf("more network sets than workers: %v", err)
 	}
 	_, err = Open(Options{ModelsDir: dir, Region: "us", Workers: 17})
 	if err == nil || err.Error() != "alpr.workers must be in 1..16, got 17" {

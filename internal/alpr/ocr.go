@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"image"
 	"image/color"
+	"sync"
 
 	"gocv.io/x/gocv"
 
@@ -15,8 +16,10 @@ import (
 const recHeight = 48
 
 // OCR reads the characters of one text line with the PP-OCRv4 recogniser.
-// An OCR holds an OpenCV network and is not safe for concurrent use.
+// An OCR is safe for concurrent use: calls take turns on its network, whose
+// output is only valid until its next run.
 type OCR struct {
+	mu       sync.Mutex
 	net      gocv.Net
 	alphabet *Alphabet
 	width    int // input width in pixels, fixed by the patched model
@@ -62,6 +65,8 @@ func (o *OCR) Read(crop gocv.Mat, stretch float64) ([]plate.Char, error) {
 	if crop.Empty() || crop.Type() != gocv.MatTypeCV8UC3 {
 		return nil, errors.New("alpr: OCR needs a non-empty 8-bit BGR crop")
 	}
+	o.mu.Lock()
+	defer o.mu.Unlock()
 	w := (crop.Cols()*recHeight + crop.Rows()/2) / crop.Rows()
 	w = min(int(float64(max(w, 8))*max(stretch, 1)), o.width)
 	o.canvas.SetTo(gocv.NewScalar(127, 127, 127, 0))

@@ -9,13 +9,46 @@ import (
 	"gocv.io/x/gocv"
 )
 
-// worker holds one set of networks; it serves one frame at a time. It has
-// a single detector network (its input size is fixed): the zoom and fine
-// passes run it over parts of the area instead of at a larger input, which
-// also keeps the memory of a second network away.
-type worker struct {
+// networks is one detector and one recogniser network. Workers share them:
+// each network serves one call at a time, so while one worker's frame is
+// in the detector another's text lines can be in the recogniser, and a
+// second set (Options.Networks) costs memory only where it buys speed. A
+// set has a single detector network (its input size is fixed): the zoom and
+// fine passes run it over parts of the area instead of at a larger input,
+// which also keeps the memory of a second network away.
+type networks struct {
 	det *DBDetector
 	ocr *OCR
+}
+
+func loadNetworks(detPath, recPath string, a *Alphabet, recWidth int, opts Options) (*networks, error) {
+	n := &networks{}
+	var err error
+	if n.det, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
+		return nil, err
+	}
+	if n.ocr, err = NewOCR(recPath, a, recWidth); err != nil {
+		n.close()
+		return nil, err
+	}
+	return n, nil
+}
+
+func (n *networks) close() error {
+	var errs []error
+	if n.det != nil {
+		errs = append(errs, n.det.Close())
+	}
+	if n.ocr != nil {
+		errs = append(errs, n.ocr.Close())
+	}
+	return errors.Join(errs...)
+}
+
+// worker recognises one frame at a time with a set of networks it may
+// share with other workers.
+type worker struct {
+	*networks
 	// stats of the frame being recognised, for the debug log
 	detections, reads int
 	lastPass          string
@@ -25,30 +58,6 @@ type worker struct {
 func (w *worker) pass(kind string, e *Engine) {
 	e.passes.WithLabelValues(kind).Inc()
 	w.lastPass = kind
-}
-
-func newWorker(detPath, recPath string, a *Alphabet, recWidth int, opts Options) (*worker, error) {
-	w := &worker{}
-	var err error
-	if w.det, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
-		return nil, err
-	}
-	if w.ocr, err = NewOCR(recPath, a, recWidth); err != nil {
-		w.close()
-		return nil, err
-	}
-	return w, nil
-}
-
-func (w *worker) close() error {
-	var errs []error
-	if w.det != nil {
-		errs = append(errs, w.det.Close())
-	}
-	if w.ocr != nil {
-		errs = append(errs, w.ocr.Close())
-	}
-	return errors.Join(errs...)
 }
 
 // recognize finds plates in one area of the frame, in up to three passes,

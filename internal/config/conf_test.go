@@ -94,6 +94,8 @@ func TestConfErrors(t *testing.T) {
 			`agent.yaml:4: 'cameras[1].name' repeats camera name "a"`},
 		{"gps source", "gps:\n  source: gps://x\n", nil,
 			`agent.yaml:2: 'gps.source' must be gpsd://host:port, nmea:PATH, static:LAT,LON or none, got "gps://x"`},
+		{"more network sets than workers", "alpr:\n  workers: 1\n  networks: 2\n", nil,
+			"agent.yaml:3: 'alpr.networks' must not exceed 'alpr.workers' (1): a network set serves workers"},
 		{"set out of range", "", []string{"alpr.workers=0"},
 			"--set alpr.workers=0: 'alpr.workers' must be between 1 and 16, got 0"},
 		{"set unknown key", "", []string{"alpr.speed=fast"},
