@@ -48,7 +48,7 @@ type format struct {
 // spec describes a family of layouts in a small pattern language, expanded to
 // fixed-length formats by [expand]: L is a letter, D a digit, A either,
 // [...] a set of characters and ranges ([A-HJ0-9]), and each may be followed
-// by {n} or {m,n} repetitions.
+// by {n} or {m,n} repetitions ({0,n}: optional).
 type spec struct {
 	name    string
 	pattern string
@@ -171,8 +171,8 @@ func parseRepeat(s string) (lo, hi int, err error) {
 			return 0, 0, fmt.Errorf("bad repetition {%s}", s)
 		}
 	}
-	if lo < 1 || hi < lo || hi > 16 {
-		return 0, 0, fmt.Errorf("bad repetition {%s} (want 1 ≤ m ≤ n ≤ 16)", s)
+	if lo < 0 || hi < max(lo, 1) || hi > 16 {
+		return 0, 0, fmt.Errorf("bad repetition {%s} (want 0 ≤ m ≤ n ≤ 16, n ≥ 1)", s)
 	}
 	return lo, hi, nil
 }

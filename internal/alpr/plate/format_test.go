@@ -34,7 +34,11 @@ func TestPackMatch(t *testing.T) {
 		{"eu", "4BA4979", "cz", true, true}, // later Czech series have a letter third
 		{"eu", "4BO4979", "", false, false}, // but never an O
 		{"eu", "WA1234B", "", false, false}, // Polish plates use no B after the district
-		{"eu", "BAB1234", "de/pl", true, true},
+		{"eu", "BAB1234", "de", true, true}, // also Polish (LLLDDDD)
+		{"eu", "DAEWO0", "", false, false},  // a German number never starts with 0: a badge
+		{"eu", "LADA10", "de", true, true},
+		{"eu", "N0RTH", "", false, false}, // nor an old UK serial
+		{"eu", "N1RTH", "gb", true, true},
 		{"eu", "MKABC123", "de", true, true}, // German: up to 5 letters and 8 characters
 		{"eu", "MKABCD12", "", false, false}, // but not 6 letters
 		{"eu", "OY09FEU", "gb", true, true},
@@ -99,7 +103,8 @@ func TestExpandErrors(t *testing.T) {
 	tests := []struct{ pattern, want string }{
 		{"LLX", `plate: format "x": pattern "LLX": unexpected 'X' at 2 (want L, D or A)`},
 		{"L{2", `plate: format "x": pattern "L{2": unclosed '{' at 1`},
-		{"L{3,1}", `plate: format "x": pattern "L{3,1}": bad repetition {3,1} (want 1 ≤ m ≤ n ≤ 16)`},
+		{"L{3,1}", `plate: format "x": pattern "L{3,1}": bad repetition {3,1} (want 0 ≤ m ≤ n ≤ 16, n ≥ 1)`},
+		{"LD{0}", `plate: format "x": pattern "LD{0}": bad repetition {0} (want 0 ≤ m ≤ n ≤ 16, n ≥ 1)`},
 		{"D{a}", `plate: format "x": pattern "D{a}": bad repetition {a}`},
 		{"", `plate: format "x": empty pattern`},
 		{"L{9}", `plate: format "x": pattern "L{9}" has no layout within 8 characters`},

@@ -19,6 +19,11 @@ const (
 	// letter of the older prefix and suffix plates.
 	gbLetter = "[A-HJ-PR-Z]"
 	gbYear   = "[A-HJ-NPR-TV-Y]"
+	// gbSerial: the serial number of the older UK plates, 1–999; like the
+	// German number (1–9999) it never starts with 0, so a word ending in O
+	// (a badge, a sign) does not become one of those plates by reading its
+	// O as 0.
+	gbSerial = "[1-9]D{0,2}"
 )
 
 // packDefs are the format packs by region. Weights are priors: 1 for a
@@ -53,7 +58,7 @@ var packDefs = map[string]packDef{
 		{name: "sk", pattern: "LLDDDLL", weight: 1},                               // BA123AB
 		{name: "cz", pattern: czRegion + "DDDDD", weight: 1},                      // 1A23456: the series starts with digits
 		{name: "cz", pattern: czRegion + czLetter + "DDDD", weight: 0.9},          // 1AB2345: later series
-		{name: "de", pattern: "L{2,5}D{1,4}", weight: 0.9, maxLen: 8},             // district 1–3, letters 1–2, digits 1–4
+		{name: "de", pattern: "L{2,5}[1-9]D{0,3}", weight: 0.9, maxLen: 8},        // district 1–3, letters 1–2, number 1–9999
 		{name: "pl", pattern: "LLDDDDD", weight: 0.9},                             // WA12345
 		{name: "pl", pattern: "LLDDDD" + plLetter, weight: 0.9},                   // WA1234A
 		{name: "pl", pattern: "LLDDD" + plLetter + "{2}", weight: 0.9},            // WA123AC
@@ -68,8 +73,8 @@ var packDefs = map[string]packDef{
 		{name: "pl", pattern: "LLLD" + plLetter + "{2}D", weight: 0.9},            // WSQ1AC2
 		{name: "pl", pattern: "LLLDDD" + plLetter, weight: 0.9},                   // WSQ123A
 		{name: "gb", pattern: gbLetter + "{2}DD" + gbLetter + "{3}", weight: 0.9}, // AB12CDE
-		{name: "gb", pattern: gbYear + "D{1,3}" + gbLetter + "{3}", weight: 0.9},  // A123BCD (prefix)
-		{name: "gb", pattern: gbLetter + "{3}D{1,3}" + gbYear, weight: 0.9},       // ABC123D (suffix)
+		{name: "gb", pattern: gbYear + gbSerial + gbLetter + "{3}", weight: 0.9},  // A123BCD (prefix)
+		{name: "gb", pattern: gbLetter + "{3}" + gbSerial + gbYear, weight: 0.9},  // ABC123D (suffix)
 		{name: "it", pattern: "LLDDDLL", weight: 1},                               // AB123CD
 		{name: "fr", pattern: "LLDDDLL", weight: 1},                               // AB123CD
 		{name: "hu", pattern: "LLLDDD", weight: 0.9},                              // ABC123
