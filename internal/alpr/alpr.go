@@ -40,7 +40,8 @@ type Plate struct {
 	Region, Format string
 	// Layout is true when the reading fits one of the region's plate
 	// layouts, not only its catch-all (see plate.Reading.Layout). It is
-	// always true unless Options.AllowFreeText.
+	// always true unless Options.AllowFreeText, or the line carries the EU
+	// country strip (region eu), which makes it a plate whatever its text.
 	Layout bool
 	// Candidates are the top-N readings, best first; Candidates[0] gives
 	// Text and Conf.
