@@ -13,9 +13,7 @@ import (
 )
 
 func main() {
-	if os.Getenv("MALLOC_ARENA_MAX") == "" {
-		limitMallocArenas(2)
-	}
+	tuneMalloc()
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()

@@ -2,5 +2,5 @@
 
 package main
 
-// limitMallocArenas is a no-op where glibc's malloc is not in use.
-func limitMallocArenas(int) {}
+// tuneMalloc is a no-op where glibc's malloc is not in use.
+func tuneMalloc() {}
