@@ -121,7 +121,8 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		return nil, err
 	}
 	// Every read stored while opted in is owed a sample decision, across
-	// kills and power cuts: the programme follows the store by read id.
+	// kills and power cuts: the programme follows the store's final reads
+	// in the order they became final (final_seq).
 	if err = a.prog.Follow(context.Background(), a.store); err != nil {
 		return nil, err
 	}
