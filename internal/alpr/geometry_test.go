@@ -68,24 +68,28 @@ func TestMergeLines(t *testing.T) {
 func TestTilesCoverArea(t *testing.T) {
 	for _, tc := range []struct {
 		area      image.Rectangle
+		scale     float64
 		n, tileDx int
 	}{
-		{image.Rect(0, 0, 576, 432), 4, 345},     // small photo: 2×2 tiles, upscaled
-		{image.Rect(10, 20, 1290, 740), 2, 761},  // 720p: 2×1, scale 0.42
-		{image.Rect(0, 0, 1920, 1080), 6, 761},   // 1080p: 3×2
-		{image.Rect(0, 0, 1280, 1280), 4, 761},   // square phone photo
-		{image.Rect(100, 100, 300, 200), 2, 120}, // a small motion region
+		{image.Rect(0, 0, 576, 432), 0.42, 4, 345},     // small photo: 2×2 tiles, upscaled
+		{image.Rect(0, 0, 576, 432), 0.8, 4, 345},      // the same in the second round
+		{image.Rect(10, 20, 1290, 740), 0.42, 2, 761},  // 720p: 2×1, scale 0.42
+		{image.Rect(10, 20, 1290, 740), 0.8, 8, 400},   // then 4×2 at 0.8
+		{image.Rect(0, 0, 1920, 1080), 0.42, 6, 761},   // 1080p: 3×2
+		{image.Rect(0, 0, 1920, 1080), 0.8, 24, 400},   // then 6×4
+		{image.Rect(0, 0, 1280, 1280), 0.42, 4, 761},   // square phone photo
+		{image.Rect(100, 100, 300, 200), 0.42, 2, 120}, // a small motion region
 	} {
-		ts := tiles(tc.area, 320)
+		ts := tiles(tc.area, 320, tc.scale)
 		var u image.Rectangle
 		for _, r := range ts {
 			u = u.Union(r)
 			if r.Dx() != tc.tileDx && r.Dx() != tc.area.Dx() {
-				t.Errorf("%v: tile %v width %d, want %d", tc.area, r, r.Dx(), tc.tileDx)
+				t.Errorf("%v at %v: tile %v width %d, want %d", tc.area, tc.scale, r, r.Dx(), tc.tileDx)
 			}
 		}
 		if len(ts) != tc.n || u != tc.area {
-			t.Errorf("%v: %d tiles covering %v, want %d covering the area", tc.area, len(ts), u, tc.n)
+			t.Errorf("%v at %v: %d tiles covering %v, want %d covering the area", tc.area, tc.scale, len(ts), u, tc.n)
 		}
 	}
 }

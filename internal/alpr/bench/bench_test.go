@@ -15,7 +15,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/alpr"
 )
 
-func openEngine(t *testing.T, region string) *alpr.Engine {
+func openEngine(t testing.TB, region string) *alpr.Engine {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "models")
 	e, err := alpr.Open(alpr.Options{ModelsDir: dir, Region: region, Workers: 1})

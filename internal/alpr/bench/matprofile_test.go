@@ -12,7 +12,8 @@ import (
 )
 
 // TestNoMatLeaks runs the recogniser (both detection passes, OCR, colour
-// painting) and the bench over a few images; every Mat made must be closed.
+// painting) and the bench, stills and small plates, over a few images;
+// every Mat made must be closed.
 func TestNoMatLeaks(t *testing.T) {
 	before := gocv.MatProfile.Count()
 	for _, region := range []string{"us", "eu"} {
@@ -26,6 +27,9 @@ func TestNoMatLeaks(t *testing.T) {
 			t.Fatal(err)
 		}
 		frame.Close()
+		if _, err := Small(context.Background(), e, dir, SmallOptions{Frame: image.Pt(1280, 720), PlateWidth: 100}); err != nil {
+			t.Fatal(err)
+		}
 		if err := e.Close(); err != nil {
 			t.Fatal(err)
 		}

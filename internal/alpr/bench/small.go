@@ -1,0 +1,104 @@
+package bench
+
+import (
+	"context"
+	"fmt"
+	"image"
+	"math"
+	"path/filepath"
+	"time"
+
+	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/alpr"
+)
+
+// SmallOptions set up a small-plate run (see Small).
+type SmallOptions struct {
+	Frame      image.Point // frame size, e.g. 1920×1080
+	PlateWidth int         // width the labelled plate box is scaled to, in frame pixels
+	Limit      int         // stop after this many labelled images (0: all)
+}
+
+// Small measures the recogniser on plates smaller than a dataset has them:
+// each labelled photo of dir (one plate per image: its first label) is
+// scaled so that its plate box is PlateWidth pixels wide and placed on a
+// grey frame of size Frame, the plate's centre in the middle of the
+// frame's lower half, where a vehicle's plate sits in a road view. The
+// whole frame is searched, as a still. It returns the score of the best
+// plates against the scaled labels.
+func Small(ctx context.Context, rec alpr.Recognizer, dir string, opts SmallOptions) (Score, error) {
+	if opts.Frame.X < 64 || opts.Frame.Y < 64 || opts.PlateWidth < 8 || opts.PlateWidth > opts.Frame.X/2 {
+		return Score{}, fmt.Errorf("bench: small plates need a frame of at least 64×64 and a plate width in 8..frame/2, got %v and %d", opts.Frame, opts.PlateWidth)
+	}
+	labels, err := ReadManifest(filepath.Join(dir, "manifest.tsv"))
+	if err != nil {
+		return Score{}, err
+	}
+	if labels == nil {
+		return Score{}, fmt.Errorf("bench: %s has no manifest.tsv: small plates need labelled boxes", dir)
+	}
+	names, err := listImages(dir)
+	if err != nil {
+		return Score{}, err
+	}
+	var results []Result
+	for _, name := range names {
+		ls := labels[name]
+		if len(ls) == 0 {
+			continue
+		}
+		if opts.Limit > 0 && len(results) == opts.Limit {
+			break
+		}
+		if err := ctx.Err(); err != nil {
+			return Score{}, err
+		}
+		r, err := runSmall(rec, filepath.Join(dir, name), ls[0], opts)
+		if err != nil {
+			return Score{}, err
+		}
+		results = append(results, r)
+	}
+	return score(fmt.Sprintf("%dpx", opts.PlateWidth), results), nil
+}
+
+// runSmall places one photo, scaled, on a frame and reads it. The result's
+// Labels hold the label moved to the frame.
+func runSmall(rec alpr.Recognizer, path string, l Label, opts SmallOptions) (Result, error) {
+	img := gocv.IMRead(path, gocv.IMReadColor)
+	defer img.Close()
+	if img.Empty() {
+		return Result{}, fmt.Errorf("%s: cannot decode image", path)
+	}
+	s := float64(opts.PlateWidth) / float64(l.Box.Dx())
+	scaled := gocv.NewMat()
+	defer scaled.Close()
+	size := image.Pt(max(1, int(math.Round(float64(img.Cols())*s))), max(1, int(math.Round(float64(img.Rows())*s))))
+	gocv.Resize(img, &scaled, size, 0, 0, gocv.InterpolationArea)
+	// Where the scaled photo's origin lands so that the plate centre is at
+	// the target point, and the part of it inside the frame.
+	target := image.Pt(opts.Frame.X/2, opts.Frame.Y*3/4)
+	cx, cy := float64(l.Box.Min.X+l.Box.Max.X)/2*s, float64(l.Box.Min.Y+l.Box.Max.Y)/2*s
+	origin := image.Pt(target.X-int(math.Round(cx)), target.Y-int(math.Round(cy)))
+	frameRect := image.Rectangle{Max: opts.Frame}
+	dst := image.Rectangle{Min: origin, Max: origin.Add(size)}.Intersect(frameRect)
+	frame := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(110, 110, 110, 0), opts.Frame.Y, opts.Frame.X, gocv.MatTypeCV8UC3)
+	defer frame.Close()
+	src := scaled.Region(dst.Sub(origin))
+	defer src.Close()
+	to := frame.Region(dst)
+	src.CopyTo(&to)
+	to.Close()
+	box := image.Rect(int(float64(l.Box.Min.X)*s), int(float64(l.Box.Min.Y)*s), int(math.Ceil(float64(l.Box.Max.X)*s)), int(math.Ceil(float64(l.Box.Max.Y)*s))).Add(origin)
+	start := time.Now()
+	plates, err := rec.Recognize(frame, nil)
+	r := Result{Image: filepath.Base(path), Time: time.Since(start), Labels: []Label{{Text: l.Text, Box: box}}}
+	if err != nil {
+		return r, fmt.Errorf("%s: %w", path, err)
+	}
+	if len(plates) > 0 {
+		r.Plate, r.Found = plates[0], true
+	}
+	return r, nil
+}
