@@ -66,20 +66,14 @@ func (w *worker) pass(kind string, e *Engine) {
 //   - zoom: the detector over a window around each of the first candidates
 //     read (maxZoom), so that a small plate is seen at a scale where its
 //     characters separate from the state name and slogan around them;
-//   - fine: the detector over overlapping tiles of the area (see tiles), when
-//     fine is true.
+//   - fine: the detector over overlapping tiles of the area, in two rounds
+//     of smaller and smaller tiles (see fineScales), when fine is true.
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Engine) ([]Plate, error) {
 	w.pass("coarse", e)
-	w.detections++
-	cands, err := w.det.Detect(img, area)
-	if err != nil {
-		return nil, err
-	}
 	// A line cut by the edge of a motion region is read in part (a sign's
 	// words, a plate's last characters): only the frame's own edges may cut.
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	cands = inside(cands, area, frame)
-	plates, read, done, err := w.read(img, cands, nil, maxReads, e)
+	plates, read, done, err := w.look(img, area, frame, nil, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
@@ -98,12 +92,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 			continue // no closer than the coarse pass
 		}
 		w.pass("zoom", e)
-		w.detections++
-		zc, err := w.det.Detect(img, win)
-		if err != nil {
-			return nil, err
-		}
-		more, r, done, err := w.read(img, inside(zc, win, frame), read, maxReads, e)
+		more, r, done, err := w.look(img, win, frame, read, e)
 		plates, read = append(plates, more...), append(read, r...)
 		if err != nil || done {
 			return plates, err
@@ -121,12 +110,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 		}
 		prev = ts
 		for _, t := range byPlateLikelihood(slices.Clone(ts), area) {
-			w.detections++
-			cs, err := w.det.Detect(img, t)
-			if err != nil {
-				return nil, err
-			}
-			more, r, done, err := w.read(img, inside(cs, t, frame), read, maxReads, e)
+			more, r, done, err := w.look(img, t, frame, read, e)
 			plates, read = append(plates, more...), append(read, r...)
 			if err != nil || done {
 				return plates, err
@@ -134,6 +118,17 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 		}
 	}
 	return plates, nil
+}
+
+// look runs the detector over win, a part of the frame, and reads the
+// lines it finds whole there (see inside and read).
+func (w *worker) look(img gocv.Mat, win, frame image.Rectangle, seen []Candidate, e *Engine) ([]Plate, []Candidate, bool, error) {
+	w.detections++
+	cs, err := w.det.Detect(img, win)
+	if err != nil {
+		return nil, nil, false, err
+	}
+	return w.read(img, inside(cs, win, frame), seen, maxReads, e)
 }
 
 // inside drops the candidates cut by an edge of the tile (a motion region,
