@@ -6,7 +6,7 @@
 //
 //	edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30] [--encoder auto]
 //	edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--gap-seconds 1.6] [--limit N]
-//	edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--details]
+//	edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--holdout 4] [--details]
 package main
 
 import (
@@ -40,7 +40,7 @@ func main() {
 const usage = `usage:
   edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30]
   edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--gap-seconds 1.6] [--limit N] [--seed 1] [--fps 30]
-  edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--details]
+  edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--holdout 4] [--details]
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {

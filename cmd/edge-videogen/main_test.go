@@ -69,11 +69,13 @@ func TestScoreCommand(t *testing.T) {
 	must(t, os.WriteFile(reads, []byte(line(10, "RK099AN")+line(27, "SALE50")+line(40, "AB123CO")), 0o644))
 
 	var out bytes.Buffer
-	args := []string{"score", "--truth", truthPath, "--reads", reads, "--errata", errata, "--clock-start", clock.Format(time.RFC3339), "--details"}
+	args := []string{"score", "--truth", truthPath, "--reads", reads, "--holdout", "2", "--errata", errata, "--clock-start", clock.Format(time.RFC3339), "--details"}
 	if err := run(context.Background(), args, &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
 	want := "passes 2  exact 1 (50.0%)  folded 1 (50.0%)  wrong 1  missed 0  split 0  clean 1 (50.0%)  extra 1  reads 3  labels fixed by errata 1\n" +
+		"tuning   passes 1  exact 0 (0.0%)  folded 0 (0.0%)\n" +
+		"holdout  passes 1  exact 1 (100.0%)  folded 1 (100.0%)\n" +
 		"pass 1\tb.jpg\tAB123CD\twrong\twidth 0 px\treads AB123CO\n" +
 		"extra\tframe 27\tSALE50\ton gap\n"
 	if out.String() != want {

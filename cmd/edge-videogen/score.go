@@ -25,6 +25,7 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	errata := fs.String("errata", "", "a dataset's ERRATA.tsv: its corrected labels replace the upstream ones")
 	clock := fs.String("clock-start", "", "RFC 3339 time the replay gave frame 0 (--clock-start of the replay; default: the truth's start)")
 	details := fs.Bool("details", false, "also list each pass not read exactly and each extra read (plate text: test data only)")
+	holdout := fs.Int("holdout", 4, "also score every N-th pass apart, as `edge-agent bench --holdout` splits a dataset's photos (0: off)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -58,6 +59,29 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	pct := func(n int) string { return fmt.Sprintf("%d (%.1f%%)", n, 100*float64(n)/float64(max(sc.Passes, 1))) }
 	fmt.Fprintf(stdout, "passes %d  exact %s  folded %s  wrong %d  missed %d  split %d  clean %s  extra %d  reads %d  labels fixed by errata %d\n",
 		sc.Passes, pct(sc.Exact), pct(sc.Folded), sc.Wrong, sc.Missed, sc.Split, pct(sc.Clean), len(sc.Extra), len(reads), fixed)
+	if *holdout > 1 {
+		var hold, tune [3]int // passes, exact, folded
+		for i, r := range sc.Result {
+			h := &tune
+			if i%*holdout == 0 {
+				h = &hold
+			}
+			h[0]++
+			if r.Verdict == synth.VerdictExact {
+				h[1]++
+			}
+			if r.Verdict == synth.VerdictExact || r.Verdict == synth.VerdictFolded {
+				h[2]++
+			}
+		}
+		for _, x := range []struct {
+			name string
+			n    [3]int
+		}{{"tuning", tune}, {"holdout", hold}} {
+			p := func(k int) float64 { return 100 * float64(k) / float64(max(x.n[0], 1)) }
+			fmt.Fprintf(stdout, "%-8s passes %d  exact %d (%.1f%%)  folded %d (%.1f%%)\n", x.name, x.n[0], x.n[1], p(x.n[1]), x.n[2], p(x.n[2]))
+		}
+	}
 	if !*details {
 		return nil
 	}
