@@ -10,6 +10,8 @@
 # Usage: scripts/eu-video-accuracy.sh [--dataset DIR] [--region eu] [--limit N]
 #          [--height 1080] [--seed 1] [--gap-seconds 1.6] [--out DIR] [--details] [--set key=value]...
 # The --set options go to the replay (e.g. --set alpr.require_layout=false).
+# AGENT=path with AGENT_PREBUILT=1 replays with that agent binary instead of
+# building one (to measure a baseline).
 # Run from the repository root; needs the models (make models).
 set -euo pipefail
 
@@ -40,8 +42,11 @@ done
 [[ -f $DATASET/manifest.tsv ]] || die "no manifest.tsv in $DATASET"
 [[ $LIMIT =~ ^[0-9]+$ ]] || die "--limit must be a number, got $LIMIT"
 
+# The agent under test gets a name of its own: a broad `pkill edge-agent`
+# elsewhere on the machine would cut the replay short.
+AGENT=${AGENT:-$OUT/bin/agent-under-test}
 mkdir -p "$OUT/bin"
-go build -o "$OUT/bin/edge-agent" ./cmd/edge-agent
+[[ -n ${AGENT_PREBUILT:-} ]] || go build -o "$AGENT" ./cmd/edge-agent
 go build -o "$OUT/bin/edge-videogen" ./cmd/edge-videogen
 
 name=$(basename "$DATASET")-${HEIGHT}p-seed$SEED-gap$GAP-limit$LIMIT
@@ -56,14 +61,15 @@ clock=$(sed -n 's/^ *"start": "\(.*\)",$/\1/p' "$OUT/$name.truth.json" | head -n
 run=$OUT/run-$(date +%Y%m%dT%H%M%S)-$$
 mkdir -p "$run"
 echo "replay of $video into $run (load average: $(cut -d' ' -f1-3 /proc/loadavg))"
-"$OUT/bin/edge-agent" replay --pace max --clock-start "$clock" --db "$run/reads.db" \
+"$AGENT" replay --pace max --clock-start "$clock" --db "$run/reads.db" \
 	--set alpr.region="$REGION" --set metrics.listen= \
 	--set uplink.outbox_path="$run/outbox.db" --set improvement.queue_path="$run/improvement.db" \
 	--set improvement.audit_path="$run/audit.log" --set log.level=debug \
 	"${SETS[@]}" "$video" >"$run/replay.out" 2>"$run/replay.log" ||
 	die "replay failed: $(tail -n 5 "$run/replay.log")"
 cat "$run/replay.out"
-"$OUT/bin/edge-agent" reads --db "$run/reads.db" --format jsonl >"$run/reads.jsonl"
+grep -q 'msg="video ended"' "$run/replay.log" || die "the replay stopped before the end of the video (killed?): $run/replay.log"
+"$AGENT" reads --db "$run/reads.db" --format jsonl >"$run/reads.jsonl"
 "$OUT/bin/edge-videogen" score --truth "$OUT/$name.truth.json" --reads "$run/reads.jsonl" \
 	--errata "$DATASET/ERRATA.tsv" --clock-start "$clock" "${DETAILS[@]}" | tee "$run/score.txt"
 echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
