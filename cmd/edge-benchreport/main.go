@@ -101,6 +101,7 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	r := &Results{
 		Date: time.Now(), Revision: gitRevision("."), Machine: readMachine(), LoadStart: loadAvg(),
 		TrackTimeout: def.ALPR.TrackTimeout, SearchRate: def.ALPR.SearchRate, MinFrames: def.ALPR.MinFrames, Workers: def.ALPR.Workers,
+		Networks: def.ALPR.Networks,
 	}
 	b := &bench{o: o, r: r, log: stderr}
 	b.step("load average at start: %s", r.LoadStart)

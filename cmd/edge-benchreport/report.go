@@ -17,7 +17,7 @@ func writeReport(w io.Writer, r *Results) error {
 	p("| date | %s |\n| git revision | %s |\n", r.Date.UTC().Format(time.RFC3339), r.Revision)
 	p("| machine | %d CPUs, %s, memory %s |\n", r.Machine.CPUs, r.Machine.CPUModel, r.Machine.MemTotal)
 	p("| load average (1, 5, 15 min) | at start %s; at end %s |\n", r.LoadStart, r.LoadEnd)
-	p("| agent settings | defaults: alpr.search_rate %g/s, alpr.workers %d, alpr.min_frames %d, alpr.track_timeout %v |\n", r.SearchRate, r.Workers, r.MinFrames, r.TrackTimeout)
+	p("| agent settings | defaults: alpr.search_rate %g/s, alpr.workers %d, alpr.networks %d, alpr.min_frames %d, alpr.track_timeout %v |\n", r.SearchRate, r.Workers, r.Networks, r.MinFrames, r.TrackTimeout)
 	p("| whole run | %v |\n\n", r.Took.Round(time.Second))
 	p("The machine may be shared: a load average above the CPU count means other work competed for the CPUs, and every figure below is lower (throughput) or higher (latency) than on an idle machine.\n\n")
 

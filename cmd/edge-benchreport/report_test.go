@@ -45,7 +45,7 @@ func results(t *testing.T) *Results {
 	}
 	return &Results{
 		Date: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC), Revision: "abc1234", Machine: Machine{CPUs: 2, CPUModel: "Test CPU"},
-		LoadStart: "1.00 1.00 1.00", LoadEnd: "2.00 1.50 1.00", TrackTimeout: 1500 * time.Millisecond, SearchRate: 10, Workers: 2,
+		LoadStart: "1.00 1.00 1.00", LoadEnd: "2.00 1.50 1.00", TrackTimeout: 1500 * time.Millisecond, SearchRate: 10, Workers: 2, Networks: 1,
 		Videos: []VideoResult{{
 			Height: 1080, Truth: truth, Decode: Decode{Frames: 1500, Elapsed: 10 * time.Second},
 			Max:      ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1500, FPS: 24}, Score: PassScore{Passes: 12, Right: 11}, MaxRSS: 280 << 20},

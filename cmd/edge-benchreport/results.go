@@ -18,6 +18,7 @@ type Results struct {
 	SearchRate         float64
 	MinFrames          int
 	Workers            int
+	Networks           int
 	Videos             []VideoResult
 	Soak               *SoakResult
 	SoakBinary         string
