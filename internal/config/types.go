@@ -72,7 +72,7 @@ type ALPR struct {
 	DetectWidth   int           `yaml:"detect_width" default:"640" min:"320" max:"1920" help:"longest side in px for the text detector"`
 	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel"`
 	Networks      int           `yaml:"networks" default:"1" min:"1" max:"16" help:"sets of OCR networks the workers share (about 80 MB each, at most workers); the workers of a set take turns on its detector and its recogniser"`
-	RequireLayout bool          `yaml:"require_layout" default:"true" help:"a text line is a plate only when it fits a plate layout of the region; false also reads vanity and foreign plates, and more signs"`
+	RequireLayout bool          `yaml:"require_layout" default:"true" help:"a text line is a plate only when it fits a plate layout of the region (in region eu also when the blue EU country strip is on its left); false also reads vanity and foreign plates, and more signs"`
 	MinFrames     int           `yaml:"min_frames" default:"2" min:"1" max:"100" help:"a vehicle pass is stored only when its plate was read in this many searched frames"`
 	TrackTimeout  time.Duration `yaml:"track_timeout" default:"1500ms" min:"100ms" max:"1m" help:"a vehicle pass ends when its plate is unseen this long"`
 	TopN          int           `yaml:"top_n" default:"5" min:"1" max:"20" help:"candidate readings kept per plate"`
