@@ -106,17 +106,23 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 	crop := Rectify(img, c.Quad, recHeight, padX*h0/max(w0, 1), padY)
 	defer crop.Close()
 	sharp := sharpness(crop)
-	// A line with a country strip is a plate whatever its text; the strip
-	// is looked for only when its text fits no layout, and once.
-	stripped, looked := false, false
-	free := func() bool {
-		if !looked && stripRegion[e.opts.Region] {
-			stripped, looked = euStrip(img, c), true
+	// A line with a country strip is a plate whatever its text, and the
+	// strip's code, when it can be read, names the country whose layouts
+	// its reading should fit.
+	pack, stripped := e.pack, false
+	if stripRegion[e.opts.Region] {
+		var s strip
+		if s, stripped = findStrip(img, c); stripped {
+			country, err := w.country(img, c, s)
+			if err != nil {
+				return Plate{}, false, err
+			}
+			pack = pack.Country(country)
 		}
-		return stripped
 	}
+	free := func() bool { return stripped }
 	if !blackInk[e.opts.Region] {
-		return w.readCrop(crop, c, sharp, free, e)
+		return w.readCrop(crop, c, sharp, pack, free, e)
 	}
 	// Painting out coloured marks helps where there are marks and may hurt
 	// a poor crop: when the painted read is not good, the plain crop is read
@@ -124,11 +130,11 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 	painted := crop.Clone()
 	defer painted.Close()
 	paintOutColour(painted)
-	p, ok, err := w.readCrop(painted, c, sharp, free, e)
+	p, ok, err := w.readCrop(painted, c, sharp, pack, free, e)
 	if err != nil || good(p, ok) {
 		return p, ok, err
 	}
-	q, okq, err := w.readCrop(crop, c, sharp, free, e)
+	q, okq, err := w.readCrop(crop, c, sharp, pack, free, e)
 	if err != nil || !okq || (ok && rank(p) >= rank(q)) {
 		return p, ok, err
 	}
@@ -148,15 +154,16 @@ func good(p Plate, ok bool) bool {
 	return ok && p.Layout && p.Conf >= goodConf && hasDigit(p.Text)
 }
 
-// readCrop reads a rectified crop and post-processes the characters. Unless
+// readCrop reads a rectified crop and post-processes the characters with
+// pack (the engine's, or its view from the line's country). Unless
 // Options.AllowFreeText, a reading that fits no layout is kept only when
 // free reports a plate's board around the line (see euStrip).
-func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, free func() bool, e *Engine) (Plate, bool, error) {
+func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate.Pack, free func() bool, e *Engine) (Plate, bool, error) {
 	chars, err := w.ocr.Read(crop, stretch[e.opts.Region])
 	if err != nil {
 		return Plate{}, false, err
 	}
-	readings := e.pack.Candidates(chars, e.opts.TopN*readingsPerKept)
+	readings := pack.Candidates(chars, e.opts.TopN*readingsPerKept)
 	if !e.opts.AllowFreeText {
 		if layout := plateReadings(readings); len(layout) > 0 || len(readings) == 0 || !free() {
 			readings = layout

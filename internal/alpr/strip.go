@@ -42,17 +42,30 @@ func stripBlue(h, s, v uint8) bool {
 // euStrip reports whether the text line c of img has an EU country strip
 // on its left.
 func euStrip(img gocv.Mat, c Candidate) bool {
-	ground, width := stripScan(img, c)
-	return ground <= textBlue && width >= stripMinW && width <= stripMaxW
+	_, ok := findStrip(img, c)
+	return ok
+}
+
+// strip is where a country strip lies in the crop stripScan looks at (the
+// line grown by stripReach line heights left and right and stripPadY above
+// and below): its left and right edges as shares of the crop's width.
+type strip struct{ from, to float64 }
+
+// findStrip returns the EU country strip on the left of the text line c of
+// img, if it has one.
+func findStrip(img gocv.Mat, c Candidate) (strip, bool) {
+	ground, width, s := stripScan(img, c)
+	return s, ground >= 0 && ground <= textBlue && width >= stripMinW && width <= stripMaxW
 }
 
 // stripScan measures, around the text line c, the share of strip blue in
 // the line's own ground and the width, in line heights, of the widest band
-// of strip blue left of it (-1, -1 when the line is too small to look at).
-func stripScan(img gocv.Mat, c Candidate) (ground, width float64) {
+// of strip blue left of it, and where that band lies (-1, -1 when the line
+// is too small to look at).
+func stripScan(img gocv.Mat, c Candidate) (ground, width float64, s strip) {
 	w0, h0 := c.size()
 	if w0 < 1 || h0 < 4 {
-		return -1, -1
+		return -1, -1, strip{}
 	}
 	padX := stripReach * h0 / w0
 	crop := Rectify(img, c.Quad, stripHeight, padX, stripPadY)
@@ -62,7 +75,7 @@ func stripScan(img gocv.Mat, c Candidate) (ground, width float64) {
 	gocv.CvtColor(crop, &hsv, gocv.ColorBGRToHSV)
 	data, err := hsv.DataPtrUint8()
 	if err != nil || !hsv.IsContinuous() {
-		return -1, -1
+		return -1, -1, strip{}
 	}
 	cols, rows := hsv.Cols(), hsv.Rows()
 	blue := func(x, y int) bool {
@@ -83,7 +96,7 @@ func stripScan(img gocv.Mat, c Candidate) (ground, width float64) {
 		}
 	}
 	if n == 0 {
-		return -1, -1
+		return -1, -1, strip{}
 	}
 	// The widest run of strip columns left of the line (reaching a little
 	// into its box, which the detector may have drawn over the strip), not
@@ -101,9 +114,10 @@ func stripScan(img gocv.Mat, c Candidate) (ground, width float64) {
 			continue
 		}
 		run++
-		if !edge {
-			best = max(best, run)
+		if !edge && run > best {
+			best = run
+			s = strip{float64(x+1-run) / float64(cols), float64(x+1) / float64(cols)}
 		}
 	}
-	return float64(nb) / float64(n), float64(best) / unit
+	return float64(nb) / float64(n), float64(best) / unit, s
 }

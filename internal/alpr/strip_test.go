@@ -12,13 +12,23 @@ import (
 // blue country strip at its left with a white country letter, and the text.
 // strip is the strip's colour (the EU blue, or another to test with).
 func drawEUPlate(img *gocv.Mat, r image.Rectangle, text string, strip color.RGBA) {
+	drawEUPlateOf(img, r, text, "D", strip)
+}
+
+// drawEUPlateOf draws an EU plate whose strip carries the country code.
+func drawEUPlateOf(img *gocv.Mat, r image.Rectangle, text, code string, strip color.RGBA) {
 	gocv.Rectangle(img, r, color.RGBA{240, 240, 235, 0}, -1)
 	gocv.Rectangle(img, r, color.RGBA{20, 20, 20, 0}, 2)
 	sw := r.Dy() * 4 / 11 // a 110 mm board with a 40 mm strip
 	band := image.Rect(r.Min.X+2, r.Min.Y+2, r.Min.X+2+sw, r.Max.Y-2)
 	gocv.Rectangle(img, band, strip, -1)
-	gocv.PutText(img, "D", image.Pt(band.Min.X+sw/5, band.Max.Y-r.Dy()/8), gocv.FontHersheySimplex,
-		float64(r.Dy())/110, color.RGBA{250, 250, 250, 0}, 2)
+	cs := float64(r.Dy()) / 110 / float64(len(code)) * 1.4
+	if len(code) == 1 {
+		cs = float64(r.Dy()) / 110
+	}
+	csize := gocv.GetTextSize(code, gocv.FontHersheySimplex, cs, 2)
+	gocv.PutText(img, code, image.Pt(band.Min.X+(sw-csize.X)/2, band.Max.Y-r.Dy()/8), gocv.FontHersheySimplex,
+		cs, color.RGBA{250, 250, 250, 0}, 2)
 	scale := float64(r.Dy()) / 45
 	th := max(2, int(scale*3))
 	size := gocv.GetTextSize(text, gocv.FontHersheySimplex, scale, th)
@@ -84,7 +94,7 @@ func TestStripScan(t *testing.T) {
 	// The text line as the detector boxes it: right of the strip, a little
 	// shorter than the board.
 	line := Candidate{Quad: rectQuad(image.Rect(box.Min.X+box.Dy()*4/11+12, 330, 830, 382))}
-	ground, width := stripScan(img, line)
+	ground, width, _ := stripScan(img, line)
 	if ground > textBlue || width < 0.5 || width > 1.0 {
 		t.Errorf("EU plate: ground %.2f blue, strip %.2f line heights, want ≤ %.2f and 0.5–1.0", ground, width, textBlue)
 	}
@@ -95,7 +105,7 @@ func TestStripScan(t *testing.T) {
 	if euStrip(img, far) {
 		t.Error("a line far right of the strip has one")
 	}
-	if g, w := stripScan(img, Candidate{Quad: rectQuad(image.Rect(10, 10, 12, 12))}); g != -1 || w != -1 {
+	if g, w, _ := stripScan(img, Candidate{Quad: rectQuad(image.Rect(10, 10, 12, 12))}); g != -1 || w != -1 {
 		t.Errorf("a speck: %v %v, want -1 -1", g, w)
 	}
 }

@@ -187,6 +187,9 @@ type Pack struct {
 	// relative to a specific format's 1: how often a plate of this region is
 	// a vanity plate or a foreign one.
 	noFormat float64
+	// countries are the views of the pack from each country named by its
+	// formats (see [Pack.Country]).
+	countries map[string]*Pack
 }
 
 // Lookup returns the format pack of a region: "us", "eu" or "br".
@@ -240,6 +243,7 @@ func newPack(name string, noFormat float64, specs []spec) (*Pack, error) {
 			f.slots = append(f.slots, k)
 		}
 	}
+	p.countries = p.countryViews()
 	return p, nil
 }
 
