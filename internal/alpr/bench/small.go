@@ -18,12 +18,16 @@ type SmallOptions struct {
 	Frame      image.Point // frame size, e.g. 1920×1080
 	PlateWidth int         // width the labelled plate box is scaled to, in frame pixels
 	Limit      int         // stop after this many labelled images (0: all)
+	// Background, when not nil, is drawn under the photo (scaled to Frame)
+	// instead of a plain grey: a street with signs gives the reader text
+	// that is not a plate to tell apart, as road views have.
+	Background image.Image
 }
 
 // Small measures the recogniser on plates smaller than a dataset has them:
 // each labelled photo of dir (one plate per image: its first label) is
 // scaled so that its plate box is PlateWidth pixels wide and placed on a
-// grey frame of size Frame, the plate's centre in the middle of the
+// frame of size Frame (grey, or opts.Background), the plate's centre in the middle of the
 // frame's lower half, where a vehicle's plate sits in a road view. The
 // whole frame is searched, as a still. It returns the score of the best
 // plates against the scaled labels.
@@ -42,6 +46,11 @@ func Small(ctx context.Context, rec alpr.Recognizer, dir string, opts SmallOptio
 	if err != nil {
 		return Score{}, err
 	}
+	bg, err := background(opts)
+	if err != nil {
+		return Score{}, err
+	}
+	defer bg.Close()
 	var results []Result
 	for _, name := range names {
 		ls := labels[name]
@@ -54,7 +63,7 @@ func Small(ctx context.Context, rec alpr.Recognizer, dir string, opts SmallOptio
 		if err := ctx.Err(); err != nil {
 			return Score{}, err
 		}
-		r, err := runSmall(rec, filepath.Join(dir, name), ls[0], opts)
+		r, err := runSmall(rec, filepath.Join(dir, name), ls[0], bg, opts)
 		if err != nil {
 			return Score{}, err
 		}
@@ -65,7 +74,7 @@ func Small(ctx context.Context, rec alpr.Recognizer, dir string, opts SmallOptio
 
 // runSmall places one photo, scaled, on a frame and reads it. The result's
 // Labels hold the label moved to the frame.
-func runSmall(rec alpr.Recognizer, path string, l Label, opts SmallOptions) (Result, error) {
+func runSmall(rec alpr.Recognizer, path string, l Label, bg gocv.Mat, opts SmallOptions) (Result, error) {
 	img := gocv.IMRead(path, gocv.IMReadColor)
 	defer img.Close()
 	if img.Empty() {
@@ -83,7 +92,7 @@ func runSmall(rec alpr.Recognizer, path string, l Label, opts SmallOptions) (Res
 	origin := image.Pt(target.X-int(math.Round(cx)), target.Y-int(math.Round(cy)))
 	frameRect := image.Rectangle{Max: opts.Frame}
 	dst := image.Rectangle{Min: origin, Max: origin.Add(size)}.Intersect(frameRect)
-	frame := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(110, 110, 110, 0), opts.Frame.Y, opts.Frame.X, gocv.MatTypeCV8UC3)
+	frame := bg.Clone()
 	defer frame.Close()
 	src := scaled.Region(dst.Sub(origin))
 	defer src.Close()
@@ -101,4 +110,20 @@ func runSmall(rec alpr.Recognizer, path string, l Label, opts SmallOptions) (Res
 		r.Plate, r.Found = plates[0], true
 	}
 	return r, nil
+}
+
+// background returns the frame the photos are pasted on: opts.Background
+// scaled to opts.Frame, or grey.
+func background(opts SmallOptions) (gocv.Mat, error) {
+	if opts.Background == nil {
+		return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(110, 110, 110, 0), opts.Frame.Y, opts.Frame.X, gocv.MatTypeCV8UC3), nil
+	}
+	rgb, err := gocv.ImageToMatRGB(opts.Background)
+	if err != nil {
+		return gocv.Mat{}, fmt.Errorf("bench: small plates: background: %w", err)
+	}
+	defer rgb.Close()
+	out := gocv.NewMat()
+	gocv.Resize(rgb, &out, opts.Frame, 0, 0, gocv.InterpolationArea)
+	return out, nil
 }
