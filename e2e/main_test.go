@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
@@ -224,39 +223,14 @@ func eu(t testing.TB) video {
 		if err != nil {
 			return video{}, err
 		}
-		return v, applyErrata(v, filepath.Join(ds, "ERRATA.tsv"))
+		// v.Passes shares its array with v.Truth.Passes: the fix reaches both.
+		_, err = v.Truth.ApplyErrata(filepath.Join(ds, "ERRATA.tsv"))
+		return v, err
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	return v
-}
-
-// applyErrata replaces, in v's passes, the dataset labels that the
-// dataset's ERRATA.tsv (image, upstream label, likely correct label, …)
-// marks as probably wrong, such as a letter O typed for a digit 0.
-func applyErrata(v video, path string) error {
-	b, err := os.ReadFile(path)
-	if errors.Is(err, os.ErrNotExist) {
-		return nil
-	}
-	if err != nil {
-		return err
-	}
-	fix := map[string][2]string{}
-	for i, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
-		f := strings.Split(line, "\t")
-		if i == 0 || len(f) < 3 {
-			continue
-		}
-		fix[f[0]] = [2]string{f[1], f[2]}
-	}
-	for i, p := range v.Passes {
-		if e, ok := fix[p.Source]; ok && e[0] == p.Plate {
-			v.Passes[i].Plate = e[1]
-		}
-	}
-	return nil
 }
 
 func loadVideo(path string) (video, error) {
