@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"strings"
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/read"
@@ -111,9 +112,7 @@ func (s *Store) writeRecord(ctx context.Context, rec *read.Record, final bool) (
 			finalSeq = seq
 		}
 		if id == 0 {
-			res, err := tx.ExecContext(ctx, `INSERT INTO reads (`+recordColumns+`, final, final_seq)
-				VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-				append(fields, final, finalSeq)...)
+			res, err := tx.ExecContext(ctx, insertRead, append(fields, final, finalSeq)...)
 			if err != nil {
 				return err
 			}
@@ -138,18 +137,24 @@ func (s *Store) writeRecord(ctx context.Context, rec *read.Record, final bool) (
 }
 
 // recordColumns are the columns of a record, in the order of the fields
-// writeRecord binds.
-const recordColumns = `captured_at, camera, plate, confidence, char_confs, region,
-	box_x0, box_y0, box_x1, box_y1, candidates, fix_lat, fix_lon, fix_time,
-	frames, crop_x0, crop_y0, crop_x1, crop_y1, size, crop, frame`
+// writeRecord binds; insertRead and updateRead are made of them.
+var recordColumns = []string{"captured_at", "camera", "plate", "confidence", "char_confs", "region",
+	"box_x0", "box_y0", "box_x1", "box_y1", "candidates", "fix_lat", "fix_lon", "fix_time",
+	"frames", "crop_x0", "crop_y0", "crop_x1", "crop_y1", "size", "crop", "frame"}
+
+var (
+	// insertRead binds a record's fields, then final and final_seq.
+	insertRead = `INSERT INTO reads (` + strings.Join(recordColumns, ", ") + `, final, final_seq) VALUES (` +
+		strings.Repeat("?, ", len(recordColumns)+1) + `?)`
+	// updateRead binds a record's fields, then final, final_seq and the
+	// id of the provisional read it replaces.
+	updateRead = `UPDATE reads SET ` + strings.Join(recordColumns, " = ?, ") +
+		` = ?, final = ?, final_seq = ? WHERE id = ? AND final = 0`
+)
 
 // updateProvisional replaces the fields of the provisional read id.
 func updateProvisional(ctx context.Context, tx *sql.Tx, id int64, fields []any, final bool, finalSeq any) error {
-	res, err := tx.ExecContext(ctx, `UPDATE reads SET captured_at = ?, camera = ?, plate = ?, confidence = ?,
-		char_confs = ?, region = ?, box_x0 = ?, box_y0 = ?, box_x1 = ?, box_y1 = ?, candidates = ?,
-		fix_lat = ?, fix_lon = ?, fix_time = ?, frames = ?, crop_x0 = ?, crop_y0 = ?, crop_x1 = ?, crop_y1 = ?,
-		size = ?, crop = ?, frame = ?, final = ?, final_seq = ? WHERE id = ? AND final = 0`,
-		append(fields, final, finalSeq, id)...)
+	res, err := tx.ExecContext(ctx, updateRead, append(fields, final, finalSeq, id)...)
 	if err != nil {
 		return err
 	}
