@@ -31,9 +31,7 @@ var stripCountry = map[string]string{
 // returns its country ("sk", "pl", ...), or "" when the code cannot be read
 // or names no country of the pack.
 func (w *worker) country(img gocv.Mat, c Candidate, s strip) (string, error) {
-	w0, h0 := c.size()
-	padX := stripReach * h0 / w0
-	crop := Rectify(img, c.Quad, codeHeight, padX, stripPadY)
+	crop, _ := stripBand(img, c, codeHeight)
 	defer crop.Close()
 	cols, rows := float64(crop.Cols()), float64(crop.Rows())
 	r := image.Rect(int(s.from*cols), int(codeTop*rows), int(s.to*cols+0.5), int(codeBottom*rows))

@@ -120,9 +120,8 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 			pack = pack.Country(country)
 		}
 	}
-	free := func() bool { return stripped }
 	if !blackInk[e.opts.Region] {
-		return w.readCrop(crop, c, sharp, pack, free, e)
+		return w.readCrop(crop, c, sharp, pack, stripped, e)
 	}
 	// Painting out coloured marks helps where there are marks and may hurt
 	// a poor crop: when the painted read is not good, the plain crop is read
@@ -130,11 +129,11 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 	painted := crop.Clone()
 	defer painted.Close()
 	paintOutColour(painted)
-	p, ok, err := w.readCrop(painted, c, sharp, pack, free, e)
+	p, ok, err := w.readCrop(painted, c, sharp, pack, stripped, e)
 	if err != nil || good(p, ok) {
 		return p, ok, err
 	}
-	q, okq, err := w.readCrop(crop, c, sharp, pack, free, e)
+	q, okq, err := w.readCrop(crop, c, sharp, pack, stripped, e)
 	if err != nil || !okq || (ok && rank(p) >= rank(q)) {
 		return p, ok, err
 	}
@@ -157,15 +156,15 @@ func good(p Plate, ok bool) bool {
 // readCrop reads a rectified crop and post-processes the characters with
 // pack (the engine's, or its view from the line's country). Unless
 // Options.AllowFreeText, a reading that fits no layout is kept only when
-// free reports a plate's board around the line (see euStrip).
-func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate.Pack, free func() bool, e *Engine) (Plate, bool, error) {
+// the line is stripped: it has an EU country strip (see findStrip).
+func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate.Pack, stripped bool, e *Engine) (Plate, bool, error) {
 	chars, err := w.ocr.Read(crop, stretch[e.opts.Region])
 	if err != nil {
 		return Plate{}, false, err
 	}
 	readings := pack.Candidates(chars, e.opts.TopN*readingsPerKept)
 	if !e.opts.AllowFreeText {
-		if layout := plateReadings(readings); len(layout) > 0 || len(readings) == 0 || !free() {
+		if layout := plateReadings(readings); len(layout) > 0 || len(readings) == 0 || !stripped {
 			readings = layout
 		}
 	}

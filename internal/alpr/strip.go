@@ -39,13 +39,6 @@ func stripBlue(h, s, v uint8) bool {
 	return h >= 95 && h <= 130 && s >= 90 && v >= 45
 }
 
-// euStrip reports whether the text line c of img has an EU country strip
-// on its left.
-func euStrip(img gocv.Mat, c Candidate) bool {
-	_, ok := findStrip(img, c)
-	return ok
-}
-
 // strip is where a country strip lies in the crop stripScan looks at (the
 // line grown by stripReach line heights left and right and stripPadY above
 // and below): its left and right edges as shares of the crop's width.
@@ -58,6 +51,16 @@ func findStrip(img gocv.Mat, c Candidate) (strip, bool) {
 	return s, ground >= 0 && ground <= textBlue && width >= stripMinW && width <= stripMaxW
 }
 
+// stripBand cuts out the band a strip is looked for in around the text
+// line c (the line grown by stripReach line heights left and right and
+// stripPadY above and below), height pixels tall, and returns it with its
+// horizontal padding as a share of the line's width.
+func stripBand(img gocv.Mat, c Candidate, height int) (gocv.Mat, float64) {
+	w0, h0 := c.size()
+	padX := stripReach * h0 / w0
+	return Rectify(img, c.Quad, height, padX, stripPadY), padX
+}
+
 // stripScan measures, around the text line c, the share of strip blue in
 // the line's own ground and the width, in line heights, of the widest band
 // of strip blue left of it, and where that band lies (-1, -1 when the line
@@ -67,8 +70,7 @@ func stripScan(img gocv.Mat, c Candidate) (ground, width float64, s strip) {
 	if w0 < 1 || h0 < 4 {
 		return -1, -1, strip{}
 	}
-	padX := stripReach * h0 / w0
-	crop := Rectify(img, c.Quad, stripHeight, padX, stripPadY)
+	crop, padX := stripBand(img, c, stripHeight)
 	defer crop.Close()
 	hsv := gocv.NewMat()
 	defer hsv.Close()

@@ -98,11 +98,11 @@ func TestStripScan(t *testing.T) {
 	if ground > textBlue || width < 0.5 || width > 1.0 {
 		t.Errorf("EU plate: ground %.2f blue, strip %.2f line heights, want ≤ %.2f and 0.5–1.0", ground, width, textBlue)
 	}
-	if !euStrip(img, line) {
-		t.Error("euStrip missed the strip")
+	if _, ok := findStrip(img, line); !ok {
+		t.Error("findStrip missed the strip")
 	}
 	far := Candidate{Quad: rectQuad(image.Rect(900, 330, 1200, 382))}
-	if euStrip(img, far) {
+	if _, ok := findStrip(img, far); ok {
 		t.Error("a line far right of the strip has one")
 	}
 	if g, w, _ := stripScan(img, Candidate{Quad: rectQuad(image.Rect(10, 10, 12, 12))}); g != -1 || w != -1 {

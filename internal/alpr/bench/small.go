@@ -119,10 +119,10 @@ func background(opts SmallOptions) (gocv.Mat, error) {
 		return gocv.NewMatWithSizeFromScalar(gocv.NewScalar(110, 110, 110, 0), opts.Frame.Y, opts.Frame.X, gocv.MatTypeCV8UC3), nil
 	}
 	rgb, err := gocv.ImageToMatRGB(opts.Background)
+	defer rgb.Close() // gocv returns a Mat to close even with an error
 	if err != nil {
 		return gocv.Mat{}, fmt.Errorf("bench: small plates: background: %w", err)
 	}
-	defer rgb.Close()
 	out := gocv.NewMat()
 	gocv.Resize(rgb, &out, opts.Frame, 0, 0, gocv.InterpolationArea)
 	return out, nil
