@@ -56,8 +56,7 @@ func (a *Agent) write(w *writer, r recordOut) {
 			delete(w.overtaken, k)
 			return
 		}
-		id, _ := a.storeProvisional(r)
-		w.stored[k] = id
+		w.stored[k] = a.storeProvisional(r)
 		return
 	}
 	id, ok := w.stored[k]
@@ -68,9 +67,10 @@ func (a *Agent) write(w *writer, r recordOut) {
 	a.storeFinal(r, id)
 }
 
-// storeProvisional stores the read of a pass just confirmed. When it fails,
-// the pass's final record is stored in one step at the pass's end.
-func (a *Agent) storeProvisional(r recordOut) (int64, bool) {
+// storeProvisional stores the read of a pass just confirmed and returns its
+// id, or 0 when it fails: the pass's final record is then stored in one
+// step at the pass's end.
+func (a *Agent) storeProvisional(r recordOut) int64 {
 	rec := r.pass.Record
 	rec.Fix = a.gps.Nearest(rec.CapturedAt)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
@@ -79,10 +79,10 @@ func (a *Agent) storeProvisional(r recordOut) (int64, bool) {
 	if err != nil {
 		a.m.storeErrors.Inc()
 		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
-		return 0, false
+		return 0
 	}
 	a.stored(r, rec)
-	return id, true
+	return id
 }
 
 // storeFinal replaces the provisional read id (0: none) with the pass's
