@@ -1,14 +1,11 @@
 package agent
 
 import (
-	"image"
 	"testing"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"github.com/edge-agent/edge-agent/internal/alpr/plate"
-	"github.com/edge-agent/edge-agent/internal/alpr/track"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
 )
@@ -26,16 +23,7 @@ func TestPassEndLatencyIsMeasuredFromTheFrameThatEndedThePass(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Now().Add(-time.Minute)
-	see := func(at time.Time) {
-		_, err := ct.t.Observe(track.Observation{
-			Time: at, Camera: cam.Name, Box: image.Rect(10, 10, 110, 40),
-			Candidates: []plate.Reading{{Text: "ABC123", Conf: 0.9, CharConfs: []float64{.9, .9, .9, .9, .9, .9}}},
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-	see(t0)
+	see(t, ct, cam.Name, t0, "ABC123", 10)
 	if got := ct.tick(t0.Add(cfg.ALPR.TrackTimeout / 2)); len(got) != 0 {
 		t.Fatalf("pass ended before the track timeout: %d records", len(got))
 	}
@@ -49,7 +37,7 @@ func TestPassEndLatencyIsMeasuredFromTheFrameThatEndedThePass(t *testing.T) {
 	replay := &Agent{opts: Options{Pace: capture.PaceMax}, m: newMetrics(prometheus.NewRegistry())}
 	live.observePassEnd(got[0])
 	replay.observePassEnd(got[0])
-	see(end.Add(time.Second))
+	see(t, ct, cam.Name, end.Add(time.Second), "ABC123", 10)
 	flushed := ct.flush()
 	if len(flushed) != 1 || !flushed[0].ended.IsZero() {
 		t.Fatalf("flush: %+v, want one record without an end frame", flushed)
