@@ -32,11 +32,7 @@ func TestOutOfOrderFinalisationMissesNoRead(t *testing.T) {
 		}
 	}
 	e.p.Offer(open) // provisional: only wakes the catch-up, which sees final reads only
-	seq, err := s.Finalize(ctx, &short)
-	if err != nil {
-		t.Fatal(err)
-	}
-	e.p.OfferFinal(short, seq)
+	seq := e.finalize(t, s, short)
 	e.flush(t, false)
 	if c := e.cursor(t); c != seq || c < long.ID {
 		t.Fatalf("cursor %d after the short pass (final_seq %d); the test wants it at or past the long pass's id %d", c, seq, long.ID)
