@@ -1,9 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
-	"fmt"
 	"io"
 	"time"
 
@@ -12,31 +9,10 @@ import (
 
 // StoredRead is the part of a read (edge-agent reads --format jsonl) that
 // scoring needs.
-type StoredRead struct {
-	CapturedAt time.Time `json:"captured_at"`
-	Plate      string    `json:"plate"`
-}
+type StoredRead = synth.ReadLine
 
 // parseReadsJSONL reads the output of edge-agent reads --format jsonl.
-func parseReadsJSONL(r io.Reader) ([]StoredRead, error) {
-	var out []StoredRead
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 1<<20), 64<<20) // a line carries the crop
-	for n := 1; sc.Scan(); n++ {
-		if len(sc.Bytes()) == 0 {
-			continue
-		}
-		var rd StoredRead
-		if err := json.Unmarshal(sc.Bytes(), &rd); err != nil {
-			return nil, fmt.Errorf("reads line %d: %w", n, err)
-		}
-		if rd.CapturedAt.IsZero() {
-			return nil, fmt.Errorf("reads line %d: no captured_at", n)
-		}
-		out = append(out, rd)
-	}
-	return out, sc.Err()
-}
+func parseReadsJSONL(r io.Reader) ([]StoredRead, error) { return synth.ParseReads(r) }
 
 // PassScore counts the passes of a video read right by a replay.
 type PassScore struct {

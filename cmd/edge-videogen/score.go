@@ -1,8 +1,6 @@
 package main
 
 import (
-	"bufio"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -114,24 +112,16 @@ func loadReads(path string, start time.Time) ([]synth.StoredRead, error) {
 		defer f.Close()
 		r = f
 	}
-	var out []synth.StoredRead
-	sc := bufio.NewScanner(r)
-	sc.Buffer(nil, 1<<20)
-	for n := 1; sc.Scan(); n++ {
-		if strings.TrimSpace(sc.Text()) == "" {
-			continue
-		}
-		var rec struct {
-			CapturedAt time.Time `json:"captured_at"`
-			Plate      string    `json:"plate"`
-		}
-		if err := json.Unmarshal(sc.Bytes(), &rec); err != nil {
-			return nil, fmt.Errorf("score: %s line %d: %w", path, n, err)
-		}
-		if rec.CapturedAt.IsZero() || rec.Plate == "" {
-			return nil, fmt.Errorf("score: %s line %d: want captured_at and plate", path, n)
-		}
-		out = append(out, synth.StoredRead{At: rec.CapturedAt.Sub(start), Plate: rec.Plate})
+	lines, err := synth.ParseReads(r)
+	if err != nil {
+		return nil, fmt.Errorf("score: %s: %w", path, err)
 	}
-	return out, sc.Err()
+	out := make([]synth.StoredRead, 0, len(lines))
+	for i, l := range lines {
+		if l.Plate == "" {
+			return nil, fmt.Errorf("score: %s: read %d has no plate", path, i+1)
+		}
+		out = append(out, synth.StoredRead{At: l.CapturedAt.Sub(start), Plate: l.Plate})
+	}
+	return out, nil
 }
