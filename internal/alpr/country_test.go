@@ -19,7 +19,7 @@ func TestStripCountryCode(t *testing.T) {
 		{"UA", ""}, {"", ""},
 	} {
 		img := scene(1280, 720, image.Rectangle{}, "")
-		drawEUPlateOf(&img, box, "BA2681M", tc.code, euBlue)
+		drawEUPlateOf(&img, box, "PO2681M", tc.code, euBlue)
 		s, ok := findStrip(img, line)
 		if !ok {
 			img.Close()
@@ -36,9 +36,10 @@ func TestStripCountryCode(t *testing.T) {
 	}
 }
 
-// TestStripCountryChoosesLayout: the same plate text, BA2681M as drawn,
-// reads as the Slovak BA268IM under an SK strip, and as drawn (a Polish
-// layout) under a PL strip, a strip without code and no strip at all.
+// TestStripCountryChoosesLayout: the same plate text, PO2681M as drawn (PO
+// is Poznań in Poland and Prešov in Slovakia), reads as the Slovak PO268IM
+// under an SK strip, and as drawn (a Polish layout) under a PL strip, a
+// strip without code and no strip at all.
 func TestStripCountryChoosesLayout(t *testing.T) {
 	e, _ := openEngine(t, "eu", 1)
 	box := image.Rect(420, 420, 860, 530)
@@ -46,18 +47,18 @@ func TestStripCountryChoosesLayout(t *testing.T) {
 		name, code, want string
 		strip            bool
 	}{
-		{"SK strip", "SK", "BA268IM", true},
-		{"PL strip", "PL", "BA2681M", true},
-		{"strip without code", "", "BA2681M", true},
-		{"no strip", "", "BA2681M", false},
+		{"SK strip", "SK", "PO268IM", true},
+		{"PL strip", "PL", "PO2681M", true},
+		{"strip without code", "", "PO2681M", true},
+		{"no strip", "", "PO2681M", false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			img := scene(1280, 720, image.Rectangle{}, "")
 			defer img.Close()
 			if tc.strip {
-				drawEUPlateOf(&img, box, "BA2681M", tc.code, euBlue)
+				drawEUPlateOf(&img, box, "PO2681M", tc.code, euBlue)
 			} else {
-				drawPlate(&img, box, "BA2681M")
+				drawPlate(&img, box, "PO2681M")
 			}
 			plates, err := e.Recognize(img, nil)
 			if err != nil {

@@ -11,12 +11,16 @@ func TestCountryChoosesItsLayout(t *testing.T) {
 		text, country, want, format string
 	}{
 		// A confident 1 where Slovak plates have a letter: the text fits a
-		// Polish layout as read, the Slovak one with I for 1.
-		{"BA2681M", "", "BA2681M", "pl"},
-		{"BA2681M", "xx", "BA2681M", "pl"},
-		{"BA2681M", "pl", "BA2681M", "pl"},
-		{"BA2681M", "sk", "BA268IM", "sk/it/fr"},
-		{"BA2681M", "it", "BA268IM", "sk/it/fr"},
+		// Polish layout as read (PO: Poznań, and Prešov in Slovakia), the
+		// Slovak one with I for 1.
+		{"PO2681M", "", "PO2681M", "pl"},
+		{"PO2681M", "xx", "PO2681M", "pl"},
+		{"PO2681M", "pl", "PO2681M", "pl"},
+		{"PO2681M", "sk", "PO268IM", "sk/it/fr"},
+		{"PO2681M", "it", "PO268IM", "sk/it/fr"},
+		// BA is no Polish district (Bratislava's code on an old Slovak plate
+		// with no strip): the Slovak reading wins without a country.
+		{"BA2681M", "", "BA268IM", "sk/it/fr"},
 		// A Polish plate read as such, and its 8 kept against the Slovak B
 		// unless the strip says Slovakia.
 		{"WY1238S", "", "WY1238S", "pl"},

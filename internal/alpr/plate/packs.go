@@ -1,5 +1,7 @@
 package plate
 
+import "slices"
+
 // packDef is the definition of one region's pack.
 type packDef struct {
 	noFormat float64
@@ -54,24 +56,12 @@ var packDefs = map[string]packDef{
 	// little to bend a confident Polish or German read into a Slovak layout.
 	// A text that fits none (a vanity plate, a country not listed) is kept
 	// when the OCR is sure of it.
-	"eu": {noFormat: 0.8, specs: []spec{
-		{name: "sk", pattern: "LLDDDLL", weight: 1},                               // BA123AB
-		{name: "cz", pattern: czRegion + "DDDDD", weight: 1},                      // 1A23456: the series starts with digits
-		{name: "cz", pattern: czRegion + czLetter + "DDDD", weight: 0.9},          // 1AB2345: later series
-		{name: "de", pattern: "L{2,5}[1-9]D{0,3}", weight: 0.9, maxLen: 8},        // district 1–3, letters 1–2, number 1–9999
-		{name: "pl", pattern: "LLDDDDD", weight: 0.9},                             // WA12345
-		{name: "pl", pattern: "LLDDDD" + plLetter, weight: 0.9},                   // WA1234A
-		{name: "pl", pattern: "LLDDD" + plLetter + "{2}", weight: 0.9},            // WA123AC
-		{name: "pl", pattern: "LLD" + plLetter + "DDD", weight: 0.9},              // WA1A234
-		{name: "pl", pattern: "LLD" + plLetter + "{2}DD", weight: 0.9},            // WA1AC23
-		{name: "pl", pattern: "LLLDDDD", weight: 0.9},                             // WSQ1234
-		{name: "pl", pattern: "LLLDDDDD", weight: 0.9},                            // WSQ12345
-		{name: "pl", pattern: "LLL" + plLetter + "DDD", weight: 0.9},              // WSQA123
-		{name: "pl", pattern: "LLLDD" + plLetter + "{2}", weight: 0.9},            // WSQ12AC
-		{name: "pl", pattern: "LLLD" + plLetter + "DD", weight: 0.9},              // WSQ1A23
-		{name: "pl", pattern: "LLLDD" + plLetter + "D", weight: 0.9},              // WSQ12A3
-		{name: "pl", pattern: "LLLD" + plLetter + "{2}D", weight: 0.9},            // WSQ1AC2
-		{name: "pl", pattern: "LLLDDD" + plLetter, weight: 0.9},                   // WSQ123A
+	"eu": {noFormat: 0.8, specs: slices.Concat([]spec{
+		{name: "sk", pattern: "LLDDDLL", weight: 1},                        // BA123AB
+		{name: "cz", pattern: czRegion + "DDDDD", weight: 1},               // 1A23456: the series starts with digits
+		{name: "cz", pattern: czRegion + czLetter + "DDDD", weight: 0.9},   // 1AB2345: later series
+		{name: "de", pattern: "L{2,5}[1-9]D{0,3}", weight: 0.9, maxLen: 8}, // district 1–3, letters 1–2, number 1–9999
+	}, plSpecs(), []spec{
 		{name: "gb", pattern: gbLetter + "{2}DD" + gbLetter + "{3}", weight: 0.9}, // AB12CDE
 		{name: "gb", pattern: gbYear + gbSerial + gbLetter + "{3}", weight: 0.9},  // A123BCD (prefix)
 		{name: "gb", pattern: gbLetter + "{3}" + gbSerial + gbYear, weight: 0.9},  // ABC123D (suffix)
@@ -82,7 +72,7 @@ var packDefs = map[string]packDef{
 		{name: "es", pattern: "DDDDLLL", weight: 0.9},                             // 1234BCD
 		{name: "be", pattern: "DLLLDDD", weight: 0.9},                             // 1ABC234
 		{name: "ro", pattern: "LD{2,3}LLL", weight: 0.9},                          // B12ABC, B123ABC
-	}},
+	})},
 	// Brazil: the old grey plates LLL9999, and Mercosul LLL9L99 (rarer in
 	// the fleet we see, and its fifth letter is mostly the old digit
 	// re-coded, so an O there is more likely an old plate's 0).
@@ -90,4 +80,54 @@ var packDefs = map[string]packDef{
 		{name: "br-old", pattern: "LLLDDDD", weight: 1},
 		{name: "br-mercosul", pattern: "LLLDLDD", weight: 0.9},
 	}},
+}
+
+// plVoivodeship: the first letter of a Polish district code names its
+// voivodeship.
+const plVoivodeship = "[BCDEFGKLNOPRSTWZ]"
+
+// plCities are the second letters of the two-letter Polish district codes
+// (the cities; other districts have three letters), by voivodeship letter:
+// BI Białystok, CB Bydgoszcz, DW Wrocław, KR Kraków, PO Poznań, SK
+// Katowice, WA–WY Warsaw... A two-letter code outside them (Bratislava's
+// BA on an old Slovak plate that reads as BA2681M) is no Polish plate.
+var plCities = []struct{ voivodeship, second string }{
+	{"B", "ILS"}, {"C", "BGTW"}, {"D", "BJLWX"}, {"E", "LPS"}, {"F", "GZ"},
+	{"G", "ADS"}, {"K", "KNRT"}, {"L", "BCUZ"}, {"N", "EO"}, {"O", "P"},
+	{"P", "KLNOY"}, {"R", "KPTZ"}, {"S", "BCDGHIJKLMOPRTWYZ"}, {"T", "K"},
+	{"W", "ABDEFHIJKNOPRSTUWXY"}, {"Z", "KSZ"},
+}
+
+// plSpecs are the Polish layouts: a two-letter city code with five
+// characters, a three-letter district code with four or five, in the
+// patterns the registration rules allow, and the diplomatic plates (white
+// on blue: the voivodeship letter and six digits, W 123456).
+func plSpecs() []spec {
+	two := []string{ // after a two-letter code
+		"DDDDD",                  // WA12345
+		"DDDD" + plLetter,        // WA1234A
+		"DDD" + plLetter + "{2}", // WA123AC
+		"D" + plLetter + "DDD",   // WA1A234
+		"D" + plLetter + "{2}DD", // WA1AC23
+	}
+	three := []string{ // after a three-letter code
+		"DDDD",                  // WSQ1234
+		"DDDDD",                 // WSQ12345
+		plLetter + "DDD",        // WSQA123
+		"DD" + plLetter + "{2}", // WSQ12AC
+		"D" + plLetter + "DD",   // WSQ1A23
+		"DD" + plLetter + "D",   // WSQ12A3
+		"D" + plLetter + "{2}D", // WSQ1AC2
+		"DDD" + plLetter,        // WSQ123A
+	}
+	var out []spec
+	for _, c := range plCities {
+		for _, t := range two {
+			out = append(out, spec{name: "pl", pattern: "[" + c.voivodeship + "][" + c.second + "]" + t, weight: 0.9})
+		}
+	}
+	for _, t := range three {
+		out = append(out, spec{name: "pl", pattern: plVoivodeship + "LL" + t, weight: 0.9})
+	}
+	return append(out, spec{name: "pl", pattern: plVoivodeship + "DDDDDD", weight: 0.9})
 }
