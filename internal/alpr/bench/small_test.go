@@ -69,7 +69,7 @@ func BenchmarkSmallPlates(b *testing.B) {
 		name string
 		img  image.Image
 	}{{"grey", nil}, {"street", street}} {
-		for _, w := range []int{50, 62, 75, 100} {
+		for _, w := range []int{50, 62, 75, 100, 150} {
 			b.Run(fmt.Sprintf("%s/%dpx", bg.name, w), func(b *testing.B) {
 				var s Score
 				for b.Loop() {
