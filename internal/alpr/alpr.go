@@ -49,4 +49,9 @@ type Plate struct {
 	// Sharpness is the variance of the Laplacian of the plate crop: higher is
 	// sharper. A tracker uses it to keep the best frame of a pass.
 	Sharpness float64
+
+	// lookalikeDigits: every digit of Text stands for a letter the OCR
+	// read there (PIZZA read as P1ZZA to fit a layout): a word, more likely
+	// than a plate.
+	lookalikeDigits bool
 }

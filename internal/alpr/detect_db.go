@@ -21,31 +21,40 @@ const (
 )
 
 // DBDetector finds text lines with the PP-OCRv4 differentiable-binarisation
-// detector. Every frame is letterboxed into one fixed square input, since
-// OpenCV 4.6 returns zeros when a loaded network's input size changes. A
+// detector. Every frame is letterboxed into one fixed input, since OpenCV
+// 4.6 returns zeros when a loaded network's input size changes. A
 // DBDetector is safe for concurrent use: calls take turns on its network,
 // whose output is only valid until its next run.
 type DBDetector struct {
 	mu     sync.Mutex
 	net    gocv.Net
-	side   int      // input side in pixels, a multiple of 32
+	width  int      // input width in pixels, a multiple of 32
+	height int      // input height in pixels, a multiple of 32
+	side   int      // the longer of the two
 	canvas gocv.Mat // the letterboxed input, reused from pass to pass
 }
 
-// NewDBDetector loads the detector from path; side is the longest side of
-// the frame (or region) in detector pixels, rounded up to a multiple of 32.
+// NewDBDetector loads the detector from path with a square input; side is
+// the longest side of the frame (or region) in detector pixels, rounded up
+// to a multiple of 32.
 func NewDBDetector(path string, side int) (*DBDetector, error) {
-	if side < 64 || side > 4096 {
-		return nil, fmt.Errorf("alpr: detector side %d is outside 64..4096", side)
+	return newDBDetector(path, side, side)
+}
+
+// newDBDetector loads the detector with a width×height input (each rounded
+// up to a multiple of 32).
+func newDBDetector(path string, width, height int) (*DBDetector, error) {
+	if width < 64 || width > 4096 || height < 64 || height > 4096 {
+		return nil, fmt.Errorf("alpr: detector input %d×%d is outside 64..4096", width, height)
 	}
-	side = (side + 31) / 32 * 32
+	width, height = (width+31)/32*32, (height+31)/32*32
 	net := gocv.ReadNetFromONNX(path)
 	if net.Empty() {
 		net.Close()
 		return nil, fmt.Errorf("alpr: cannot load detector %q", path)
 	}
-	canvas := gocv.NewMatWithSize(side, side, gocv.MatTypeCV8UC3)
-	return &DBDetector{net: net, side: side, canvas: canvas}, nil
+	canvas := gocv.NewMatWithSize(height, width, gocv.MatTypeCV8UC3)
+	return &DBDetector{net: net, width: width, height: height, side: max(width, height), canvas: canvas}, nil
 }
 
 // Close frees the network and its input canvas.
@@ -63,9 +72,9 @@ func (d *DBDetector) Detect(img gocv.Mat, area image.Rectangle) ([]Candidate, er
 	if area.Empty() {
 		return nil, nil
 	}
-	scale := float64(d.side) / float64(max(area.Dx(), area.Dy()))
-	sw := min(d.side, int(math.Round(float64(area.Dx())*scale)))
-	sh := min(d.side, int(math.Round(float64(area.Dy())*scale)))
+	scale := min(float64(d.width)/float64(area.Dx()), float64(d.height)/float64(area.Dy()))
+	sw := min(d.width, int(math.Round(float64(area.Dx())*scale)))
+	sh := min(d.height, int(math.Round(float64(area.Dy())*scale)))
 
 	canvas := d.canvas
 	canvas.SetTo(gocv.NewScalar(0, 0, 0, 0))
@@ -77,16 +86,16 @@ func (d *DBDetector) Detect(img gocv.Mat, area image.Rectangle) ([]Candidate, er
 
 	// PaddleOCR normalises BGR pixels with ImageNet's mean and std, in BGR
 	// order; one scale for the three channels is close enough (std 0.224-0.229).
-	blob := gocv.BlobFromImage(canvas, 1/(0.226*255), image.Pt(d.side, d.side),
+	blob := gocv.BlobFromImage(canvas, 1/(0.226*255), image.Pt(d.width, d.height),
 		gocv.NewScalar(0.485*255, 0.456*255, 0.406*255, 0), false, false)
 	defer blob.Close()
 	d.net.SetInput(blob, "")
 	out := d.net.Forward("")
 	defer out.Close()
-	if out.Total() != d.side*d.side {
-		return nil, fmt.Errorf("alpr: detector gave %d values for a %d² input", out.Total(), d.side)
+	if out.Total() != d.width*d.height {
+		return nil, fmt.Errorf("alpr: detector gave %d values for a %d×%d input", out.Total(), d.width, d.height)
 	}
-	prob := out.Reshape(1, d.side)
+	prob := out.Reshape(1, d.height)
 	defer prob.Close()
 	return dbBoxes(prob, image.Rect(0, 0, sw, sh), area.Min, 1/scale), nil
 }

@@ -135,7 +135,7 @@ func Open(opts Options) (*Engine, error) {
 	})
 	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
-		Help: "Text detector passes, by pass (coarse: every frame; zoom and fine: when the passes before read no good plate).",
+		Help: "Text detector passes, by pass (coarse: every frame; zoom, fine and rescue, around lines the fine tiles cut: when the passes before read no good plate).",
 	}, []string{"pass"})
 	e.plates = reg.NewCounter(prometheus.CounterOpts{
 		Name: "edge_alpr_plates_total",
@@ -209,7 +209,7 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 		return nil, err
 	}
 	defer e.release(w)
-	w.detections, w.reads = 0, 0
+	w.detections, w.reads, w.settled = 0, 0, w.settled[:0]
 
 	// A whole frame (a photo, a camera without motion gate) is searched in
 	// every pass; motion regions (video) in the coarse and zoom passes only,
@@ -287,9 +287,9 @@ func furniture(a, b image.Rectangle) bool {
 
 // rank orders plates: a reading that fits one of the region's layouts
 // beats one that fits only its catch-all (such as "us-any": any 5–8
-// characters), which beats one that fits none; then one with a digit beats
-// one without (an all-letter reading is more often a sign than a vanity
-// plate); then confidence decides.
+// characters), which beats one that fits none; then one with a digit the
+// OCR read as a digit beats one without (an all-letter reading is more
+// often a sign than a vanity plate); then confidence decides.
 func rank(p Plate) float64 {
 	r := p.Conf
 	switch {
@@ -298,7 +298,7 @@ func rank(p Plate) float64 {
 	case p.Format != "":
 		r += 2
 	}
-	if hasDigit(p.Text) {
+	if readDigit(p) {
 		r++
 	}
 	return r

@@ -205,3 +205,20 @@ func TestRecognizeIgnoresSigns(t *testing.T) {
 		t.Fatalf("plates %+v, want ABC1234 first", plates)
 	}
 }
+
+// TestRecognizeWordIsNoPlate: a sign's word that fits a plate layout only
+// with a lookalike digit (PIZZA as the UK P1ZZA) neither ends the search
+// nor outranks the small plate of the frame.
+func TestRecognizeWordIsNoPlate(t *testing.T) {
+	e, _ := openEngine(t, "eu", 1)
+	img := scene(1920, 1080, image.Rect(1300, 800, 1420, 830), "BA123CD")
+	defer img.Close()
+	drawSign(&img, image.Rect(300, 200, 700, 280), "PIZZA")
+	plates, err := e.Recognize(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) == 0 || plates[0].Text != "BA123CD" {
+		t.Fatalf("plates %+v, want BA123CD first", plates)
+	}
+}

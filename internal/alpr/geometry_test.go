@@ -126,13 +126,21 @@ func TestRectifyFlattensQuad(t *testing.T) {
 }
 
 // TestPaintOutColour: a red stamp between black characters on a white
-// plate is painted white; the characters stay.
+// plate is painted white; the characters stay. A crop without colour is
+// left as it is, and says so.
 func TestPaintOutColour(t *testing.T) {
 	crop := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(240, 240, 240, 0), 48, 160, gocv.MatTypeCV8UC3)
 	defer crop.Close()
 	gocv.Rectangle(&crop, image.Rect(10, 8, 30, 40), color.RGBA{0, 0, 0, 0}, -1)
+	plain := crop.Clone()
+	defer plain.Close()
+	if paintOutColour(plain) {
+		t.Error("a crop without colour was painted")
+	}
 	gocv.Circle(&crop, image.Pt(80, 24), 8, color.RGBA{220, 30, 30, 0}, 3) // a ring
-	paintOutColour(crop)
+	if !paintOutColour(crop) {
+		t.Error("the ring was not painted")
+	}
 	at := func(x, y int) uint8 { return crop.GetVecbAt(y, x)[2] }
 	if v := at(80, 16); v < 230 {
 		t.Errorf("ring pixel red channel %d after painting, want the background", v)
@@ -174,6 +182,8 @@ func TestGoodEndsSearch(t *testing.T) {
 		{Plate{Text: "H2099", Conf: .95, Format: "us-any"}, false},
 		{Plate{Text: "BAKERY", Conf: .95, Format: "de", Layout: true}, false},
 		{Plate{Text: "ABC1234", Conf: .95}, false},
+		// PIZZA read to fit a UK layout: its only digit is the OCR's I
+		{Plate{Text: "P1ZZA", Conf: .95, Format: "gb", Layout: true, lookalikeDigits: true}, false},
 	} {
 		if got := good(tc.p, true); got != tc.want {
 			t.Errorf("good(%+v) = %v, want %v", tc.p, got, tc.want)
@@ -223,8 +233,11 @@ func TestInsideDropsCutCandidates(t *testing.T) {
 	cutLeft := Candidate{Quad: rectQuad(image.Rect(395, 100, 450, 130))}
 	cutBottom := Candidate{Quad: rectQuad(image.Rect(500, 380, 600, 402))}
 	atFrameEdge := Candidate{Quad: rectQuad(image.Rect(940, 0, 1000, 30))} // the area's own edge
-	got := inside([]Candidate{whole, cutLeft, cutBottom, atFrameEdge}, tile, area)
+	got, cut := inside([]Candidate{whole, cutLeft, cutBottom, atFrameEdge}, tile, area)
 	if len(got) != 2 || got[0].Box() != whole.Box() || got[1].Box() != atFrameEdge.Box() {
 		t.Errorf("inside kept %v", got)
+	}
+	if len(cut) != 2 || cut[0].Box() != cutLeft.Box() || cut[1].Box() != cutBottom.Box() {
+		t.Errorf("inside cut %v", cut)
 	}
 }

@@ -29,11 +29,12 @@ const minChroma = 45
 // with the mean colour of its lightest uncoloured pixels (the brightest
 // fifth): the plate's background. A mark is a blob of coloured pixels at
 // least 3 pixels across, with what it encloses (the white centre of a
-// ring-shaped stamp), grown by two pixels.
-func paintOutColour(crop gocv.Mat) {
+// ring-shaped stamp), grown by two pixels. It reports whether it painted
+// anything.
+func paintOutColour(crop gocv.Mat) bool {
 	data, err := crop.DataPtrUint8()
 	if err != nil || !crop.IsContinuous() {
-		return
+		return false
 	}
 	n := len(data) / 3
 	maskBytes := make([]byte, n)
@@ -49,13 +50,13 @@ func paintOutColour(crop gocv.Mat) {
 		hist[(int(b)+int(g)+int(r))/3]++
 	}
 	if coloured == 0 || coloured > n/4 {
-		return
+		return false
 	}
 	bg := background(data, maskBytes, hist, n-coloured)
 
 	mask, err := gocv.NewMatFromBytes(crop.Rows(), crop.Cols(), gocv.MatTypeCV8U, maskBytes)
 	if err != nil {
-		return
+		return false
 	}
 	defer mask.Close()
 	// Opening drops thin colour fringes (JPEG chroma bleeding around dark
@@ -64,7 +65,7 @@ func paintOutColour(crop gocv.Mat) {
 	defer small.Close()
 	gocv.MorphologyEx(mask, &mask, gocv.MorphOpen, small)
 	if gocv.CountNonZero(mask) == 0 {
-		return
+		return false
 	}
 	kernel := gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
 	defer kernel.Close()
@@ -74,6 +75,7 @@ func paintOutColour(crop gocv.Mat) {
 		crop.Rows(), crop.Cols(), gocv.MatTypeCV8UC3)
 	defer fill.Close()
 	fill.CopyToWithMask(&crop, mask)
+	return true
 }
 
 // background is the mean colour of the uncoloured pixels at or above their

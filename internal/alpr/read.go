@@ -35,12 +35,12 @@ const sameBox = 0.85
 // read.
 func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engine) (plates []Plate, read []Candidate, done bool, err error) {
 	all := slices.Concat(cands, mergeLines(cands))
-	cands = plausible(all)
+	cands = plausible(img, all)
 	for _, c := range cands {
 		if len(read) == limit {
 			break
 		}
-		if overlapsAny(c, seen, sameBox) || overlapsAny(c, read, sameBox) {
+		if overlapsAny(c, seen, sameBox) || overlapsAny(c, read, sameBox) || w.isSettled(c) {
 			continue
 		}
 		read = append(read, c)
@@ -125,10 +125,12 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 	}
 	// Painting out coloured marks helps where there are marks and may hurt
 	// a poor crop: when the painted read is not good, the plain crop is read
-	// too and the better reading kept.
+	// too and the better reading kept. A crop without marks is read once.
 	painted := crop.Clone()
 	defer painted.Close()
-	paintOutColour(painted)
+	if !paintOutColour(painted) {
+		return w.readCrop(crop, c, sharp, pack, stripped, e)
+	}
 	p, ok, err := w.readCrop(painted, c, sharp, pack, stripped, e)
 	if err != nil || good(p, ok) {
 		return p, ok, err
@@ -146,11 +148,26 @@ func (w *worker) readOne(img gocv.Mat, c Candidate, e *Engine) (Plate, bool, err
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
 // good reports a reading that ends the search: it fits a layout of the
-// region (not only its catch-all) with good confidence, and has a digit, so
-// that a sign or a partial read does not end the search before the plate is
-// found.
+// region (not only its catch-all) with good confidence, and has a digit the
+// OCR read as one, so that a sign or a partial read does not end the search
+// before the plate is found.
 func good(p Plate, ok bool) bool {
-	return ok && p.Layout && p.Conf >= goodConf && hasDigit(p.Text)
+	return ok && p.Layout && p.Conf >= goodConf && readDigit(p)
+}
+
+// readDigit reports a digit in the plate's text that the OCR read as a
+// digit.
+func readDigit(p Plate) bool { return hasDigit(p.Text) && !p.lookalikeDigits }
+
+// ocrDigit reports whether the OCR's best character at some position is a
+// digit.
+func ocrDigit(chars []plate.Char) bool {
+	for _, c := range chars {
+		if len(c.Alts) > 0 && c.Alts[0].R >= '0' && c.Alts[0].R <= '9' {
+			return true
+		}
+	}
+	return false
 }
 
 // readCrop reads a rectified crop and post-processes the characters with
@@ -169,6 +186,7 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate
 		}
 	}
 	if len(readings) == 0 {
+		w.settle(c, chars)
 		return Plate{}, false, nil
 	}
 	readings = preferFormat(readings)
@@ -183,21 +201,73 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate
 		Region: best.Region, Format: best.Format, Layout: best.Layout,
 		Candidates: readings,
 		Sharpness:  sharp,
+
+		lookalikeDigits: hasDigit(best.Text) && !ocrDigit(chars),
 	}, true, nil
 }
 
+// Settled lines: a line whose OCR reading is clear (settleChars characters
+// or more, each at least settleConf) and still no plate (a shop sign, a
+// street name) is not read again in the frame's later looks, where the
+// detector boxes it anew at another scale: a candidate overlapping it by
+// more than settleIoU and at most settleWider times as wide is the same
+// line. A wider one may be the whole of a plate read in part, and is read.
+const (
+	settleChars = 4
+	settleConf  = 0.8
+	settleIoU   = 0.5
+	settleWider = 1.15
+)
+
+// settle records c as settled when its characters read clearly.
+func (w *worker) settle(c Candidate, chars []plate.Char) {
+	if len(chars) < settleChars {
+		return
+	}
+	for _, ch := range chars {
+		if len(ch.Alts) == 0 || ch.Alts[0].P < settleConf {
+			return
+		}
+	}
+	w.settled = append(w.settled, c.Box())
+}
+
+// isSettled reports whether c is a settled line boxed anew.
+func (w *worker) isSettled(c Candidate) bool {
+	b := c.Box()
+	for _, s := range w.settled {
+		if iou(b, s) > settleIoU && float64(b.Dx()) <= settleWider*float64(s.Dx()) {
+			return true
+		}
+	}
+	return false
+}
+
 // plausible keeps candidates shaped like a plate's text line, most
-// plate-like first.
-func plausible(cs []Candidate) []Candidate {
-	out := cs[:0:0]
+// plate-like first: by prior, halved for light text on a dark ground (see
+// lightOnDark).
+func plausible(img gocv.Mat, cs []Candidate) []Candidate {
+	type ranked struct {
+		c Candidate
+		p float64
+	}
+	var rs []ranked
 	for _, c := range cs {
 		w, h := c.size()
 		if h < 4 || w/h < minAspect || w/h > maxAspect {
 			continue
 		}
-		out = append(out, c)
+		p := prior(c)
+		if !darkOnLight(img, c) {
+			p *= lightOnDark
+		}
+		rs = append(rs, ranked{c, p})
 	}
-	sort.SliceStable(out, func(i, j int) bool { return prior(out[i]) > prior(out[j]) })
+	sort.SliceStable(rs, func(i, j int) bool { return rs[i].p > rs[j].p })
+	out := make([]Candidate, len(rs))
+	for i, r := range rs {
+		out[i] = r.c
+	}
 	return out
 }
 

@@ -5,6 +5,7 @@ import (
 	"image"
 	"slices"
 	"sort"
+	"sync"
 
 	"gocv.io/x/gocv"
 )
@@ -15,14 +16,20 @@ import (
 // second set (Options.Networks) costs memory only where it buys speed. A
 // set has a single detector network (its input size is fixed): the zoom and
 // fine passes run it over parts of the area instead of at a larger input,
-// which also keeps the memory of a second network away.
+// which also keeps the memory of a second network away, except from the
+// search of a large whole frame (see wideDetector).
 type networks struct {
 	det *DBDetector
 	ocr *OCR
+
+	detPath   string
+	wideWidth int
+	wideMu    sync.Mutex
+	wide      *DBDetector // loaded on first use
 }
 
 func loadNetworks(detPath, recPath string, a *Alphabet, recWidth int, opts Options) (*networks, error) {
-	n := &networks{}
+	n := &networks{detPath: detPath, wideWidth: opts.DetectWidth}
 	var err error
 	if n.det, err = NewDBDetector(detPath, opts.DetectWidth/2); err != nil {
 		return nil, err
@@ -42,7 +49,54 @@ func (n *networks) close() error {
 	if n.ocr != nil {
 		errs = append(errs, n.ocr.Close())
 	}
+	if n.wide != nil {
+		errs = append(errs, n.wide.Close())
+	}
 	return errors.Join(errs...)
+}
+
+// wideFits reports whether a whole area is better seen first by the wide
+// detector: it is larger than the wide input, and shaped so that the wide
+// input shows it at least wideGain times larger than the square one (a
+// 16:9 frame twice as large; a square photo barely larger, for twice the
+// cost).
+func (n *networks) wideFits(area image.Rectangle) bool {
+	if max(area.Dx(), area.Dy()) <= n.wideWidth {
+		return false
+	}
+	sq := float64(n.det.side) / float64(max(area.Dx(), area.Dy()))
+	wide := min(float64(n.wideWidth)/float64(area.Dx()), float64(wideHeight(n.wideWidth))/float64(area.Dy()))
+	return wide >= wideGain*sq
+}
+
+// wideGain is how much larger than the square detector the wide one must
+// show an area to be used: 16:9 and 16:10 frames (about twice as large),
+// not 4:3 ones (1.5 times), whose plates the square input mostly finds.
+const wideGain = 1.8
+
+// wideHeight is the wide detector's input height for an input width: 9/16
+// of it, rounded down to a multiple of 32 (352 for 640).
+func wideHeight(width int) int { return width * 9 / 16 / 32 * 32 }
+
+// wideDetector returns the detector that takes a first look at a large
+// whole frame (a photo, a camera searched without motion regions): its
+// input is Options.DetectWidth wide and about 9/16 of that high, the shape
+// of most camera frames, so a 1920×1080 frame is seen at a third of its size
+// in one pass, against a sixth in the square input, where a plate under
+// about 200 px is too small to be found. It costs about twice a square
+// pass and about 36 MB, so it is loaded on first use, and video searched in
+// motion regions never loads it.
+func (n *networks) wideDetector() (*DBDetector, error) {
+	n.wideMu.Lock()
+	defer n.wideMu.Unlock()
+	if n.wide == nil {
+		d, err := newDBDetector(n.detPath, n.wideWidth, wideHeight(n.wideWidth))
+		if err != nil {
+			return nil, err
+		}
+		n.wide = d
+	}
+	return n.wide, nil
 }
 
 // worker recognises one frame at a time with a set of networks it may
@@ -52,6 +106,9 @@ type worker struct {
 	// stats of the frame being recognised, for the debug log
 	detections, reads int
 	lastPass          string
+	// settled are the boxes of the frame's lines read clearly as no plate
+	// (see settle).
+	settled []image.Rectangle
 }
 
 // pass counts a detector pass of the given kind.
@@ -67,13 +124,23 @@ func (w *worker) pass(kind string, e *Engine) {
 //     read (maxZoom), so that a small plate is seen at a scale where its
 //     characters separate from the state name and slogan around them;
 //   - fine: the detector over overlapping tiles of the area, in two rounds
-//     of smaller and smaller tiles (see fineScales), when fine is true.
+//     of smaller and smaller tiles (see fineScales), when fine is true; each
+//     round ends with a look around the best lines its tiles cut (rescue).
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Engine) ([]Plate, error) {
-	w.pass("coarse", e)
+	det := w.det
+	if fine && w.wideFits(area) {
+		var err error
+		if det, err = w.wideDetector(); err != nil {
+			return nil, err
+		}
+		w.pass("wide", e)
+	} else {
+		w.pass("coarse", e)
+	}
 	// A line cut by the edge of a motion region is read in part (a sign's
 	// words, a plate's last characters): only the frame's own edges may cut.
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	plates, read, done, err := w.look(img, area, frame, nil, e)
+	plates, read, _, done, err := w.look(img, det, area, frame, nil, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
@@ -92,7 +159,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 			continue // no closer than the coarse pass
 		}
 		w.pass("zoom", e)
-		more, r, done, err := w.look(img, win, frame, read, e)
+		more, r, _, done, err := w.look(img, w.det, win, frame, read, e)
 		plates, read = append(plates, more...), append(read, r...)
 		if err != nil || done {
 			return plates, err
@@ -109,8 +176,32 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 			continue // a small area: the same tiles at both scales
 		}
 		prev = ts
+		var cut []Candidate
 		for _, t := range byPlateLikelihood(slices.Clone(ts), area) {
-			more, r, done, err := w.look(img, t, frame, read, e)
+			more, r, c, done, err := w.look(img, w.det, t, frame, read, e)
+			plates, read, cut = append(plates, more...), append(read, r...), append(cut, c...)
+			if err != nil || done {
+				return plates, err
+			}
+		}
+		// A line longer than the tiles' overlap may be cut by every tile
+		// that holds it: look again around the best of the cut lines, with
+		// a window of the round's tile size centred on each.
+		var wins []image.Rectangle
+		for _, c := range rescueOrder(cut, read) {
+			if len(wins) == maxRescue {
+				break
+			}
+			b := c.Box()
+			if slices.ContainsFunc(wins, func(r image.Rectangle) bool { return b.In(r) }) {
+				continue // whole in a window looked at already
+			}
+			if len(wins) == 0 {
+				w.pass("rescue", e)
+			}
+			win := windowAround(b, ts[0].Dx(), area)
+			wins = append(wins, win)
+			more, r, _, done, err := w.look(img, w.det, win, frame, read, e)
 			plates, read = append(plates, more...), append(read, r...)
 			if err != nil || done {
 				return plates, err
@@ -120,35 +211,67 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 	return plates, nil
 }
 
-// look runs the detector over win, a part of the frame, and reads the
-// lines it finds whole there (see inside and read).
-func (w *worker) look(img gocv.Mat, win, frame image.Rectangle, seen []Candidate, e *Engine) ([]Plate, []Candidate, bool, error) {
-	w.detections++
-	cs, err := w.det.Detect(img, win)
-	if err != nil {
-		return nil, nil, false, err
+// maxRescue is the number of windows a fine round looks at around lines its
+// tiles cut, at most.
+const maxRescue = 3
+
+// rescueOrder lists the cut lines of a fine round worth a second look, best
+// detector score first: shaped like a part of a text line (wider than half
+// its height), and not most of a line read whole in another tile.
+func rescueOrder(cut, read []Candidate) []Candidate {
+	out := cut[:0:0]
+next:
+	for _, c := range cut {
+		b := c.Box()
+		if b.Dx()*2 < b.Dy() || b.Dy() < 4 {
+			continue
+		}
+		for _, r := range read {
+			if in := b.Intersect(r.Box()); in.Dx()*in.Dy()*2 > b.Dx()*b.Dy() {
+				continue next
+			}
+		}
+		out = append(out, c)
 	}
-	return w.read(img, inside(cs, win, frame), seen, maxReads, e)
+	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
+	return out
 }
 
-// inside drops the candidates cut by an edge of the tile (a motion region,
-// a zoom window or a fine pass tile) that is not an edge of the area (the
-// frame): a cut plate reads as a shorter text, and a cut sign as a few of
-// its characters. The overlapping tile beside holds them whole.
-func inside(cs []Candidate, tile, area image.Rectangle) []Candidate {
+// look runs a detector over win, a part of the frame, and reads the
+// lines it finds whole there (see inside and read). It also returns the
+// lines cut by an edge of win, unread.
+func (w *worker) look(img gocv.Mat, det *DBDetector, win, frame image.Rectangle, seen []Candidate, e *Engine) (plates []Plate, read, cut []Candidate, done bool, err error) {
+	w.detections++
+	cs, err := det.Detect(img, win)
+	if err != nil {
+		return nil, nil, nil, false, err
+	}
+	whole, cut := inside(cs, win, frame)
+	plates, read, done, err = w.read(img, whole, seen, maxReads, e)
+	return plates, read, cut, done, err
+}
+
+// inside splits the candidates into those whole in the tile (a motion
+// region, a zoom window or a fine pass tile) and those cut by an edge of
+// the tile that is not an edge of the area (the frame): a cut plate reads
+// as a shorter text, and a cut sign as a few of its characters, so only
+// the whole ones are read. The overlapping tile beside holds most cut ones
+// whole.
+func inside(cs []Candidate, tile, area image.Rectangle) (whole, cut []Candidate) {
 	const margin = 2
-	out := cs[:0:0]
 	for _, c := range cs {
 		b := c.Box()
-		cut := (b.Min.X <= tile.Min.X+margin && tile.Min.X > area.Min.X) ||
+		isCut := (b.Min.X <= tile.Min.X+margin && tile.Min.X > area.Min.X) ||
 			(b.Min.Y <= tile.Min.Y+margin && tile.Min.Y > area.Min.Y) ||
 			(b.Max.X >= tile.Max.X-margin && tile.Max.X < area.Max.X) ||
 			(b.Max.Y >= tile.Max.Y-margin && tile.Max.Y < area.Max.Y)
-		if !cut {
-			out = append(out, c)
+		if isCut {
+			cut = append(cut, c)
+		} else {
+			whole = append(whole, c)
 		}
 	}
-	return out
+	return whole, cut
 }
 
 // byPlateLikelihood orders tiles so that those nearest the point at the
@@ -196,7 +319,12 @@ func zoomOrder(plates []Plate, read []Candidate) []Candidate {
 // zoomWindow is a square window around a candidate's box, three times its
 // width (at least side/2 pixels), inside the area.
 func zoomWindow(box, area image.Rectangle, side int) image.Rectangle {
-	s := max(box.Dx()*3, side/2)
+	return windowAround(box, max(box.Dx()*3, side/2), area)
+}
+
+// windowAround is a square window of s pixels centred on box, slid (not
+// cut) inside the area where it can be.
+func windowAround(box image.Rectangle, s int, area image.Rectangle) image.Rectangle {
 	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
 	win := image.Rect(c.X-s/2, c.Y-s/2, c.X+s/2, c.Y+s/2)
 	// Slide the window inside the area rather than cut it.
