@@ -135,7 +135,7 @@ func Open(opts Options) (*Engine, error) {
 	})
 	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
-		Help: "Text detector passes, by pass (coarse: every frame; zoom, fine and rescue, around lines the fine tiles cut: when the passes before read no good plate).",
+		Help: "Text detector passes, by pass (coarse, or wide for a large whole frame: every frame; zoom and fine: when the passes before read no good plate).",
 	}, []string{"pass"})
 	e.plates = reg.NewCounter(prometheus.CounterOpts{
 		Name: "edge_alpr_plates_total",

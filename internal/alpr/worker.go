@@ -119,13 +119,13 @@ func (w *worker) pass(kind string, e *Engine) {
 
 // recognize finds plates in one area of the frame, in up to three passes,
 // each only when the ones before read no good plate (see good):
-//   - coarse: the detector over the whole area;
+//   - coarse: the detector over the whole area (wide: the wide detector,
+//     for a large whole frame, see wideFits);
 //   - zoom: the detector over a window around each of the first candidates
 //     read (maxZoom), so that a small plate is seen at a scale where its
 //     characters separate from the state name and slogan around them;
 //   - fine: the detector over overlapping tiles of the area, in two rounds
-//     of smaller and smaller tiles (see fineScales), when fine is true; each
-//     round ends with a look around the best lines its tiles cut (rescue).
+//     of smaller and smaller tiles (see fineScales), when fine is true.
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Engine) ([]Plate, error) {
 	det := w.det
 	if fine && w.wideFits(area) {
@@ -140,7 +140,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 	// A line cut by the edge of a motion region is read in part (a sign's
 	// words, a plate's last characters): only the frame's own edges may cut.
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	plates, read, _, done, err := w.look(img, det, area, frame, nil, e)
+	plates, read, done, err := w.look(img, det, area, frame, nil, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
@@ -159,7 +159,7 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 			continue // no closer than the coarse pass
 		}
 		w.pass("zoom", e)
-		more, r, _, done, err := w.look(img, w.det, win, frame, read, e)
+		more, r, done, err := w.look(img, w.det, win, frame, read, e)
 		plates, read = append(plates, more...), append(read, r...)
 		if err != nil || done {
 			return plates, err
@@ -176,32 +176,8 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 			continue // a small area: the same tiles at both scales
 		}
 		prev = ts
-		var cut []Candidate
 		for _, t := range byPlateLikelihood(slices.Clone(ts), area) {
-			more, r, c, done, err := w.look(img, w.det, t, frame, read, e)
-			plates, read, cut = append(plates, more...), append(read, r...), append(cut, c...)
-			if err != nil || done {
-				return plates, err
-			}
-		}
-		// A line longer than the tiles' overlap may be cut by every tile
-		// that holds it: look again around the best of the cut lines, with
-		// a window of the round's tile size centred on each.
-		var wins []image.Rectangle
-		for _, c := range rescueOrder(cut, read) {
-			if len(wins) == maxRescue {
-				break
-			}
-			b := c.Box()
-			if slices.ContainsFunc(wins, func(r image.Rectangle) bool { return b.In(r) }) {
-				continue // whole in a window looked at already
-			}
-			if len(wins) == 0 {
-				w.pass("rescue", e)
-			}
-			win := windowAround(b, ts[0].Dx(), area)
-			wins = append(wins, win)
-			more, r, _, done, err := w.look(img, w.det, win, frame, read, e)
+			more, r, done, err := w.look(img, w.det, t, frame, read, e)
 			plates, read = append(plates, more...), append(read, r...)
 			if err != nil || done {
 				return plates, err
@@ -211,67 +187,35 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 	return plates, nil
 }
 
-// maxRescue is the number of windows a fine round looks at around lines its
-// tiles cut, at most.
-const maxRescue = 3
-
-// rescueOrder lists the cut lines of a fine round worth a second look, best
-// detector score first: shaped like a part of a text line (wider than half
-// its height), and not most of a line read whole in another tile.
-func rescueOrder(cut, read []Candidate) []Candidate {
-	out := cut[:0:0]
-next:
-	for _, c := range cut {
-		b := c.Box()
-		if b.Dx()*2 < b.Dy() || b.Dy() < 4 {
-			continue
-		}
-		for _, r := range read {
-			if in := b.Intersect(r.Box()); in.Dx()*in.Dy()*2 > b.Dx()*b.Dy() {
-				continue next
-			}
-		}
-		out = append(out, c)
-	}
-	sort.SliceStable(out, func(i, j int) bool { return out[i].Score > out[j].Score })
-	return out
-}
-
 // look runs a detector over win, a part of the frame, and reads the
-// lines it finds whole there (see inside and read). It also returns the
-// lines cut by an edge of win, unread.
-func (w *worker) look(img gocv.Mat, det *DBDetector, win, frame image.Rectangle, seen []Candidate, e *Engine) (plates []Plate, read, cut []Candidate, done bool, err error) {
+// lines it finds whole there (see inside and read).
+func (w *worker) look(img gocv.Mat, det *DBDetector, win, frame image.Rectangle, seen []Candidate, e *Engine) ([]Plate, []Candidate, bool, error) {
 	w.detections++
 	cs, err := det.Detect(img, win)
 	if err != nil {
-		return nil, nil, nil, false, err
+		return nil, nil, false, err
 	}
-	whole, cut := inside(cs, win, frame)
-	plates, read, done, err = w.read(img, whole, seen, maxReads, e)
-	return plates, read, cut, done, err
+	return w.read(img, inside(cs, win, frame), seen, maxReads, e)
 }
 
-// inside splits the candidates into those whole in the tile (a motion
-// region, a zoom window or a fine pass tile) and those cut by an edge of
-// the tile that is not an edge of the area (the frame): a cut plate reads
-// as a shorter text, and a cut sign as a few of its characters, so only
-// the whole ones are read. The overlapping tile beside holds most cut ones
-// whole.
-func inside(cs []Candidate, tile, area image.Rectangle) (whole, cut []Candidate) {
+// inside drops the candidates cut by an edge of the tile (a motion region,
+// a zoom window or a fine pass tile) that is not an edge of the area (the
+// frame): a cut plate reads as a shorter text, and a cut sign as a few of
+// its characters. The overlapping tile beside holds them whole.
+func inside(cs []Candidate, tile, area image.Rectangle) []Candidate {
 	const margin = 2
+	out := cs[:0:0]
 	for _, c := range cs {
 		b := c.Box()
-		isCut := (b.Min.X <= tile.Min.X+margin && tile.Min.X > area.Min.X) ||
+		cut := (b.Min.X <= tile.Min.X+margin && tile.Min.X > area.Min.X) ||
 			(b.Min.Y <= tile.Min.Y+margin && tile.Min.Y > area.Min.Y) ||
 			(b.Max.X >= tile.Max.X-margin && tile.Max.X < area.Max.X) ||
 			(b.Max.Y >= tile.Max.Y-margin && tile.Max.Y < area.Max.Y)
-		if isCut {
-			cut = append(cut, c)
-		} else {
-			whole = append(whole, c)
+		if !cut {
+			out = append(out, c)
 		}
 	}
-	return whole, cut
+	return out
 }
 
 // byPlateLikelihood orders tiles so that those nearest the point at the
@@ -319,12 +263,7 @@ func zoomOrder(plates []Plate, read []Candidate) []Candidate {
 // zoomWindow is a square window around a candidate's box, three times its
 // width (at least side/2 pixels), inside the area.
 func zoomWindow(box, area image.Rectangle, side int) image.Rectangle {
-	return windowAround(box, max(box.Dx()*3, side/2), area)
-}
-
-// windowAround is a square window of s pixels centred on box, slid (not
-// cut) inside the area where it can be.
-func windowAround(box image.Rectangle, s int, area image.Rectangle) image.Rectangle {
+	s := max(box.Dx()*3, side/2)
 	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
 	win := image.Rect(c.X-s/2, c.Y-s/2, c.X+s/2, c.Y+s/2)
 	// Slide the window inside the area rather than cut it.
