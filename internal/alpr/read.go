@@ -206,22 +206,27 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate
 	}, true, nil
 }
 
-// Settled lines: a line whose OCR reading is clear (settleChars characters
-// or more, each at least settleConf) and still no plate (a shop sign, a
-// street name) is not read again in the frame's later looks, where the
-// detector boxes it anew at another scale: a candidate overlapping it by
-// more than settleIoU and at most settleWider times as wide is the same
-// line. A wider one may be the whole of a plate read in part, and is read.
+// Settled lines: a line whose OCR reading is clear (settleChars to
+// settleMaxChars characters, each at least settleConf) and still no plate (a
+// shop sign, a street name) is not read again in the frame, where a later
+// look boxes it anew at another scale or boxes a part of it: a candidate
+// overlapping it by more than settleIoU and at most settleWider times as
+// wide, or lying settleInside within it, is that line or a part of it. A
+// wider one may be the whole of a plate read in part, and is read; a line
+// longer than a plate (a plate with the text beside it) is never settled,
+// so its parts are read.
 const (
-	settleChars = 4
-	settleConf  = 0.8
-	settleIoU   = 0.5
-	settleWider = 1.15
+	settleChars    = 4
+	settleMaxChars = 8
+	settleConf     = 0.8
+	settleIoU      = 0.5
+	settleWider    = 1.15
+	settleInside   = 0.8
 )
 
 // settle records c as settled when its characters read clearly.
 func (w *worker) settle(c Candidate, chars []plate.Char) {
-	if len(chars) < settleChars {
+	if len(chars) < settleChars || len(chars) > settleMaxChars {
 		return
 	}
 	for _, ch := range chars {
@@ -232,11 +237,15 @@ func (w *worker) settle(c Candidate, chars []plate.Char) {
 	w.settled = append(w.settled, c.Box())
 }
 
-// isSettled reports whether c is a settled line boxed anew.
+// isSettled reports whether c is a settled line boxed anew, or a part of
+// one.
 func (w *worker) isSettled(c Candidate) bool {
 	b := c.Box()
 	for _, s := range w.settled {
 		if iou(b, s) > settleIoU && float64(b.Dx()) <= settleWider*float64(s.Dx()) {
+			return true
+		}
+		if in := b.Intersect(s); float64(area(in)) >= settleInside*float64(area(b)) {
 			return true
 		}
 	}

@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
 )
 
 // TestWideLookOnlyForLargeWholeFrames: a whole frame larger than the
@@ -37,5 +39,73 @@ func TestWideLookOnlyForLargeWholeFrames(t *testing.T) {
 	}
 	if e.sets[0].wide == nil || wide() != 1 {
 		t.Errorf("wide detector loaded %v, %v wide passes; want loaded, 1", e.sets[0].wide != nil, wide())
+	}
+}
+
+// TestSettledLineReadOnce: a sign read clearly as no plate is read once,
+// not again in each later pass that boxes it anew (zoom windows, the tiles
+// of both fine rounds), though the search goes on through those passes.
+func TestSettledLineReadOnce(t *testing.T) {
+	e, _ := openEngine(t, "us", 1)
+	img := scene(1920, 1080, image.Rectangle{}, "")
+	defer img.Close()
+	drawSign(&img, image.Rect(700, 300, 1200, 380), "PHARMACY")
+	plates, err := e.Recognize(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 0 {
+		t.Fatalf("plates %+v in a frame without one", plates)
+	}
+	w := <-e.idle
+	defer func() { e.idle <- w }()
+	if w.detections < 10 || w.reads != 1 {
+		t.Errorf("%d detector passes and %d reads; want the whole search (10 or more passes) and one read of the sign", w.detections, w.reads)
+	}
+}
+
+// TestSettleRules: only a clear reading of plate length settles its line;
+// the line boxed anew or in part is settled, a wider line holding it (the
+// whole plate a part of which read clearly) is not.
+func TestSettleRules(t *testing.T) {
+	clear := func(n int) []plate.Char {
+		cs := make([]plate.Char, n)
+		for i := range cs {
+			cs[i] = plate.Char{Alts: []plate.Alt{{R: 'A', P: 0.95}}}
+		}
+		return cs
+	}
+	line := Candidate{Quad: rectQuad(image.Rect(100, 100, 300, 140))}
+	for _, tc := range []struct {
+		name  string
+		chars []plate.Char
+		want  bool
+	}{
+		{"clear, 8 characters", clear(8), true},
+		{"clear, 3 characters", clear(3), false},
+		{"clear, 12 characters (longer than a plate)", clear(12), false},
+		{"one unclear character", append(clear(5), plate.Char{Alts: []plate.Alt{{R: 'B', P: 0.6}}}), false},
+	} {
+		w := &worker{}
+		w.settle(line, tc.chars)
+		if got := w.isSettled(line); got != tc.want {
+			t.Errorf("%s: settled = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+	w := &worker{}
+	w.settle(line, clear(6))
+	for _, tc := range []struct {
+		name string
+		box  image.Rectangle
+		want bool
+	}{
+		{"boxed anew", image.Rect(95, 98, 310, 145), true},
+		{"its first word", image.Rect(105, 102, 190, 138), true},
+		{"a wider line holding it", image.Rect(40, 95, 330, 145), false},
+		{"a line below", image.Rect(100, 150, 300, 190), false},
+	} {
+		if got := w.isSettled(Candidate{Quad: rectQuad(tc.box)}); got != tc.want {
+			t.Errorf("%s: settled = %v, want %v", tc.name, got, tc.want)
+		}
 	}
 }
