@@ -29,8 +29,10 @@ type Options struct {
 	Networks int
 	// DetectWidth sets the detector's input: a square of DetectWidth/2
 	// pixels (rounded up to a multiple of 32), which the coarse pass fills
-	// with the whole area and the zoom and fine passes with parts of it.
-	// Default 640 (a 320×320 input).
+	// with the whole area and the zoom and fine passes with parts of it,
+	// and the wide detector's, DetectWidth by about 9/16 of it, which takes
+	// the first look at a large whole frame (see networks.wideFits).
+	// Default 640 (a 320×320 and a 640×352 input).
 	DetectWidth   int
 	TopN          int     // readings kept per plate; default 5
 	MinChars      int     // shorter readings are dropped; default 4

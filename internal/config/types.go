@@ -69,7 +69,7 @@ type ALPR struct {
 	MinConfidence float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
 	MinChars      int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
 	SearchRate    float64       `yaml:"search_rate" default:"10" min:"0" max:"120" help:"frames per second per camera searched for plates; the others only advance the tracker; 0 searches every frame"`
-	DetectWidth   int           `yaml:"detect_width" default:"640" min:"320" max:"1920" help:"longest side in px for the text detector"`
+	DetectWidth   int           `yaml:"detect_width" default:"640" min:"320" max:"1920" help:"text detector input width: each pass sees a square of half this side; a whole 16:9 frame larger than this (a photo, a camera without motion regions) gets a first look at this width by 9/16 (a second detector, about 36 MB, loaded when first needed)"`
 	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel"`
 	Networks      int           `yaml:"networks" default:"1" min:"1" max:"16" help:"sets of OCR networks the workers share (about 80 MB each, at most workers); the workers of a set take turns on its detector and its recogniser"`
 	RequireLayout bool          `yaml:"require_layout" default:"true" help:"a text line is a plate only when it fits a plate layout of the region (in region eu also when the blue EU country strip is on its left); false also reads vanity and foreign plates, and more signs"`
