@@ -172,8 +172,9 @@ func ocrDigit(chars []plate.Char) bool {
 
 // readCrop reads a rectified crop and post-processes the characters with
 // pack (the engine's, or its view from the line's country). Unless
-// Options.AllowFreeText, a reading that fits no layout is kept only when
-// the line is stripped: it has an EU country strip (see findStrip).
+// Options.AllowFreeText, a reading that fits no layout, or fits one only
+// with digits that the OCR read as letters, is kept only when the line is
+// stripped: it has an EU country strip (see findStrip).
 func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate.Pack, stripped bool, e *Engine) (Plate, bool, error) {
 	chars, err := w.ocr.Read(crop, stretch[e.opts.Region])
 	if err != nil {
@@ -195,6 +196,13 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate
 	if len([]rune(best.Text)) < e.opts.MinChars || best.Conf < e.opts.MinConfidence {
 		return Plate{}, false, nil
 	}
+	lookalike := hasDigit(best.Text) && !ocrDigit(chars)
+	if lookalike && !e.opts.AllowFreeText && !stripped {
+		// A word that fits a layout only by reading a letter as a digit
+		// (PIZZA as P1ZZA) has no plate syntax of its own.
+		w.settle(c, chars)
+		return Plate{}, false, nil
+	}
 	return Plate{
 		Text: best.Text, Conf: best.Conf, CharConfs: best.CharConfs,
 		Box: c.Box(), Quad: c.Quad,
@@ -202,7 +210,7 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate
 		Candidates: readings,
 		Sharpness:  sharp,
 
-		lookalikeDigits: hasDigit(best.Text) && !ocrDigit(chars),
+		lookalikeDigits: lookalike,
 	}, true, nil
 }
 
