@@ -109,3 +109,23 @@ func TestSettleRules(t *testing.T) {
 		}
 	}
 }
+
+// TestWideLookReplacesFirstFineRound: a large whole frame without a plate
+// is searched by the wide look, its zoom windows and the fine pass's
+// second round of tiles only: the first round would see it at about the
+// wide look's scale.
+func TestWideLookReplacesFirstFineRound(t *testing.T) {
+	e, _ := openEngine(t, "us", 1)
+	img := scene(1920, 1080, image.Rectangle{}, "")
+	defer img.Close()
+	if _, err := e.Recognize(img, nil); err != nil {
+		t.Fatal(err)
+	}
+	w := <-e.idle
+	defer func() { e.idle <- w }()
+	second := len(tiles(image.Rect(0, 0, 1920, 1080), w.det.side, fineScales[1]))
+	zoom := int(testutil.ToFloat64(e.passes.WithLabelValues("zoom")))
+	if w.detections != 1+zoom+second {
+		t.Errorf("%d detector passes, want the wide look, %d zoom windows and the %d tiles of the second round", w.detections, zoom, second)
+	}
+}
