@@ -48,8 +48,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 		Workers:     conf.ALPR.Workers,
 		Networks:    conf.ALPR.Networks,
 		DetectWidth: conf.ALPR.DetectWidth,
-		TopN:        conf.ALPR.TopN,
-		MinChars:    conf.ALPR.MinChars,
+		// Photos are searched whole, every one: the wide first look pays
+		// for its memory here (see alpr.Options.WideLook).
+		WideLook: true,
+		TopN:     conf.ALPR.TopN,
+		MinChars: conf.ALPR.MinChars,
 		// Every photo of a dataset holds a plate, and the best plate is
 		// taken: a reading that fits no layout of the region (a vanity
 		// plate) is kept as a last resort, ranked below every layout

@@ -137,6 +137,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		Workers:       cfg.ALPR.Workers,
 		Networks:      cfg.ALPR.Networks,
 		DetectWidth:   cfg.ALPR.DetectWidth,
+		WideLook:      cfg.ALPR.WideLook,
 		TopN:          cfg.ALPR.TopN,
 		MinChars:      cfg.ALPR.MinChars,
 		MinConfidence: 0, // per camera, in the tracker

@@ -33,7 +33,12 @@ type Options struct {
 	// and the wide detector's, DetectWidth by about 9/16 of it, which takes
 	// the first look at a large whole frame (see networks.wideFits).
 	// Default 640 (a 320×320 and a 640×352 input).
-	DetectWidth   int
+	DetectWidth int
+	// WideLook lets the wide detector take the first look at a large whole
+	// frame. It loads when first used and takes about 36 MB: photos (the
+	// bench) want it; the agent's video, searched in motion regions and
+	// only now and then whole, keeps within its memory without it.
+	WideLook      bool
 	TopN          int     // readings kept per plate; default 5
 	MinChars      int     // shorter readings are dropped; default 4
 	MinConfidence float64 // readings below are dropped; default 0

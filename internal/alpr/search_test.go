@@ -4,16 +4,29 @@ import (
 	"image"
 	"testing"
 
+	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/plate"
 )
 
-// TestWideLookOnlyForLargeWholeFrames: a whole frame larger than the
-// detect width gets its first look from the wide detector, loaded then;
-// motion regions and small frames never load it.
+// wideEngine opens an engine of one worker with Options.WideLook.
+func wideEngine(t *testing.T) *Engine {
+	t.Helper()
+	e, err := Open(Options{ModelsDir: modelsDir(t), Region: "us", Workers: 1, WideLook: true, Metrics: prometheus.NewRegistry()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { e.Close() })
+	return e
+}
+
+// TestWideLookOnlyForLargeWholeFrames: with WideLook, a whole frame larger
+// than the detect width gets its first look from the wide detector, loaded
+// then; motion regions and small frames never load it, nor does an engine
+// without WideLook (the agent's default).
 func TestWideLookOnlyForLargeWholeFrames(t *testing.T) {
-	e, _ := openEngine(t, "us", 1)
+	e := wideEngine(t)
 	box := image.Rect(500, 400, 800, 460)
 	img := scene(1280, 720, box, "ABC1234")
 	defer img.Close()
@@ -39,6 +52,15 @@ func TestWideLookOnlyForLargeWholeFrames(t *testing.T) {
 	}
 	if e.sets[0].wide == nil || wide() != 1 {
 		t.Errorf("wide detector loaded %v, %v wide passes; want loaded, 1", e.sets[0].wide != nil, wide())
+	}
+
+	plain, _ := openEngine(t, "us", 1)
+	plates, err = plain.Recognize(img, nil)
+	if err != nil || len(plates) != 1 || plates[0].Text != "ABC1234" {
+		t.Fatalf("without WideLook: %+v, %v", plates, err)
+	}
+	if plain.sets[0].wide != nil {
+		t.Error("wide detector loaded without WideLook")
 	}
 }
 
@@ -115,7 +137,7 @@ func TestSettleRules(t *testing.T) {
 // second round of tiles only: the first round would see it at about the
 // wide look's scale.
 func TestWideLookReplacesFirstFineRound(t *testing.T) {
-	e, _ := openEngine(t, "us", 1)
+	e := wideEngine(t)
 	img := scene(1920, 1080, image.Rectangle{}, "")
 	defer img.Close()
 	if _, err := e.Recognize(img, nil); err != nil {

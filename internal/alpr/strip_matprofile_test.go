@@ -15,11 +15,6 @@ import (
 // must be closed.
 func TestStripClosesEveryMat(t *testing.T) {
 	e, _ := openEngine(t, "eu", 1)
-	// The wide detector (a 1280×720 whole frame is searched with it) keeps
-	// its input canvas until the engine closes: load it before counting.
-	if _, err := e.sets[0].wideDetector(); err != nil {
-		t.Fatal(err)
-	}
 	img := scene(1280, 720, image.Rectangle{}, "")
 	drawEUPlate(&img, image.Rect(420, 420, 860, 530), "BIMMIAN", euBlue)
 	before := gocv.MatProfile.Count()

@@ -89,8 +89,8 @@ func wideHeight(width int) int { return width * 9 / 16 / 32 * 32 }
 // of most camera frames, so a 1920×1080 frame is seen at a third of its size
 // in one pass, against a sixth in the square input, where a plate under
 // about 200 px is too small to be found. It costs about twice a square
-// pass and about 36 MB, so it is loaded on first use, and video searched in
-// motion regions never loads it.
+// pass and about 36 MB, so it is loaded on first use, and only with
+// Options.WideLook.
 func (n *networks) wideDetector() (*DBDetector, error) {
 	n.wideMu.Lock()
 	defer n.wideMu.Unlock()
@@ -125,7 +125,7 @@ func (w *worker) pass(kind string, e *Engine) {
 // recognize finds plates in one area of the frame, in up to three passes,
 // each only when the ones before read no good plate (see good):
 //   - coarse: the detector over the whole area (wide: the wide detector,
-//     for a large whole frame, see wideFits);
+//     for a large whole frame with Options.WideLook, see wideFits);
 //   - zoom: the detector over a window around each of the first candidates
 //     read (maxZoom), so that a small plate is seen at a scale where its
 //     characters separate from the state name and slogan around them;
@@ -134,7 +134,7 @@ func (w *worker) pass(kind string, e *Engine) {
 //     wide look), when fine is true.
 func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Engine) ([]Plate, error) {
 	det := w.det
-	if fine && w.wideFits(area) {
+	if fine && e.opts.WideLook && w.wideFits(area) {
 		var err error
 		if det, err = w.wideDetector(); err != nil {
 			return nil, err

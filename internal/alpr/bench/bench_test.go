@@ -18,7 +18,7 @@ import (
 func openEngine(t testing.TB, region string) *alpr.Engine {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "models")
-	e, err := alpr.Open(alpr.Options{ModelsDir: dir, Region: region, Workers: 1})
+	e, err := alpr.Open(alpr.Options{ModelsDir: dir, Region: region, Workers: 1, WideLook: true}) // as edge-agent bench
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
 			t.Skipf("models not installed (%v); run 'make models'", err)
