@@ -218,17 +218,17 @@ func (w *worker) readCrop(crop gocv.Mat, c Candidate, sharp float64, pack *plate
 // settleMaxChars characters, each at least settleConf) and still no plate (a
 // shop sign, a street name) is not read again in the frame, where a later
 // look boxes it anew at another scale or boxes a part of it: a candidate
-// overlapping it by more than settleIoU and at most settleWider times as
-// wide, or lying settleInside within it, is that line or a part of it. A
-// wider one may be the whole of a plate read in part, and is read; a line
-// longer than a plate (a plate with the text beside it) is never settled,
-// so its parts are read.
+// at most settleWider times as wide, overlapping it by more than settleIoU
+// or lying settleInside within it, is that line or a part of it. A wider
+// one may be the whole of a plate read in part (8 characters where 7 were
+// read is 1.14 times as wide), and is read; a line longer than a plate (a
+// plate with the text beside it) is never settled, so its parts are read.
 const (
 	settleChars    = 4
 	settleMaxChars = 8
 	settleConf     = 0.8
 	settleIoU      = 0.5
-	settleWider    = 1.15
+	settleWider    = 1.08
 	settleInside   = 0.8
 )
 
@@ -250,7 +250,10 @@ func (w *worker) settle(c Candidate, chars []plate.Char) {
 func (w *worker) isSettled(c Candidate) bool {
 	b := c.Box()
 	for _, s := range w.settled {
-		if iou(b, s) > settleIoU && float64(b.Dx()) <= settleWider*float64(s.Dx()) {
+		if float64(b.Dx()) > settleWider*float64(s.Dx()) {
+			continue // perhaps the whole of a plate read in part
+		}
+		if iou(b, s) > settleIoU {
 			return true
 		}
 		if in := b.Intersect(s); float64(area(in)) >= settleInside*float64(area(b)) {

@@ -124,6 +124,8 @@ func TestSettleRules(t *testing.T) {
 		{"boxed anew", image.Rect(95, 98, 310, 145), true},
 		{"its first word", image.Rect(105, 102, 190, 138), true},
 		{"a wider line holding it", image.Rect(40, 95, 330, 145), false},
+		// 8 characters where 7 were read clearly: 8/7 as wide, mostly in it
+		{"the whole plate read in part", image.Rect(100, 100, 329, 140), false},
 		{"a line below", image.Rect(100, 150, 300, 190), false},
 	} {
 		if got := w.isSettled(Candidate{Quad: rectQuad(tc.box)}); got != tc.want {
