@@ -15,8 +15,16 @@ import (
 
 func openEngine(t *testing.T, region string, workers int) (*Engine, *prometheus.Registry) {
 	t.Helper()
+	return openEngineWith(t, Options{Region: region, Workers: workers})
+}
+
+// openEngineWith opens an engine with opts, the repository's models and a
+// private registry, closed when the test ends.
+func openEngineWith(t *testing.T, opts Options) (*Engine, *prometheus.Registry) {
+	t.Helper()
 	reg := prometheus.NewRegistry()
-	e, err := Open(Options{ModelsDir: modelsDir(t), Region: region, Workers: workers, Metrics: reg})
+	opts.ModelsDir, opts.Metrics = modelsDir(t), reg
+	e, err := Open(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

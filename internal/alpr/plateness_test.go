@@ -5,7 +5,6 @@ import (
 	"image/color"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"gocv.io/x/gocv"
 )
 
@@ -50,11 +49,7 @@ func TestSignIsNoPlate(t *testing.T) {
 		t.Errorf("sign read as plates %+v, want none", plates)
 	}
 
-	free, err := Open(Options{ModelsDir: modelsDir(t), Region: "us", Workers: 1, AllowFreeText: true, Metrics: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer free.Close()
+	free, _ := openEngineWith(t, Options{Region: "us", Workers: 1, AllowFreeText: true})
 	plates, err = free.Recognize(img, nil)
 	if err != nil {
 		t.Fatal(err)

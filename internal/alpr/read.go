@@ -30,17 +30,25 @@ const (
 const sameBox = 0.85
 
 // read reads up to limit plausible candidates, best prior first, skipping
-// those that are the same box as one read before (seen, then this call's);
-// it returns the plates, the candidates read, and whether a good plate was
-// read.
+// those that are the same box as one read before (seen, then this call's)
+// and settled lines; it returns the plates, the candidates read, and
+// whether a good plate was read.
 func (w *worker) read(img gocv.Mat, cands, seen []Candidate, limit int, e *Engine) (plates []Plate, read []Candidate, done bool, err error) {
 	all := slices.Concat(cands, mergeLines(cands))
-	cands = plausible(img, all)
-	for _, c := range cands {
+	// Lines read in an earlier look are dropped before plausible ranks the
+	// rest, which looks at each one's pixels.
+	fresh := all[:0:0]
+	for _, c := range all {
+		if !overlapsAny(c, seen, sameBox) && !w.isSettled(c) {
+			fresh = append(fresh, c)
+		}
+	}
+	for _, c := range plausible(img, fresh) {
 		if len(read) == limit {
 			break
 		}
-		if overlapsAny(c, seen, sameBox) || overlapsAny(c, read, sameBox) || w.isSettled(c) {
+		// A line read in this look may have settled another.
+		if overlapsAny(c, read, sameBox) || w.isSettled(c) {
 			continue
 		}
 		read = append(read, c)

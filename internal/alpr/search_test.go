@@ -4,7 +4,6 @@ import (
 	"image"
 	"testing"
 
-	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/plate"
@@ -13,11 +12,7 @@ import (
 // wideEngine opens an engine of one worker with Options.WideLook.
 func wideEngine(t *testing.T) *Engine {
 	t.Helper()
-	e, err := Open(Options{ModelsDir: modelsDir(t), Region: "us", Workers: 1, WideLook: true, Metrics: prometheus.NewRegistry()})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { e.Close() })
+	e, _ := openEngineWith(t, Options{Region: "us", Workers: 1, WideLook: true})
 	return e
 }
 
