@@ -46,7 +46,7 @@ test-unit: ## fast tests only (-short: no broker, no long runs)
 test-matprofile: ## the OpenCV packages' tests with Mat leak tracking
 	$(GO) test -count=1 -tags matprofile ./internal/capture/... ./internal/alpr/... ./internal/synth/... ./internal/agent/...
 
-FUZZTIME ?= 10s
+FUZZTIME ?= 100000x
 fuzz: ## a short run of every fuzz target
 	@set -e; for pkg in $$($(GO) list ./...); do \
 	  for f in $$($(GO) test -list '^Fuzz' $$pkg 2>/dev/null | grep '^Fuzz' || true); do \

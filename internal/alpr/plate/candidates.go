@@ -18,6 +18,13 @@ type choice struct {
 	q float64
 }
 
+// MaxPositions is the most OCR positions Candidates reads. The work grows
+// with the cube of the positions (each dropped position times each
+// runner-up times the text built), so it needs a bound: 64 is far above any
+// plate and above the 40 steps of the recogniser we ship (320 px input), so
+// no real read reaches it.
+const MaxPositions = 64
+
 // position is one OCR position, cleaned: the probability of its best
 // alternative, and its best two choices for each class of the pack, indexed
 // like Pack.classes.
@@ -53,11 +60,12 @@ type position struct {
 // threshold serves 5- and 8-character plates; unlike the minimum it still
 // ranks readings that share their weakest character. CharConfs are the kept
 // characters' q. Alternatives outside A–Z0–9, probabilities outside [0, 1]
-// (clamped) and positions with no valid alternative are ignored.
+// (clamped) and positions with no valid alternative are ignored. A line of
+// more than [MaxPositions] valid positions is no plate and gives no reading.
 func (p *Pack) Candidates(chars []Char, topN int) []Reading {
 	pos := p.clean(chars)
 	n := len(pos)
-	if n == 0 || topN < 1 {
+	if n == 0 || n > MaxPositions || topN < 1 {
 		return nil
 	}
 	c := collector{pack: p, pos: pos, n: n, seen: map[string]scored{}}

@@ -2,6 +2,7 @@ package plate
 
 import (
 	"math"
+	"strings"
 	"testing"
 )
 
@@ -34,6 +35,21 @@ func TestCandidatesEmpty(t *testing.T) {
 	junk := []Char{{Alts: []Alt{{R: '-', P: 0.9}, {R: 'a', P: 0.5}}}, {}}
 	if got := eu.Candidates(junk, 5); got != nil {
 		t.Errorf("positions with no plate character: %v, want nil", got)
+	}
+}
+
+// A line longer than MaxPositions gives no reading (the fuzzer found one of
+// 2,000 positions that took minutes: the work is cubic in the length); one
+// at the bound is still read.
+func TestCandidatesLongLine(t *testing.T) {
+	eu := mustPack(t, "eu")
+	at := chars(strings.Repeat("AB12", MaxPositions/4), 0.9)
+	if got := eu.Candidates(at, 3); len(got) == 0 {
+		t.Errorf("%d positions: no reading", len(at))
+	}
+	long := chars(strings.Repeat("AB12", MaxPositions/4+1), 0.9)
+	if got := eu.Candidates(long, 3); got != nil {
+		t.Errorf("%d positions: %d readings, want none", len(long), len(got))
 	}
 }
 
