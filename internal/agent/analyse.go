@@ -166,7 +166,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	}
 	a.m.frames.WithLabelValues(f.Camera, "searched").Inc()
 	began := time.Now()
-	plates, err := a.engine.Recognize(f.Mat, regions)
+	plates, err := a.engine.RecognizeExpecting(f.Mat, regions, ct.t.Expect(f.Wall, alpr.MaxExpected))
 	a.m.analysis.Observe(time.Since(began).Seconds())
 	a.sum.analysed.Add(1)
 	if err != nil {

@@ -123,7 +123,8 @@ func (a *Agent) stored(r recordOut, rec read.Record) {
 	a.observeFrameToRead(r)
 	a.log.Info("read stored", "id", rec.ID, "camera", rec.Camera, "confidence", round2(rec.Confidence),
 		"frames", rec.Frames, "fix", rec.Fix != nil)
-	a.log.Debug("read stored", "id", rec.ID, "plate", string(rec.Plate), "region", rec.Region)
+	a.log.Debug("read stored", "id", rec.ID, "plate", string(rec.Plate), "region", rec.Region,
+		"since_first_read", time.Since(r.pass.First).Round(time.Millisecond))
 }
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }

@@ -142,7 +142,7 @@ func Open(opts Options) (*Engine, error) {
 	})
 	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
-		Help: "Text detector passes, by pass (coarse, or wide for a large whole frame: every frame; zoom and fine: when the passes before read no good plate).",
+		Help: "Text detector passes, by pass (track: around a plate read in an earlier frame whose pass is not confirmed yet; coarse, or wide for a large whole frame: every frame; zoom and fine: when the passes before read no good plate).",
 	}, []string{"pass"})
 	e.plates = reg.NewCounter(prometheus.CounterOpts{
 		Name: "edge_alpr_plates_total",
@@ -207,6 +207,22 @@ func (e *Engine) Close() error {
 // Recognize implements Recognizer. Calls from several goroutines run in
 // parallel, up to Options.Workers at a time.
 func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, error) {
+	return e.RecognizeExpecting(img, regions, nil)
+}
+
+// MaxExpected is the number of expected plates looked for at most per
+// frame.
+const MaxExpected = 3
+
+// RecognizeExpecting is Recognize told where plates read in earlier frames
+// should be now (a tracker's passes not confirmed yet, see
+// track.Tracker.Expect; the first MaxExpected of them). Before the search,
+// the detector looks at a window around each, three times the plate's width
+// or half its input, where a plate too small for a motion region's scale is
+// seen large: a plate read once in a lucky frame is read again in the next
+// ones, and its pass confirmed, instead of waiting for it to come closer.
+// Lines read there are not read again in the search.
+func (e *Engine) RecognizeExpecting(img gocv.Mat, regions, expected []image.Rectangle) ([]Plate, error) {
 	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, errors.New("alpr: Recognize needs a non-empty 8-bit BGR frame")
 	}
@@ -229,8 +245,21 @@ func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, er
 		areas, fine = searchAreas(regions, frame), false
 	}
 	var plates []Plate
+	var seen []Candidate
+	for _, b := range expected[:min(len(expected), MaxExpected)] {
+		win := zoomWindow(b, frame, w.det.side)
+		if win.Empty() {
+			continue
+		}
+		w.pass("track", e)
+		ps, r, _, err := w.look(img, w.det, win, frame, seen, e)
+		if err != nil {
+			return nil, err
+		}
+		plates, seen = append(plates, ps...), append(seen, r...)
+	}
 	for _, a := range areas {
-		ps, err := w.recognize(img, a, fine, e)
+		ps, err := w.recognize(img, a, fine, seen, e)
 		if err != nil {
 			return nil, err
 		}

@@ -214,8 +214,12 @@ func TestZoomOrder(t *testing.T) {
 		{Text: "SALE50", Conf: .99, Format: "us-any", Quad: sign.Quad, Box: sign.Box()},
 		{Text: "ABC123", Conf: .7, Format: "us", Layout: true, Quad: partial.Quad, Box: partial.Box()},
 	}
-	got := zoomOrder(plates, []Candidate{sign, blank, partial})
-	want := []image.Rectangle{partial.Box(), sign.Box(), blank.Box()}
+	// Lines that read as no plate follow by prior, whatever order the
+	// reading took them in (it puts light-on-dark lines last).
+	dim := Candidate{Quad: rectQuad(image.Rect(600, 0, 700, 25)), Score: 0.5}
+	strong := Candidate{Quad: rectQuad(image.Rect(800, 0, 900, 25)), Score: 0.9}
+	got := zoomOrder(plates, []Candidate{sign, blank, dim, partial, strong})
+	want := []image.Rectangle{partial.Box(), sign.Box(), strong.Box(), dim.Box(), blank.Box()}
 	if len(got) != len(want) {
 		t.Fatalf("zoomOrder gave %d candidates, want %d", len(got), len(want))
 	}

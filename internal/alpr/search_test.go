@@ -148,3 +148,38 @@ func TestWideLookReplacesFirstFineRound(t *testing.T) {
 		t.Errorf("%d detector passes, want the wide look, %d zoom windows and the %d tiles of the second round", w.detections, zoom, second)
 	}
 }
+
+// TestExpectedPlateLookedAt: a plate too small for the scale of a large
+// motion region is not found there, but is read when the tracker expects it
+// near where it is (one track pass); a look where nothing is finds nothing.
+func TestExpectedPlateLookedAt(t *testing.T) {
+	e, _ := openEngine(t, "us", 1)
+	box := image.Rect(1200, 700, 1330, 740)
+	img := scene(1920, 1080, box, "ABC1234")
+	defer img.Close()
+	whole := []image.Rectangle{image.Rect(0, 0, 1920, 1080)}
+	track := func() float64 { return testutil.ToFloat64(e.passes.WithLabelValues("track")) }
+
+	plates, err := e.Recognize(img, whole)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 0 {
+		t.Fatalf("the plate was read at the region's scale (%+v): the test needs a smaller one", plates)
+	}
+	plates, err = e.RecognizeExpecting(img, whole, []image.Rectangle{image.Rect(600, 200, 730, 240)})
+	if err != nil || len(plates) != 0 {
+		t.Fatalf("expected where no plate is: %+v, %v", plates, err)
+	}
+	// Expected 40 px left of where it is: the tracker's guess from its speed.
+	plates, err = e.RecognizeExpecting(img, whole, []image.Rectangle{box.Sub(image.Pt(40, 0))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 1 || plates[0].Text != "ABC1234" || !center(plates[0].Box).In(box) {
+		t.Errorf("expected near the plate: %+v", plates)
+	}
+	if track() != 2 {
+		t.Errorf("%v track passes, want 2", track())
+	}
+}

@@ -132,7 +132,9 @@ func (w *worker) pass(kind string, e *Engine) {
 //   - fine: the detector over overlapping tiles of the area, in two rounds
 //     of smaller and smaller tiles (see fineScales; only the second after a
 //     wide look), when fine is true.
-func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Engine) ([]Plate, error) {
+//
+// Lines in seen (read in an earlier look at the frame) are not read again.
+func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, seen []Candidate, e *Engine) ([]Plate, error) {
 	det := w.det
 	if fine && e.opts.WideLook && w.wideFits(area) {
 		var err error
@@ -146,13 +148,14 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, e *Eng
 	// A line cut by the edge of a motion region is read in part (a sign's
 	// words, a plate's last characters): only the frame's own edges may cut.
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	plates, read, done, err := w.look(img, det, area, frame, nil, e)
+	plates, coarse, done, err := w.look(img, det, area, frame, seen, e)
 	if err != nil || done || max(area.Dx(), area.Dy()) <= w.det.side {
 		return plates, err
 	}
+	read := append(slices.Clip(seen), coarse...)
 	scale := float64(w.det.side) / float64(max(area.Dx(), area.Dy()))
 	zoomed := 0
-	for _, c := range zoomOrder(plates, read) {
+	for _, c := range zoomOrder(plates, coarse) {
 		if zoomed == maxZoom {
 			break
 		}
@@ -253,7 +256,10 @@ const zoomBelow = 16.0
 // zoomOrder lists the candidates read in the coarse pass for a closer look:
 // those that read as plates first, best ranked first (a plate read in part,
 // or with the state name and slogan around it, is more promising than a
-// line that read as nothing), then the others in their order.
+// line that read as nothing), then the others by prior alone. Their reading
+// order also put light text on a dark ground last (see plausible), but a
+// line too small to read at the coarse scale is often boxed with the dark
+// body around it: the zoom would look at a small plate last.
 func zoomOrder(plates []Plate, read []Candidate) []Candidate {
 	ps := slices.Clone(plates)
 	sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) > rank(ps[j]) })
@@ -261,6 +267,8 @@ func zoomOrder(plates []Plate, read []Candidate) []Candidate {
 	for _, p := range ps {
 		out = append(out, Candidate{Quad: p.Quad, Source: "plate"})
 	}
+	read = slices.Clone(read)
+	sort.SliceStable(read, func(i, j int) bool { return prior(read[i]) > prior(read[j]) })
 	for _, c := range read {
 		if !overlapsAny(c, out, sameBox) {
 			out = append(out, c)

@@ -2,6 +2,8 @@ package track
 
 import (
 	"fmt"
+	"image"
+	"slices"
 	"testing"
 	"time"
 )
@@ -138,5 +140,44 @@ func TestConfirmedPassKeepsItsRecord(t *testing.T) {
 	got = tr.Flush()
 	if len(got) != 1 || got[0].Record.Plate != "CCC333" || got[0].Confirmed || !got[0].Final {
 		t.Fatalf("Flush after lowering the minimum: %+v; want CCC333, final and not confirmed", got)
+	}
+}
+
+// TestExpect: a plate read once is expected where it should be next, its
+// last box moved on at its speed, MaxLooks times after each observation,
+// until its pass is confirmed or its track times out; the most recently seen
+// plate comes first.
+func TestExpect(t *testing.T) {
+	tr := newTracker(t, Options{Timeout: time.Second, MinFrames: 3})
+	if got := tr.Expect(at(0), 3); len(got) != 0 {
+		t.Fatalf("no track: expected %v", got)
+	}
+	observe(t, tr, direct(0, "c", "RK105AB", 0.9, box(100, 400, 120)))
+	for i := range MaxLooks {
+		if got := tr.Expect(at(100+10*i), 3); len(got) != 1 || got[0] != box(100, 400, 120) {
+			t.Errorf("look %d after one frame: expected %v, want the box where it was (no speed yet)", i, got)
+		}
+	}
+	if got := tr.Expect(at(150), 3); len(got) != 0 {
+		t.Errorf("after %d looks: expected %v, want none until it is read again", MaxLooks, got)
+	}
+	// 50 px right per 100 ms: 500 px/s.
+	observe(t, tr, direct(100, "c", "RK105AB", 0.9, box(150, 400, 120)))
+	observe(t, tr, direct(150, "c", "PD722BF", 0.9, box(900, 600, 100)))
+	if got, want := tr.Expect(at(300), 3), []image.Rectangle{box(900, 600, 100), box(250, 400, 120)}; !slices.Equal(got, want) {
+		t.Errorf("expected %v, want %v (latest seen first, moved on at its speed)", got, want)
+	}
+	if got := tr.Expect(at(300), 1); len(got) != 1 || got[0] != box(900, 600, 100) {
+		t.Errorf("at most one: expected %v, want the latest seen", got)
+	}
+	if p := observe(t, tr, direct(200, "c", "RK105AB", 0.9, box(200, 400, 120))); p == nil {
+		t.Fatal("third frame did not confirm the pass")
+	}
+	observe(t, tr, direct(250, "c", "PD722BF", 0.9, box(900, 600, 100)))
+	if got := tr.Expect(at(300), 3); len(got) != 1 || got[0] != box(900, 600, 100) {
+		t.Errorf("after RK105AB's confirmation: expected %v, want PD722BF's box only", got)
+	}
+	if got := tr.Expect(at(1250), 3); len(got) != 0 {
+		t.Errorf("after the timeout: expected %v", got)
 	}
 }

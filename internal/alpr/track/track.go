@@ -17,6 +17,7 @@ import (
 	"fmt"
 	"image"
 	"math"
+	"slices"
 	"sync"
 	"time"
 
@@ -234,6 +235,39 @@ func (t *Tracker) Flush() []Pass {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	return t.end(func(*track) bool { return true })
+}
+
+// MaxLooks is the number of times Expect lists a track after each of its
+// observations: a plate read once is looked for where it should be in the
+// next frames or two; a sign read once as a plate, or a plate gone, is not
+// looked for again until it is read again.
+const MaxLooks = 2
+
+// Expect returns where the plates of up to n open tracks not confirmed yet
+// should be at the capture time at, so that the caller looks there: each
+// one's last box moved on at its speed, most recently seen first. A track
+// is listed at most MaxLooks times after each observation, and not once it
+// is unseen for the timeout or seen after at. A plate read once is looked
+// for there in the next frames, so that its pass is confirmed as soon as it
+// can be.
+func (t *Tracker) Expect(at time.Time, n int) []image.Rectangle {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	var open []*track
+	for _, tr := range t.tracks {
+		if dt := at.Sub(tr.last); !tr.confirmed && tr.looks < MaxLooks && dt >= 0 && dt < t.opts.Timeout {
+			open = append(open, tr)
+		}
+	}
+	slices.SortStableFunc(open, func(a, b *track) int { return b.last.Compare(a.last) })
+	open = open[:min(len(open), max(n, 0))]
+	out := make([]image.Rectangle, len(open))
+	for i, tr := range open {
+		tr.looks++
+		dt := at.Sub(tr.last).Seconds()
+		out[i] = tr.lastBox.Add(image.Pt(int(math.Round(tr.vx*dt)), int(math.Round(tr.vy*dt))))
+	}
+	return out
 }
 
 // Open is the number of open tracks.

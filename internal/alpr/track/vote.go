@@ -25,6 +25,7 @@ type track struct {
 	lastBox      image.Rectangle // box of the latest observation
 	lastText     string          // text of the latest observation
 	vx, vy       float64         // box centre speed, px/s
+	looks        int             // Expect calls that listed it since its latest observation
 	frames       int
 	lead         string             // the candidate text with the most votes
 	texts        map[string]*tally  // candidate votes by text
@@ -72,6 +73,7 @@ func newTrack(obs Observation, key uint64) *track {
 
 // add folds one observation into the track.
 func (tr *track) add(obs Observation) {
+	tr.looks = 0
 	if dt := obs.Time.Sub(tr.last).Seconds(); tr.frames > 0 && dt > 0 {
 		x, y := centre(obs.Box)
 		px, py := centre(tr.lastBox)
