@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/store"
 )
@@ -123,8 +124,11 @@ func (a *Agent) stored(r recordOut, rec read.Record) {
 	a.observeFrameToRead(r)
 	a.log.Info("read stored", "id", rec.ID, "camera", rec.Camera, "confidence", round2(rec.Confidence),
 		"frames", rec.Frames, "fix", rec.Fix != nil)
-	a.log.Debug("read stored", "id", rec.ID, "plate", string(rec.Plate), "region", rec.Region,
-		"since_first_read", time.Since(r.pass.First).Round(time.Millisecond))
+	args := []any{"id", rec.ID, "plate", string(rec.Plate), "region", rec.Region}
+	if a.opts.Pace == capture.PaceLive { // a replay's capture times are on the video's clock
+		args = append(args, "since_first_read", time.Since(r.pass.First).Round(time.Millisecond))
+	}
+	a.log.Debug("read stored", args...)
 }
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
