@@ -14,7 +14,7 @@ func reading(text string, conf float64) []plate.Reading {
 	for i := range cc {
 		cc[i] = conf
 	}
-	return []plate.Reading{{Text: text, Conf: conf, CharConfs: cc, Format: "sk", Region: "eu"}}
+	return []plate.Reading{{Text: text, Conf: conf, CharConfs: cc, Format: "sk", Region: "eu", Layout: true}}
 }
 
 func direct(ms int, camera, text string, conf float64, b image.Rectangle) Observation {

@@ -239,23 +239,26 @@ func (t *Tracker) Flush() []Pass {
 
 // MaxLooks is the number of times Expect lists a track after each of its
 // observations: a plate read once is looked for where it should be in the
-// next frames or two; a sign read once as a plate, or a plate gone, is not
-// looked for again until it is read again.
+// next frames or two; a plate gone is not looked for again until it is read
+// again.
 const MaxLooks = 2
 
 // Expect returns where the plates of up to n open tracks not confirmed yet
 // should be at the capture time at, so that the caller looks there: each
-// one's last box moved on at its speed, most recently seen first. A track
-// is listed at most MaxLooks times after each observation, and not once it
-// is unseen for the timeout or seen after at. A plate read once is looked
-// for there in the next frames, so that its pass is confirmed as soon as it
-// can be.
+// one's last box moved on at its speed, most recently seen first. A plate
+// read once is looked for there in the next frames, so that its pass is
+// confirmed as soon as it can be. Only tracks whose latest reading fits a
+// plate layout are listed: a catch-all reading (us-any: any 5–8
+// characters) is as often a shop sign (SALE50) as a vanity plate, and a
+// closer look would confirm the sign sooner, not only the plate. A track is
+// listed at most MaxLooks times after each observation, and not once it is
+// unseen for the timeout or seen after at.
 func (t *Tracker) Expect(at time.Time, n int) []image.Rectangle {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var open []*track
 	for _, tr := range t.tracks {
-		if dt := at.Sub(tr.last); !tr.confirmed && tr.looks < MaxLooks && dt >= 0 && dt < t.opts.Timeout {
+		if dt := at.Sub(tr.last); !tr.confirmed && tr.layout && tr.looks < MaxLooks && dt >= 0 && dt < t.opts.Timeout {
 			open = append(open, tr)
 		}
 	}
