@@ -243,14 +243,20 @@ func (t *Tracker) Flush() []Pass {
 // again.
 const MaxLooks = 2
 
+// ExpectConf is the least confidence of a track's latest reading for Expect
+// to list it.
+const ExpectConf = 0.9
+
 // Expect returns where the plates of up to n open tracks not confirmed yet
 // should be at the capture time at, so that the caller looks there: each
 // one's last box moved on at its speed, most recently seen first. A plate
 // read once is looked for there in the next frames, so that its pass is
 // confirmed as soon as it can be. Only tracks whose latest reading fits a
-// plate layout are listed: a catch-all reading (us-any: any 5–8
-// characters) is as often a shop sign (SALE50) as a vanity plate, and a
-// closer look would confirm the sign sooner, not only the plate. A track is
+// plate layout, with a confidence of at least ExpectConf, are listed: a
+// catch-all reading (us-any: any 5–8 characters) is as often a shop sign
+// (SALE50) as a vanity plate, a weak one as often a phone number on a van
+// (OO1017 from 0910 17..), and a closer look would confirm those sooner,
+// not only the plate. A track is
 // listed at most MaxLooks times after each observation, and not once it is
 // unseen for the timeout or seen after at.
 func (t *Tracker) Expect(at time.Time, n int) []image.Rectangle {
@@ -258,7 +264,7 @@ func (t *Tracker) Expect(at time.Time, n int) []image.Rectangle {
 	defer t.mu.Unlock()
 	var open []*track
 	for _, tr := range t.tracks {
-		if dt := at.Sub(tr.last); !tr.confirmed && tr.layout && tr.looks < MaxLooks && dt >= 0 && dt < t.opts.Timeout {
+		if dt := at.Sub(tr.last); !tr.confirmed && tr.layout && tr.lastConf >= ExpectConf && tr.looks < MaxLooks && dt >= 0 && dt < t.opts.Timeout {
 			open = append(open, tr)
 		}
 	}

@@ -27,6 +27,7 @@ type track struct {
 	vx, vy       float64         // box centre speed, px/s
 	looks        int             // Expect calls that listed it since its latest observation
 	layout       bool            // its latest reading fits a plate layout (plate.Reading.Layout)
+	lastConf     float64         // its latest reading's confidence
 	frames       int
 	lead         string             // the candidate text with the most votes
 	texts        map[string]*tally  // candidate votes by text
@@ -74,7 +75,7 @@ func newTrack(obs Observation, key uint64) *track {
 
 // add folds one observation into the track.
 func (tr *track) add(obs Observation) {
-	tr.looks, tr.layout = 0, obs.Candidates[0].Layout
+	tr.looks, tr.layout, tr.lastConf = 0, obs.Candidates[0].Layout, obs.Candidates[0].Conf
 	if dt := obs.Time.Sub(tr.last).Seconds(); tr.frames > 0 && dt > 0 {
 		x, y := centre(obs.Box)
 		px, py := centre(tr.lastBox)
