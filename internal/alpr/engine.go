@@ -244,19 +244,9 @@ func (e *Engine) RecognizeExpecting(img gocv.Mat, regions, expected []image.Rect
 	if len(regions) > 0 {
 		areas, fine = searchAreas(regions, frame), false
 	}
-	var plates []Plate
-	var seen []Candidate
-	for _, b := range expected[:min(len(expected), MaxExpected)] {
-		win := zoomWindow(b, frame, w.det.side)
-		if win.Empty() {
-			continue
-		}
-		w.pass("track", e)
-		ps, r, _, err := w.look(img, w.det, win, frame, seen, e)
-		if err != nil {
-			return nil, err
-		}
-		plates, seen = append(plates, ps...), append(seen, r...)
+	plates, seen, err := w.lookExpected(img, expected[:min(len(expected), MaxExpected)], e)
+	if err != nil {
+		return nil, err
 	}
 	for _, a := range areas {
 		ps, err := w.recognize(img, a, fine, seen, e)

@@ -199,6 +199,23 @@ func (w *worker) recognize(img gocv.Mat, area image.Rectangle, fine bool, seen [
 	return plates, nil
 }
 
+// lookExpected runs the detector over a window around each box where a
+// plate read in an earlier frame is expected (see
+// Engine.RecognizeExpecting), every one whatever the others read, and
+// returns the plates and the candidates read.
+func (w *worker) lookExpected(img gocv.Mat, expected []image.Rectangle, e *Engine) (plates []Plate, read []Candidate, err error) {
+	frame := image.Rect(0, 0, img.Cols(), img.Rows())
+	for _, b := range expected {
+		w.pass("track", e)
+		ps, r, _, err := w.look(img, w.det, zoomWindow(b, frame, w.det.side), frame, read, e)
+		if err != nil {
+			return nil, nil, err
+		}
+		plates, read = append(plates, ps...), append(read, r...)
+	}
+	return plates, read, nil
+}
+
 // look runs a detector over win, a part of the frame, and reads the
 // lines it finds whole there (see inside and read).
 func (w *worker) look(img gocv.Mat, det *DBDetector, win, frame image.Rectangle, seen []Candidate, e *Engine) ([]Plate, []Candidate, bool, error) {

@@ -206,7 +206,7 @@ func (t *Tracker) match(obs Observation) *track {
 		if tr.camera != obs.Camera || dt >= t.opts.Timeout || dt == 0 {
 			continue
 		}
-		sim := max(plate.Similar(text, tr.lastText), plate.Similar(text, tr.lead))
+		sim := max(plate.Similar(text, tr.lastRead.Text), plate.Similar(text, tr.lead))
 		dist := tr.distance(obs.Box, dt)
 		if !(sim >= sameText || (sim >= t.opts.MinSimilarity && dist <= t.opts.MaxMove)) {
 			continue
@@ -256,15 +256,14 @@ const ExpectConf = 0.9
 // catch-all reading (us-any: any 5–8 characters) is as often a shop sign
 // (SALE50) as a vanity plate, a weak one as often a phone number on a van
 // (OO1017 from 0910 17..), and a closer look would confirm those sooner,
-// not only the plate. A track is
-// listed at most MaxLooks times after each observation, and not once it is
-// unseen for the timeout or seen after at.
+// not only the plate. A track is listed at most MaxLooks times after each
+// observation, and not once it is unseen for the timeout or seen after at.
 func (t *Tracker) Expect(at time.Time, n int) []image.Rectangle {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	var open []*track
 	for _, tr := range t.tracks {
-		if dt := at.Sub(tr.last); !tr.confirmed && tr.layout && tr.lastConf >= ExpectConf && tr.looks < MaxLooks && dt >= 0 && dt < t.opts.Timeout {
+		if dt := at.Sub(tr.last); tr.expectable() && dt >= 0 && dt < t.opts.Timeout {
 			open = append(open, tr)
 		}
 	}
@@ -277,6 +276,12 @@ func (t *Tracker) Expect(at time.Time, n int) []image.Rectangle {
 		out[i] = tr.lastBox.Add(image.Pt(int(math.Round(tr.vx*dt)), int(math.Round(tr.vy*dt))))
 	}
 	return out
+}
+
+// expectable reports whether Expect may list tr, whenever: not confirmed,
+// read last as a clear plate, not looked for MaxLooks times since.
+func (tr *track) expectable() bool {
+	return !tr.confirmed && tr.lastRead.Layout && tr.lastRead.Conf >= ExpectConf && tr.looks < MaxLooks
 }
 
 // Open is the number of open tracks.

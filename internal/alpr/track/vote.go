@@ -23,11 +23,9 @@ type track struct {
 	camera       string
 	last         time.Time       // time of the latest observation
 	lastBox      image.Rectangle // box of the latest observation
-	lastText     string          // text of the latest observation
+	lastRead     plate.Reading   // reading of the latest observation (its Candidates[0])
 	vx, vy       float64         // box centre speed, px/s
 	looks        int             // Expect calls that listed it since its latest observation
-	layout       bool            // its latest reading fits a plate layout (plate.Reading.Layout)
-	lastConf     float64         // its latest reading's confidence
 	frames       int
 	lead         string             // the candidate text with the most votes
 	texts        map[string]*tally  // candidate votes by text
@@ -75,7 +73,6 @@ func newTrack(obs Observation, key uint64) *track {
 
 // add folds one observation into the track.
 func (tr *track) add(obs Observation) {
-	tr.looks, tr.layout, tr.lastConf = 0, obs.Candidates[0].Layout, obs.Candidates[0].Conf
 	if dt := obs.Time.Sub(tr.last).Seconds(); tr.frames > 0 && dt > 0 {
 		x, y := centre(obs.Box)
 		px, py := centre(tr.lastBox)
@@ -90,7 +87,7 @@ func (tr *track) add(obs Observation) {
 		tr.first = obs.Time
 	}
 	tr.frames++
-	tr.last, tr.lastBox, tr.lastText = obs.Time, obs.Box, top.Text
+	tr.last, tr.lastBox, tr.lastRead, tr.looks = obs.Time, obs.Box, top, 0
 	tr.voteText(obs.Candidates)
 	tr.votePositions(top)
 	tr.offerBest(obs, top.Conf)
