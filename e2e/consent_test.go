@@ -3,9 +3,10 @@ package e2e
 import (
 	"bufio"
 	"encoding/json"
-	"fmt"
 	"os"
+	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -33,6 +34,36 @@ func auditEntries(t *testing.T, path string) []map[string]any {
 	return out
 }
 
+// enqueue puts n test samples (ids 1 to n) in the outbox, as if released
+// by an earlier run.
+func (s *setup) enqueue(n int) {
+	s.t.Helper()
+	ob, err := uplink.OpenOutbox(s.Conf.Uplink.OutboxPath, uplink.OutboxOptionsFrom(s.Conf.Uplink))
+	if err != nil {
+		s.t.Fatal(err)
+	}
+	defer ob.Close()
+	for i := range n {
+		if err := ob.Enqueue(brokertest.Sample(i+1, 0)); err != nil {
+			s.t.Fatal(err)
+		}
+	}
+}
+
+// reloadOptedOut rewrites the config with improvement.enabled false, sends
+// p SIGHUP and waits until it has applied the reload.
+func (s *setup) reloadOptedOut(p *agentProc) {
+	s.t.Helper()
+	s.Conf.Improvement.Enabled = false
+	s.write()
+	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
+		s.t.Fatal(err)
+	}
+	p.waitFor("the reload applied", time.Minute, func(ls []logLine) bool {
+		return slices.ContainsFunc(ls, func(l logLine) bool { return l.msg() == "config reloaded" })
+	})
+}
+
 // TestWithdrawMidRun runs the daemon for an opted-in tenant on a looping
 // camera, with samples released earlier still queued in the outbox (the
 // broker is unreachable), until new samples are held; then it withdraws by
@@ -50,16 +81,7 @@ func TestWithdrawMidRun(t *testing.T) {
 	s.optIn(b.URL())
 	s.write()
 	const queued = 5
-	ob, err := uplink.OpenOutbox(s.Conf.Uplink.OutboxPath, uplink.OutboxOptionsFrom(s.Conf.Uplink))
-	if err != nil {
-		t.Fatal(err)
-	}
-	for i := range queued {
-		if err := ob.Enqueue(fmt.Appendf(nil, `{"sample_id":"%032x"}`, i+1)); err != nil {
-			t.Fatal(err)
-		}
-	}
-	ob.Close()
+	s.enqueue(queued)
 
 	p := startAgent(t, "run", "--config", s.CfgPath)
 	var held int
@@ -125,4 +147,68 @@ func TestWithdrawMidRun(t *testing.T) {
 		t.Errorf("subscriber got %d messages after the withdrawal", len(msgs))
 	}
 	checkNoSecrets(t, "the broker log", b.Log(), s.secrets(camera))
+}
+
+// TestWithdrawalStopsQueuedSamples: samples queued in the running agent's
+// outbox while the broker is unreachable are never published once consent
+// is withdrawn, whether by `edge-agent improvement withdraw` from another
+// process (which cannot purge the outbox the agent holds) or by a reload
+// that turns the programme off. The broker comes back as soon as the
+// withdrawal has returned, well before the agent's 30 s poll of the consent
+// record. A subscriber with a persistent session, in place before the agent
+// starts, is sent every message the broker accepts. Once the outbox is
+// empty, a sentinel published after that arrives alone, the agent counts
+// no PUBLISH, and the audit log has the running agent's purge of the five.
+func TestWithdrawalStopsQueuedSamples(t *testing.T) {
+	needIntegration(t)
+	v := short(t)
+	for _, tc := range []struct {
+		name     string
+		withdraw func(t *testing.T, s *setup, p *agentProc)
+	}{
+		{"command", func(t *testing.T, s *setup, _ *agentProc) {
+			s.cli("improvement", "withdraw", "--config", s.CfgPath, "--reason", "e2e withdrawal")
+		}},
+		{"reload", func(t *testing.T, s *setup, p *agentProc) { s.reloadOptedOut(p) }},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newSetup(t, "")
+			src, _ := linkVideo(t, s.Dir, v)
+			s.Conf.Cameras[0].Source, s.Conf.Cameras[0].Loop = src, true
+			b := brokertest.Start(t, brokertest.Options{Verbose: true})
+			sub := brokertest.Subscribe(t, b.URL(), "#", nil) // persistent: it is sent what arrives while it reconnects
+			b.Stop()
+			s.optIn(b.URL())
+			s.write()
+			const queued = 5
+			s.enqueue(queued)
+
+			p := startAgent(t, "run", "--config", s.CfgPath)
+			p.waitFor("a failed connection to the broker", 2*time.Minute, func(ls []logLine) bool {
+				return slices.ContainsFunc(ls, func(l logLine) bool { return l.msg() == "uplink interrupted; will retry" })
+			})
+			tc.withdraw(t, s, p)
+			b.Start()
+			eventually(t, "an empty outbox", time.Minute, func() bool { return outboxDepth(t, s) == 0 })
+
+			const sentinel = 1000
+			brokertest.Publish(t, b.URL(), s.Conf.Uplink.Topic, brokertest.Sample(sentinel, 0))
+			if missing := sub.WaitFor([]string{brokertest.SampleID(sentinel)}, time.Minute); missing != nil {
+				t.Fatal("the sentinel did not reach the subscriber")
+			}
+			if msgs := sub.Messages(); len(msgs) != 1 {
+				t.Errorf("the subscriber got %d messages, want only the sentinel: %d queued samples were published after the withdrawal",
+					len(msgs), len(msgs)-1)
+			}
+			if n := metric(scrape(t, s), "edge_uplink_published_total"); n != 0 {
+				t.Errorf("edge_uplink_published_total = %v after the withdrawal, want 0", n)
+			}
+			eventually(t, "the running agent's purge of the outbox in the audit log", 30*time.Second, func() bool {
+				return slices.ContainsFunc(auditEntries(t, s.Conf.Improvement.AuditPath), func(e map[string]any) bool {
+					return e["purged_outbox"] == float64(queued)
+				})
+			})
+			p.stop()
+		})
+	}
 }

@@ -55,14 +55,7 @@ func TestReloadOnSIGHUP(t *testing.T) {
 		t.Fatalf("consent %q after a rejected reload", consent)
 	}
 
-	s.Conf.Improvement.Enabled = false
-	s.write()
-	if err := p.cmd.Process.Signal(syscall.SIGHUP); err != nil {
-		t.Fatal(err)
-	}
-	p.waitFor("the reload applied", time.Minute, func(ls []logLine) bool {
-		return slices.ContainsFunc(ls, func(l logLine) bool { return l.msg() == "config reloaded" })
-	})
+	s.reloadOptedOut(p)
 	eventually(t, "edge_improvement_consent{state=\"opted_out\"} = 1", 30*time.Second, func() bool {
 		return metric(scrape(t, s), "edge_improvement_consent", `state="opted_out"`) == 1
 	})

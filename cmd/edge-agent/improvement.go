@@ -15,8 +15,9 @@ import (
 
 const improvementUsage = `usage: edge-agent improvement withdraw|resume|status [--config F] [--set k=v]... [--reason TEXT]
   withdraw  withdraw from the improvement programme now: purge every unsent sample
-            (holding queue and outbox) and record the withdrawal, which a running
-            agent follows within 30 s and which holds across restarts until resume
+            (holding queue and outbox) and record the withdrawal, which holds across
+            restarts until resume; a running agent publishes nothing from the moment
+            it is recorded, and purges the outbox it holds within 30 s
   resume    take back a withdrawal (samples are made again only while
             improvement.enabled is true)
   status    print the consent state and the samples held`
@@ -100,7 +101,7 @@ func openOutboxToPurge(u config.Uplink) (*uplink.Outbox, string) {
 	}
 	ob, err := uplink.OpenOutbox(u.OutboxPath, uplink.OutboxOptions{})
 	if err != nil {
-		return nil, fmt.Sprintf("outbox not purged here (%v); a running agent purges it within 30 s", err)
+		return nil, fmt.Sprintf("outbox not purged here (%v); a running agent purges it within 30 s and publishes none of it meanwhile", err)
 	}
 	return ob, ""
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/obs"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
@@ -17,7 +18,9 @@ const outboxUsage = `usage: edge-agent outbox status|drain|purge [--db PATH] [--
   status  print the queue depth, bytes, oldest entry's age and quarantined entries
           (read-only: works while the agent runs)
   drain   send everything queued, exit when empty or after --timeout (needs the
-          broker settings: --config, or --broker and --topic; flags win)
+          broker settings: --config, or --broker and --topic; flags win); only
+          while the tenant consents: improvement.enabled is true and consent was
+          not withdrawn (the record in improvement.queue_path of the config)
   purge   delete every queued and quarantined entry (stop the agent first)`
 
 // outboxCmd is `edge-agent outbox status|drain|purge`.
@@ -79,7 +82,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	level.Set(obs.ParseLevel(cfg.Log.Level))
 	log := obs.NewLogger(stderr, cfg.Log.Format, level)
 	uplink.SetPahoLogger(log)
-	return outboxDrain(ctx, stdout, u, log, *timeout)
+	return outboxDrain(ctx, stdout, u, cfg.Improvement, log, *timeout)
 }
 
 // outboxStatus prints the figures of the outbox at path without taking the
@@ -99,21 +102,41 @@ func outboxStatus(w io.Writer, path string) error {
 	return nil
 }
 
-// outboxDrain sends what the outbox at u.OutboxPath holds; it fails when
-// entries are still queued after timeout (0: wait as long as it takes).
-func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, log *slog.Logger, timeout time.Duration) error {
+// outboxDrain sends what the outbox at u.OutboxPath holds, while the
+// tenant consents; it fails when entries are still queued after timeout (0:
+// wait as long as it takes). Consent is read before anything is sent and
+// again right before each entry is handed to the client: a withdrawal
+// during the drain stops it.
+func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.Improvement, log *slog.Logger, timeout time.Duration) error {
 	ob, err := uplink.OpenOutbox(u.OutboxPath, uplink.OutboxOptionsFrom(u))
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
 	}
 	defer ob.Close()
-	p, err := uplink.New(u, ob, log, nil)
+	consent, err := improvement.OpenConsent(imp)
+	if err != nil {
+		return fmt.Errorf("outbox drain: %w", err)
+	}
+	defer consent.Close()
+	ctx, stop := context.WithCancel(ctx)
+	defer stop()
+	gate := func() (bool, error) {
+		ok, err := consent.Given()
+		if !ok {
+			stop() // not wait, paused, for a consent that may never come back
+		}
+		return ok, err
+	}
+	p, err := uplink.New(u, ob, log, nil, uplink.WithGate(gate))
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
 	}
 	before, err := ob.Stats()
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
+	}
+	if err := consent.Check(); err != nil {
+		return fmt.Errorf("outbox drain: %w; %d queued entries not sent", err, before.Depth)
 	}
 	if timeout > 0 {
 		var cancel context.CancelFunc
@@ -127,6 +150,9 @@ func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, log *slog.Lo
 	}
 	fmt.Fprintf(w, "%d entries left the outbox (%d of them expired, %d quarantined); %d still queued\n",
 		before.Depth-after.Depth, after.Expired, after.QuarantinedTotal, after.Depth)
+	if err := consent.Check(); err != nil && drainErr != nil {
+		drainErr = err
+	}
 	if drainErr != nil {
 		return fmt.Errorf("outbox drain: %d entries still queued: %w", after.Depth, drainErr)
 	}

@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/edge-agent/edge-agent/internal/brokertest"
+	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
@@ -67,7 +69,8 @@ func TestOutboxCmdDrainTimeout(t *testing.T) {
 	var out, errOut bytes.Buffer
 	start := time.Now()
 	err = outboxCmd(context.Background(), []string{"drain", "--db", path, "--broker", "tcp://" + closed,
-		"--topic", "t", "--timeout", "300ms"}, &out, &errOut)
+		"--topic", "t", "--timeout", "300ms", "--set", "improvement.enabled=true",
+		"--set", "improvement.queue_path=" + filepath.Join(t.TempDir(), "improvement.db")}, &out, &errOut)
 	if err == nil || !strings.Contains(err.Error(), "outbox drain: 2 entries still queued: context deadline exceeded") {
 		t.Fatalf("drain: %v", err)
 	}
@@ -76,6 +79,68 @@ func TestOutboxCmdDrainTimeout(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "; 2 still queued") {
 		t.Fatalf("drain output %q", out.String())
+	}
+}
+
+// `outbox drain` sends nothing while the tenant does not consent: after a
+// withdrawal by command that could not purge the outbox (the agent held
+// it, and was stopped before it followed the withdrawal), or with
+// improvement.enabled false. The entries stay queued, and a sentinel
+// published after the refusal is the only message the broker delivers.
+func TestOutboxCmdDrainRefusesWithoutConsent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("needs Mosquitto")
+	}
+	b := brokertest.Start(t, brokertest.Options{})
+	sub := brokertest.Subscribe(t, b.URL(), "#", nil)
+	for _, tc := range []struct {
+		name              string
+		enabled, withdraw bool
+		want              string
+	}{
+		{"withdrawn", true, true, "no consent to send samples: withdrawn since "},
+		{"opted out", false, false, "no consent to send samples: improvement.enabled is false; 3 queued entries not sent"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			path := filepath.Join(dir, "outbox.db")
+			fillOutbox(t, path, 3)
+			args := []string{"drain", "--db", path, "--broker", b.URL(), "--topic", "t", "--timeout", "30s",
+				"--set", fmt.Sprintf("improvement.enabled=%v", tc.enabled),
+				"--set", "improvement.queue_path=" + filepath.Join(dir, "improvement.db"),
+				"--set", "improvement.audit_path=" + filepath.Join(dir, "audit.log")}
+			if tc.withdraw {
+				conf, err := loadConfig("", []string{"improvement.queue_path=" + filepath.Join(dir, "improvement.db"),
+					"improvement.audit_path=" + filepath.Join(dir, "audit.log")})
+				if err != nil {
+					t.Fatal(err)
+				}
+				// nil: the running agent held the outbox, so the command could not purge it.
+				if _, _, err := improvement.WithdrawOffline(conf.Improvement, "by test", nil, time.Now()); err != nil {
+					t.Fatal(err)
+				}
+			}
+			var out, errOut bytes.Buffer
+			err := outboxCmd(context.Background(), args, &out, &errOut)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Errorf("drain: %v\nwant an error holding %q", err, tc.want)
+			}
+			out.Reset()
+			if err := outboxCmd(context.Background(), []string{"status", "--db", path}, &out, &errOut); err != nil {
+				t.Fatal(err)
+			}
+			if !strings.Contains(out.String(), "queued       3 entries") {
+				t.Errorf("status after the refused drain:\n%s", out.String())
+			}
+		})
+	}
+	const sentinel = 1000
+	brokertest.Publish(t, b.URL(), "t", brokertest.Sample(sentinel, 0))
+	if missing := sub.WaitFor([]string{brokertest.SampleID(sentinel)}, time.Minute); missing != nil {
+		t.Fatal("the sentinel did not reach the subscriber")
+	}
+	if msgs := sub.Messages(); len(msgs) != 1 {
+		t.Errorf("the subscriber got %d messages, want only the sentinel", len(msgs))
 	}
 }
 

@@ -127,7 +127,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		return nil, err
 	}
 	if cfg.Uplink.Enabled {
-		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Enabled)); err != nil {
+		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Consented)); err != nil {
 			return nil, err
 		}
 	}

@@ -157,3 +157,21 @@ func Sample(n, pad int) []byte {
 	}
 	return fmt.Appendf(nil, `{"sample_id":%q,"n":%d,"crop":%q}`, SampleID(n), n, filler)
 }
+
+// Publish sends one message to topic at QoS 1 from a client of its own and
+// returns once the broker has acknowledged it (PUBACK): a subscriber with a
+// session on the topic then receives it after every message the broker
+// acknowledged before.
+func Publish(t testing.TB, url, topic string, payload []byte) {
+	t.Helper()
+	id := make([]byte, 8)
+	_, _ = rand.Read(id)
+	cli := mqtt.NewClient(mqtt.NewClientOptions().AddBroker(url).SetClientID("pub" + hex.EncodeToString(id)))
+	if tok := cli.Connect(); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publisher connect: %v", tok.Error())
+	}
+	defer cli.Disconnect(100)
+	if tok := cli.Publish(topic, 1, false, payload); !tok.WaitTimeout(10*time.Second) || tok.Error() != nil {
+		t.Fatalf("publish: %v", tok.Error())
+	}
+}

@@ -58,6 +58,32 @@ func (p *Programme) purgeLocked(event, reason string, persist bool) (int, error)
 	return total, err
 }
 
+// Consented is the uplink's gate: it reports whether a sample may be
+// published now. That is so while the programme is on (improvement.enabled
+// as last applied, no withdrawal followed, not closed) and no withdrawal is
+// recorded in the holding queue file. The record is read at every call, so
+// a withdrawal by "edge-agent improvement withdraw" from another process
+// holds from the moment it is committed, not from the programme's next
+// step. A recorded withdrawal that the programme has not followed yet makes
+// the release loop follow it now, which purges the sink.
+func (p *Programme) Consented() (bool, error) {
+	if !p.enabled.Load() {
+		return false, nil
+	}
+	withdrawn, _, _, err := consentMarker(p.consent)
+	if err != nil {
+		return false, fmt.Errorf("improvement consent: %w", err)
+	}
+	if withdrawn {
+		select {
+		case p.resync <- struct{}{}:
+		default:
+		}
+		return false, nil
+	}
+	return true, nil
+}
+
 // syncConsent follows a withdrawal or resumption made by command while the
 // programme runs. p.mu is held.
 func (p *Programme) syncConsent() error {
@@ -154,9 +180,10 @@ type Status struct {
 // for "edge-agent improvement withdraw": it records the withdrawal in the
 // holding queue at cfg.QueuePath and purges it in one transaction, purges
 // outbox when it is not nil, and audits. An agent running meanwhile stops
-// making samples at once (each insert checks the record), and stops
-// releasing and purges its own outbox within 30 s. It returns the samples
-// purged from the queue and from the outbox.
+// making samples (each insert checks the record) and publishing them (its
+// uplink's gate, Consented, reads the record) at once, and stops releasing
+// and purges its own outbox within 30 s, sooner when its uplink asks the
+// gate. It returns the samples purged from the queue and from the outbox.
 func WithdrawOffline(cfg config.Improvement, reason string, outbox Purger, now time.Time) (held, sent int, err error) {
 	db, err := openQueue(cfg.QueuePath)
 	if err != nil {
@@ -173,6 +200,80 @@ func WithdrawOffline(cfg config.Improvement, reason string, outbox Purger, now t
 	}
 	a := auditEntry{Time: now, Event: "withdraw", Reason: reason, PurgedHeld: held, PurgedOutbox: sent}
 	return held, sent, errors.Join(err, appendAudit(cfg.AuditPath, a))
+}
+
+// ErrNoConsent is wrapped by Consent.Check when the tenant has not
+// consented: improvement.enabled is false, or consent was withdrawn.
+var ErrNoConsent = errors.New("no consent to send samples")
+
+// Consent is the tenant's consent as a command that sends samples sees it
+// without a programme in its process ("edge-agent outbox drain"):
+// improvement.enabled of the config it was given, and the withdrawal record
+// of the holding queue at improvement.queue_path, read at every check.
+type Consent struct {
+	cfg config.Improvement
+	db  *sql.DB // nil until the holding queue exists
+}
+
+// OpenConsent opens the holding queue at cfg.QueuePath for Consent's
+// checks. A queue that does not exist is not created: it holds no
+// withdrawal, and is opened at a later check if it appears.
+func OpenConsent(cfg config.Improvement) (*Consent, error) {
+	c := &Consent{cfg: cfg}
+	return c, c.open()
+}
+
+func (c *Consent) open() error {
+	if c.db != nil {
+		return nil
+	}
+	if _, err := os.Stat(c.cfg.QueuePath); errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	db, err := openQueue(c.cfg.QueuePath)
+	if err != nil {
+		return err
+	}
+	c.db = db
+	return nil
+}
+
+// Check returns nil while the tenant consents, an error wrapping
+// ErrNoConsent that says why not, or the error that kept it from reading
+// the record.
+func (c *Consent) Check() error {
+	if !c.cfg.Enabled {
+		return fmt.Errorf("%w: improvement.enabled is false", ErrNoConsent)
+	}
+	if err := c.open(); err != nil || c.db == nil {
+		return err
+	}
+	withdrawn, since, reason, err := consentMarker(c.db)
+	switch {
+	case err != nil:
+		return fmt.Errorf("improvement queue: %w", err)
+	case withdrawn:
+		return fmt.Errorf("%w: withdrawn since %s (%s), until \"edge-agent improvement resume\"",
+			ErrNoConsent, since.Format(time.RFC3339), reason)
+	}
+	return nil
+}
+
+// Given is Check as the uplink's gate (uplink.Gate).
+func (c *Consent) Given() (bool, error) {
+	err := c.Check()
+	if errors.Is(err, ErrNoConsent) {
+		return false, nil
+	}
+	return err == nil, err
+}
+
+// Close closes the holding queue.
+func (c *Consent) Close() error {
+	if c.db == nil {
+		return nil
+	}
+	return c.db.Close()
 }
 
 // ResumeOffline takes back a withdrawal made by WithdrawOffline or

@@ -2,6 +2,7 @@ package improvement
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"os"
 	"strings"
@@ -217,12 +218,7 @@ func TestApplyOptOut(t *testing.T) {
 // nothing more and purges its sink at its next step.
 func TestWithdrawOfflineWhileRunning(t *testing.T) {
 	e := newEnv(t, testConfig(t))
-	for _, pl := range plates(3) {
-		e.p.Offer(rec(pl, t0, "u33d"))
-	}
-	e.flush(t, false)
-	e.clock.Set(t0.Add(2 * time.Hour))
-	e.flush(t, true) // 3 in the sink
+	e.releaseThree(t)
 	e.p.Offer(rec("AB123", e.clock.Now(), "u33d"))
 	e.p.Offer(rec("AB124", e.clock.Now(), "u33d"))
 	e.flush(t, false) // 2 held
@@ -243,4 +239,59 @@ func TestWithdrawOfflineWhileRunning(t *testing.T) {
 	if len(a) != 2 || a[0].PurgedHeld != 2 || a[1].PurgedOutbox != 3 {
 		t.Errorf("audit %+v", a)
 	}
+}
+
+// TestConsentedReadsTheWithdrawalRecord: the uplink's gate closes as soon
+// as "edge-agent improvement withdraw" has committed the withdrawal to the
+// holding queue, not at the programme's next step (the fake clock never
+// brings the release loop's 30 s poll), and the gate seeing it makes the
+// release loop follow the withdrawal at once: the sink is purged and the
+// purge audited with its count.
+func TestConsentedReadsTheWithdrawalRecord(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	e.releaseThree(t)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- e.p.Run(ctx) }()
+	defer func() { cancel(); <-done }()
+	<-e.clock.waiting // the loop took its first step and sleeps
+	if ok, err := e.p.Consented(); !ok || err != nil {
+		t.Fatalf("Consented before the withdrawal = %v, %v", ok, err)
+	}
+
+	if _, _, err := WithdrawOffline(e.cfg, "by command", nil, e.clock.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := e.p.Consented(); ok || err != nil {
+		t.Fatalf("Consented right after the withdrawal = %v, %v; want false", ok, err)
+	}
+	for _, step := range []struct {
+		what string
+		ch   chan struct{}
+	}{{"purge the sink", e.sink.purged}, {"sleep again after following the withdrawal", e.clock.waiting}} {
+		select {
+		case <-step.ch:
+		case <-time.After(time.Minute):
+			t.Fatalf("the release loop did not %s once the gate saw the withdrawal", step.what)
+		}
+	}
+	if _, _, queued, _ := e.sink.snapshot(); queued != 0 {
+		t.Errorf("sink holds %d after the purge", queued)
+	}
+	a := readAudit(t, e.cfg.AuditPath)
+	if len(a) != 2 || a[1].PurgedOutbox != 3 || !strings.Contains(a[1].Reason, "running agent") {
+		t.Errorf("audit %+v; want the command's entry, then the running programme's purge of 3", a)
+	}
+}
+
+// releaseThree makes three samples in one cell and bucket and releases them
+// to the sink, two hours later.
+func (e *env) releaseThree(t *testing.T) {
+	t.Helper()
+	for _, pl := range plates(3) {
+		e.p.Offer(rec(pl, t0, "u33d"))
+	}
+	e.flush(t, false)
+	e.clock.Set(t0.Add(2 * time.Hour))
+	e.flush(t, true)
 }

@@ -26,6 +26,7 @@ type fakeClock struct {
 	mu      sync.Mutex
 	now     time.Time
 	waiters []waiter
+	waiting chan struct{} // a wait began (After with d > 0)
 }
 
 type waiter struct {
@@ -33,7 +34,9 @@ type waiter struct {
 	ch chan time.Time
 }
 
-func newFakeClock(t time.Time) *fakeClock { return &fakeClock{now: t} }
+func newFakeClock(t time.Time) *fakeClock {
+	return &fakeClock{now: t, waiting: make(chan struct{}, 1)}
+}
 
 func (c *fakeClock) Now() time.Time {
 	c.mu.Lock()
@@ -49,6 +52,10 @@ func (c *fakeClock) After(d time.Duration) <-chan time.Time {
 		ch <- c.now
 	} else {
 		c.waiters = append(c.waiters, waiter{c.now.Add(d), ch})
+		select {
+		case c.waiting <- struct{}{}:
+		default:
+		}
 	}
 	return ch
 }
@@ -82,9 +89,12 @@ type fakeSink struct {
 	all      [][]byte // every payload ever enqueued, in order
 	purges   int
 	enqueued chan struct{}
+	purged   chan struct{}
 }
 
-func newFakeSink() *fakeSink { return &fakeSink{enqueued: make(chan struct{}, 1000)} }
+func newFakeSink() *fakeSink {
+	return &fakeSink{enqueued: make(chan struct{}, 1000), purged: make(chan struct{}, 1000)}
+}
 
 func (s *fakeSink) Enqueue(b []byte) error {
 	s.mu.Lock()
@@ -103,6 +113,7 @@ func (s *fakeSink) Purge() (int, error) {
 	n := len(s.queued)
 	s.queued = nil
 	s.purges++
+	s.purged <- struct{}{}
 	return n, nil
 }
 

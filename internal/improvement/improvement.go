@@ -87,6 +87,12 @@ type Programme struct {
 	db    *sql.DB
 	m     *metrics
 
+	// consent is a second connection to the holding queue, for Consented:
+	// it reads the withdrawal record without waiting for the worker's or
+	// the release loop's transactions on db.
+	consent *sql.DB
+	resync  chan struct{} // Consented saw a withdrawal the programme has not followed: the release loop steps now
+
 	// mu serialises the changes of state (Apply, Withdraw, the release
 	// step, Close) and guards withdrawn. Offer never takes it.
 	mu        sync.Mutex
@@ -159,9 +165,14 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 		db.Close()
 		return nil, fmt.Errorf("improvement queue: %w", err)
 	}
+	consent, err := openQueue(cfg.QueuePath)
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
 	p := &Programme{
 		id: id, sink: sink, log: log.With("stage", "improvement"), clock: clock, db: db,
-		m: newMetrics(reg, db), withdrawn: withdrawn,
+		m: newMetrics(reg, db), withdrawn: withdrawn, consent: consent, resync: make(chan struct{}, 1),
 		intake: make(chan job, intakeSize), room: make(chan struct{}, 1), done: make(chan struct{}),
 		wake: make(chan struct{}, 1),
 	}
@@ -172,6 +183,7 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 	if !p.enabled.Load() {
 		if _, err := p.purgeLocked("start", "not enabled at start", false); err != nil {
 			db.Close()
+			consent.Close()
 			return nil, err
 		}
 	}
@@ -221,9 +233,10 @@ func (p *Programme) setEnabled() {
 	}
 }
 
-// Enabled reports whether the tenant takes part now: improvement.enabled is
-// true and consent was not withdrawn. The uplink checks it right before it
-// publishes a sample.
+// Enabled reports whether the programme is on: improvement.enabled is true
+// and consent was not withdrawn, as the programme last saw them. A
+// withdrawal by command counts here only once the release loop has
+// followed it; the uplink asks Consented instead.
 func (p *Programme) Enabled() bool { return p.enabled.Load() }
 
 // Offer hands over one read event that the programme does not follow from
@@ -318,7 +331,7 @@ func (p *Programme) Close() error {
 		p.enabled.Store(false)
 		p.worker.Wait()
 		p.mu.Lock()
-		err = p.db.Close()
+		err = errors.Join(p.db.Close(), p.consent.Close())
 		p.mu.Unlock()
 	})
 	return err

@@ -43,7 +43,7 @@ func TestReplayToMosquitto(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer p.Close()
-	pub, err := uplink.New(ucfg, ob, nil, nil, uplink.WithGate(p.Enabled))
+	pub, err := uplink.New(ucfg, ob, nil, nil, uplink.WithGate(p.Consented))
 	if err != nil {
 		t.Fatal(err)
 	}

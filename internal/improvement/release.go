@@ -25,9 +25,9 @@ type FlushOptions struct {
 	SkipJitter bool
 }
 
-// Run releases samples until ctx ends: it wakes when the next bucket is due
-// (or every 30 s to notice a withdrawal made by command) and returns nil
-// when ctx is cancelled.
+// Run releases samples until ctx ends: it wakes when the next bucket is due,
+// when Consented saw a withdrawal made by command, and at least every 30 s
+// to notice one; it returns nil when ctx is cancelled.
 func (p *Programme) Run(ctx context.Context) error {
 	for {
 		if _, err := p.step(false); err != nil && !errors.Is(err, ErrClosed) {
@@ -39,6 +39,7 @@ func (p *Programme) Run(ctx context.Context) error {
 		case <-p.done:
 			return nil
 		case <-p.clock.After(p.nextWake()):
+		case <-p.resync:
 		}
 	}
 }

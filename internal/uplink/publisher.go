@@ -34,7 +34,7 @@ type Publisher struct {
 	m       *metrics
 	tlsCfg  *tls.Config
 	limiter *limiter
-	gate    func() bool
+	gate    Gate
 	ifaceUp func(name string) bool
 	poll    time.Duration // how often a closed gate or a down interface is re-checked
 	rnd     func() float64
@@ -43,9 +43,16 @@ type Publisher struct {
 // Option changes a Publisher.
 type Option func(*Publisher)
 
-// WithGate sets a check consulted right before every publish: while it
-// returns false nothing is published and entries stay queued.
-func WithGate(gate func() bool) Option { return func(p *Publisher) { p.gate = gate } }
+// Gate says whether entries may be published now. The publisher calls it
+// right before it hands each entry to the MQTT client, after any wait for
+// bandwidth, so it must read the state it guards where that state is kept
+// (a file, a database row), not a copy that may be out of date. An error
+// counts as closed.
+type Gate func() (open bool, err error)
+
+// WithGate sets the gate consulted right before every publish: while it is
+// closed nothing is published and entries stay queued.
+func WithGate(gate Gate) Option { return func(p *Publisher) { p.gate = gate } }
 
 // WithPollInterval sets how often a closed gate or a down interface is
 // re-checked (default 2s).
@@ -121,7 +128,13 @@ func (p *Publisher) allowed() (bool, string) {
 	if p.cfg.RequireInterface != "" && !p.ifaceUp(p.cfg.RequireInterface) {
 		return false, "interface " + p.cfg.RequireInterface + " is down"
 	}
-	if p.gate != nil && !p.gate() {
+	if p.gate == nil {
+		return true, ""
+	}
+	switch open, err := p.gate(); {
+	case err != nil:
+		return false, "gate closed: " + err.Error()
+	case !open:
 		return false, "gate closed"
 	}
 	return true, ""

@@ -3,6 +3,7 @@ package uplink
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"path/filepath"
 	"slices"
@@ -220,12 +221,12 @@ func TestPublisherGate(t *testing.T) {
 	ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptions{})
 	var open atomic.Bool
 	checked := make(chan struct{}, 100)
-	gate := func() bool {
+	gate := func() (bool, error) {
 		select {
 		case checked <- struct{}{}:
 		default:
 		}
-		return open.Load()
+		return open.Load(), nil
 	}
 	p, err := New(testConfig(fb.url()), ob, nil, nil, WithGate(gate), WithPollInterval(5*time.Millisecond))
 	if err != nil {
@@ -243,6 +244,73 @@ func TestPublisherGate(t *testing.T) {
 	waitDrained(t, p, 10*time.Second)
 	if n := len(fb.ackedPayloads()); n != 2 {
 		t.Fatalf("%d delivered, want 2", n)
+	}
+}
+
+// A gate that closes while the publisher waits for bandwidth (a withdrawal
+// committed meanwhile) stops the entry it was waiting for: the gate is read
+// after the wait, right before the entry is handed to the client.
+func TestPublisherGateReadAfterBandwidthWait(t *testing.T) {
+	fb := newFakeBroker(t, func([]byte) action { return ack })
+	ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptions{})
+	cfg := testConfig(fb.url())
+	cfg.BandwidthLimit = 1 // byte/s: every entry waits for bandwidth
+	var open atomic.Bool
+	open.Store(true)
+	closedSeen := make(chan struct{}, 100)
+	gate := func() (bool, error) {
+		if !open.Load() {
+			select {
+			case closedSeen <- struct{}{}:
+			default:
+			}
+		}
+		return open.Load(), nil
+	}
+	p, err := New(cfg, ob, nil, nil, WithGate(gate), WithPollInterval(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	p.limiter.sleep = func(context.Context, time.Duration) bool {
+		open.Store(false) // the withdrawal lands during the wait
+		return true
+	}
+	enqueue(t, ob, brokertest.Sample(1, 0), brokertest.Sample(2, 0))
+	start(t, p)
+	<-closedSeen // the publisher read the closed gate after its wait
+	if n := testutil.ToFloat64(p.m.published); n != 0 {
+		t.Fatalf("%v entries handed to the client after the gate closed during the wait for bandwidth", n)
+	}
+}
+
+// A gate that cannot tell (its state cannot be read) is closed, and the
+// pause says why.
+func TestPublisherGateErrorIsClosed(t *testing.T) {
+	fb := newFakeBroker(t, func([]byte) action { return ack })
+	ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptions{})
+	var logs records
+	asked := make(chan struct{}, 100)
+	gate := func() (bool, error) {
+		select {
+		case asked <- struct{}{}:
+		default:
+		}
+		return true, errors.New("consent record unreadable")
+	}
+	p, err := New(testConfig(fb.url()), ob, slog.New(&logs), nil, WithGate(gate), WithPollInterval(5*time.Millisecond))
+	if err != nil {
+		t.Fatal(err)
+	}
+	enqueue(t, ob, brokertest.Sample(1, 0))
+	start(t, p)
+	for range 3 {
+		<-asked
+	}
+	if n := testutil.ToFloat64(p.m.published); n != 0 {
+		t.Fatalf("%v published while the gate could not be read", n)
+	}
+	if !strings.Contains(logs.text(), "sending paused reason=gate closed: consent record unreadable") {
+		t.Errorf("logs:\n%s", logs.text())
 	}
 }
 

@@ -108,11 +108,13 @@ func (p *Publisher) fill(ctx context.Context, cli mqtt.Client, fl []flight) ([]f
 		return fl, err
 	}
 	for _, e := range entries { // entries not published stay queued (Leave)
-		if ok, _ := p.allowed(); !ok {
-			return fl, errNotAllowed
-		}
 		if !p.limiter.wait(ctx, len(e.Payload)+len(p.cfg.Topic)+6) { // + PUBLISH header bytes
 			return fl, ctx.Err()
+		}
+		// The gate is read last, after the wait for bandwidth: a withdrawal
+		// committed during that wait stops this entry.
+		if ok, _ := p.allowed(); !ok {
+			return fl, errNotAllowed
 		}
 		tok := cli.Publish(p.cfg.Topic, 1, false, e.Payload)
 		p.m.published.Inc()
