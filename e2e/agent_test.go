@@ -59,6 +59,17 @@ func newSetup(t *testing.T, src string) *setup {
 	return &setup{t: t, Dir: dir, Conf: c, CfgPath: filepath.Join(dir, "edge-agent.yaml")}
 }
 
+// newLoopingSetup is newSetup with its camera reading v, under a random
+// file name, in a loop (a camera that never ends); it returns the setup and
+// the camera name a replay would give that file.
+func newLoopingSetup(t *testing.T, v video) (*setup, string) {
+	t.Helper()
+	s := newSetup(t, "")
+	src, camera := linkVideo(t, s.Dir, v)
+	s.Conf.Cameras[0].Source, s.Conf.Cameras[0].Loop = src, true
+	return s, camera
+}
+
 // optIn turns the improvement programme and the uplink on with rules whose
 // outcome the tests can compute from the stored reads: every cell is large
 // enough (min_per_cell 1), one sample per plate and bucket, no release delay.
@@ -140,9 +151,19 @@ type agentProc struct {
 // failed.
 func startAgent(t *testing.T, args ...string) *agentProc {
 	t.Helper()
+	return startAgentEnv(t, nil, args...)
+}
+
+// startAgentEnv is startAgent with env (NAME=value) added to the
+// environment the agent inherits.
+func startAgentEnv(t *testing.T, env []string, args ...string) *agentProc {
+	t.Helper()
 	p := &agentProc{t: t, name: args[0], changed: make(chan struct{}), exited: make(chan struct{})}
 	p.cmd = exec.Command(edgeAgent(t), args...)
 	p.cmd.Dir = t.TempDir()
+	if env != nil {
+		p.cmd.Env = append(os.Environ(), env...)
+	}
 	p.cmd.Stdout = &p.stdout
 	p.cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
 	stderr, err := p.cmd.StderrPipe()

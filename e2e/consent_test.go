@@ -73,10 +73,7 @@ func (s *setup) reloadOptedOut(p *agentProc) {
 // broker is back, nothing reaches it.
 func TestWithdrawMidRun(t *testing.T) {
 	needIntegration(t)
-	v := short(t)
-	s := newSetup(t, "")
-	src, camera := linkVideo(t, s.Dir, v)
-	s.Conf.Cameras[0].Source, s.Conf.Cameras[0].Loop = src, true
+	s, camera := newLoopingSetup(t, short(t))
 	b := brokertest.New(t, brokertest.Options{Verbose: true}) // not started until the end
 	s.optIn(b.URL())
 	s.write()
@@ -172,9 +169,7 @@ func TestWithdrawalStopsQueuedSamples(t *testing.T) {
 		{"reload", func(t *testing.T, s *setup, p *agentProc) { s.reloadOptedOut(p) }},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newSetup(t, "")
-			src, _ := linkVideo(t, s.Dir, v)
-			s.Conf.Cameras[0].Source, s.Conf.Cameras[0].Loop = src, true
+			s, _ := newLoopingSetup(t, v)
 			b := brokertest.Start(t, brokertest.Options{Verbose: true})
 			sub := brokertest.Subscribe(t, b.URL(), "#", nil) // persistent: it is sent what arrives while it reconnects
 			b.Stop()

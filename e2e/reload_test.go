@@ -14,11 +14,7 @@ import (
 // one; a valid config is applied (here: opting out, which withdraws).
 func TestReloadOnSIGHUP(t *testing.T) {
 	needIntegration(t)
-	v := short(t)
-	s := newSetup(t, "")
-	src, _ := linkVideo(t, s.Dir, v)
-	cam := &s.Conf.Cameras[0]
-	cam.Source, cam.Loop = src, true
+	s, _ := newLoopingSetup(t, short(t))
 	s.Conf.Improvement.Enabled = true
 	s.write()
 

@@ -68,7 +68,15 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 			_, _ = sdnotify.Notify(sdnotify.Ready)
 		}
 	}()
-	go sdnotify.RunWatchdog(ctx, a.Healthy)
+	// The watchdog ping means "the agent's own loops are alive" (Alive); a
+	// camera offline degrades /healthz but never withholds it.
+	go sdnotify.RunWatchdog(ctx, func() bool {
+		err := a.Alive()
+		if err != nil {
+			log.Error("watchdog ping withheld: loops of the agent are stuck; systemd will restart it", "error", err)
+		}
+		return err == nil
+	})
 	a.OnReady(func() { _, _ = sdnotify.Notify(sdnotify.Ready) })
 	err = a.Run(ctx)
 	_, _ = sdnotify.Notify(sdnotify.Stopping)

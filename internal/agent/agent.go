@@ -21,6 +21,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/gps"
 	"github.com/edge-agent/edge-agent/internal/improvement"
+	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/obs"
 	"github.com/edge-agent/edge-agent/internal/store"
 	"github.com/edge-agent/edge-agent/internal/uplink"
@@ -59,6 +60,7 @@ type Agent struct {
 	reg  *prometheus.Registry
 
 	health  obs.Health
+	loops   *live.Loops // the agent's own loops, for the watchdog
 	store   *store.Store
 	gps     gps.Source
 	engine  *alpr.Engine
@@ -83,7 +85,7 @@ type Agent struct {
 
 // New builds every stage from cfg. Nothing runs until Run.
 func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Registry) (_ *Agent, err error) {
-	a := &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}}
+	a := &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}, loops: live.NewLoops(nil)}
 	a.limiter.seen = map[string]logState{}
 	a.cfg.Store(cfg)
 	a.m = newMetrics(reg)
@@ -104,6 +106,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		return nil, fmt.Errorf("store.path %q: %w", cfg.Store.Path, err)
 	}
 	a.health.Add("store", a.storeWritable)
+	a.health.Add("loops", a.loops.Stuck)
 	if len(opts.Replay) > 0 {
 		// A replay lives on its video's clock: retention by age counts from
 		// the latest frame analysed, not from today, so that replaying an old
@@ -154,7 +157,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 			return nil, err
 		}
 		a.cams = append(a.cams, c)
-		a.health.Add("camera "+cam.Name, c.Check)
+		a.health.AddInput("camera "+cam.Name, c.Check)
 		if a.tracks[cam.Name], err = newCameraTracker(cam, cfg); err != nil {
 			return nil, err
 		}
@@ -213,8 +216,20 @@ func (a *Agent) advance(t time.Time) {
 // OnReady sets a function Run calls once every stage has started.
 func (a *Agent) OnReady(f func()) { a.onReady = f }
 
-// Healthy reports whether every health check passes (for the watchdog).
-func (a *Agent) Healthy() bool { return len(a.health.Run()) == 0 }
+// stuckAfter is how long one of the agent's own loops may stay silent
+// before it counts as stuck: far longer than one turn of any of them takes
+// (a frame's analysis, a store write and its 30 s timeout, a publish), and
+// short enough that systemd restarts a hung agent within a few minutes.
+const stuckAfter = 2 * time.Minute
+
+// Alive reports, for the systemd watchdog, whether the agent's own loops
+// are alive: nil while each of them (the analysis workers, the sink, store
+// retention, the live tracker clock, improvement release, the uplink) has
+// beaten in time, working or waiting for work, or an error naming those
+// that are stuck. The cameras are not part of it: a camera offline or
+// stalled is reported (edge_camera_up, /healthz degraded, the log) and
+// retried, but never makes systemd restart the agent and its other cameras.
+func (a *Agent) Alive() error { return a.loops.Stuck() }
 
 // Run runs the pipeline until ctx ends, or, when every camera is a video
 // file without loop, until they end. Then it finishes the open vehicle
@@ -225,9 +240,9 @@ func (a *Agent) Run(ctx context.Context) error {
 	cfg := a.cfg.Load()
 	bg, stopBG := context.WithCancel(context.Background())
 	var bgWG sync.WaitGroup
-	goBG := func(f func(context.Context) error) {
+	goBG := func(h *live.Heart, f func(context.Context) error) {
 		bgWG.Add(1)
-		go func() { defer bgWG.Done(); _ = f(bg) }()
+		go func() { defer bgWG.Done(); defer h.Stop(); _ = f(bg) }()
 	}
 	defer func() { stopBG(); bgWG.Wait() }()
 
@@ -238,20 +253,26 @@ func (a *Agent) Run(ctx context.Context) error {
 		}
 		defer srv.Close()
 	}
-	goBG(a.store.Run)
+	a.store.Heart = a.loops.Add("store retention", stuckAfter)
+	goBG(a.store.Heart, a.store.Run)
 	if len(a.opts.Replay) == 0 {
 		// A replay releases its samples at its end (finishReplay). The
 		// release loop runs on the wall clock: it would decide a replayed
 		// past bucket while the replay still feeds it, and the rest of the
 		// bucket's reads would be refused as late.
-		goBG(a.prog.Run)
+		h := a.loops.Add("improvement release", stuckAfter)
+		a.prog.SetHeart(h)
+		goBG(h, a.prog.Run)
 	}
 	if a.pub != nil {
-		goBG(a.pub.Run)
+		h := a.loops.Add("uplink", stuckAfter)
+		a.pub.SetHeart(h)
+		goBG(h, a.pub.Run)
 	}
 	records := make(chan recordOut, 64)
 	sinkDone := make(chan struct{})
-	go func() { defer close(sinkDone); a.sink(records) }()
+	sinkHeart := a.loops.Add("sink", stuckAfter)
+	go func() { defer close(sinkDone); defer sinkHeart.Stop(); a.sink(records, sinkHeart) }()
 
 	// Cameras feed one work queue; the workers share the engine.
 	camCtx, stopCams := context.WithCancel(ctx)
@@ -273,17 +294,18 @@ func (a *Agent) Run(ctx context.Context) error {
 	}
 	go func() { feedWG.Wait(); close(work) }()
 	var workWG sync.WaitGroup
-	for range cfg.ALPR.Workers {
+	for i := range cfg.ALPR.Workers {
+		h := a.loops.Add(fmt.Sprintf("analysis worker %d", i+1), stuckAfter)
 		workWG.Add(1)
 		go func() {
 			defer workWG.Done()
-			for f := range work {
-				a.analyse(f, records)
-			}
+			defer h.Stop()
+			live.Receive(h, work, func(f *capture.Frame) { a.analyse(f, records) })
 		}()
 	}
 	if a.opts.Pace == capture.PaceLive {
-		goBG(func(ctx context.Context) error { a.tickLive(ctx, records); return nil })
+		h := a.loops.Add("live tracker clock", stuckAfter)
+		goBG(h, func(ctx context.Context) error { a.tickLive(ctx, records, h); return nil })
 	}
 	a.log.Info("agent running", "cameras", len(a.cams), "workers", cfg.ALPR.Workers,
 		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled)

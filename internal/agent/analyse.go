@@ -13,6 +13,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/alpr/track"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/live"
 )
 
 // cropMargin is the margin kept around the plate in stored crops, as a share
@@ -197,10 +198,13 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 // While frames flow, they advance the tracker themselves, on their capture
 // times: a wall-clock tick would end passes early whenever the analysis lags
 // behind the camera.
-func (a *Agent) tickLive(ctx context.Context, out chan<- recordOut) {
+//
+// It beats h at every tick (the watchdog).
+func (a *Agent) tickLive(ctx context.Context, out chan<- recordOut, h *live.Heart) {
 	t := time.NewTicker(250 * time.Millisecond)
 	defer t.Stop()
 	for {
+		h.Beat()
 		select {
 		case <-ctx.Done():
 			return

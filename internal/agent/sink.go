@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/capture"
+	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/store"
 )
@@ -32,11 +33,11 @@ type passKey struct {
 // its provisional one (the worker that confirmed the pass had not sent it
 // yet when another ended the pass): the final record is then stored in one
 // step and the provisional one, when it comes, dropped.
-func (a *Agent) sink(in <-chan recordOut) {
+//
+// It beats h at every read and while it waits for one (the watchdog).
+func (a *Agent) sink(in <-chan recordOut, h *live.Heart) {
 	w := newWriter()
-	for r := range in {
-		a.write(w, r)
-	}
+	live.Receive(h, in, func(r recordOut) { a.write(w, r) })
 }
 
 // writer is the sink's state: what it knows of the passes under way.

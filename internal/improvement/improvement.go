@@ -37,6 +37,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
 )
@@ -92,6 +93,7 @@ type Programme struct {
 	// the release loop's transactions on db.
 	consent *sql.DB
 	resync  chan struct{} // Consented saw a withdrawal the programme has not followed: the release loop steps now
+	heart   *live.Heart   // beaten by the release loop (Run); nil: not watched
 
 	// mu serialises the changes of state (Apply, Withdraw, the release
 	// step, Close) and guards withdrawn. Offer never takes it.

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
 )
 
@@ -33,16 +34,22 @@ func (p *Programme) Run(ctx context.Context) error {
 		if _, err := p.step(false); err != nil && !errors.Is(err, ErrClosed) {
 			p.log.Warn("improvement release failed", "err", err)
 		}
+		wait := p.nextWake()
+		p.heart.BeatIn(wait)
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-p.done:
 			return nil
-		case <-p.clock.After(p.nextWake()):
+		case <-p.clock.After(wait):
 		case <-p.resync:
 		}
 	}
 }
+
+// SetHeart makes Run beat h at every step and before each wait, for the
+// watchdog. Call it before Run.
+func (p *Programme) SetHeart(h *live.Heart) { p.heart = h }
 
 // Flush waits until every record offered before it, and every stored read
 // the catch-up from the read store still owes a decision (Follow), has been

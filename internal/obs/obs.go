@@ -49,44 +49,82 @@ func NewRegistry() *prometheus.Registry {
 // Check is one health check: nil means healthy.
 type Check func() error
 
-// Health collects named checks for /healthz.
+// Health collects named checks for /healthz. A check added with Add is
+// about the agent itself: while it fails, the agent is unhealthy. One added
+// with AddInput is about one of the inputs the agent reads (a camera):
+// while only such checks fail, the agent is degraded: it works on, without
+// that input.
 type Health struct {
 	mu     sync.Mutex
-	checks map[string]Check
+	checks map[string]check
 }
 
-// Add registers a check under name.
-func (h *Health) Add(name string, c Check) {
+type check struct {
+	run   Check
+	input bool
+}
+
+// Statuses of a Report.
+const (
+	StatusOK        = "ok"
+	StatusDegraded  = "degraded"
+	StatusUnhealthy = "unhealthy"
+)
+
+// Report is the outcome of every check, as /healthz serves it.
+type Report struct {
+	Status  string            `json:"status"`
+	Failing map[string]string `json:"failing,omitempty"` // why each failing check fails, by name
+}
+
+// Add registers a check of the agent itself under name.
+func (h *Health) Add(name string, c Check) { h.add(name, check{run: c}) }
+
+// AddInput registers a check of one input under name.
+func (h *Health) AddInput(name string, c Check) { h.add(name, check{run: c, input: true}) }
+
+func (h *Health) add(name string, c check) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.checks == nil {
-		h.checks = map[string]Check{}
+		h.checks = map[string]check{}
 	}
 	h.checks[name] = c
 }
 
-// Run runs every check; it returns the failures by name.
-func (h *Health) Run() map[string]string {
+// Run runs every check.
+func (h *Health) Run() Report {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	fails := map[string]string{}
+	r := Report{Status: StatusOK}
 	for name, c := range h.checks {
-		if err := c(); err != nil {
-			fails[name] = err.Error()
+		err := c.run()
+		if err == nil {
+			continue
+		}
+		if r.Failing == nil {
+			r.Failing = map[string]string{}
+		}
+		r.Failing[name] = err.Error()
+		switch {
+		case !c.input:
+			r.Status = StatusUnhealthy
+		case r.Status == StatusOK:
+			r.Status = StatusDegraded
 		}
 	}
-	return fails
+	return r
 }
 
+// serveHTTP answers 200 while every check passes, 503 otherwise, with the
+// Report as JSON.
 func (h *Health) serveHTTP(w http.ResponseWriter, _ *http.Request) {
-	fails := h.Run()
+	r := h.Run()
 	w.Header().Set("Content-Type", "application/json")
-	status := map[string]any{"status": "ok"}
-	if len(fails) > 0 {
+	if r.Status != StatusOK {
 		w.WriteHeader(http.StatusServiceUnavailable)
-		status = map[string]any{"status": "unhealthy", "failing": fails}
 	}
-	_ = json.NewEncoder(w).Encode(status)
+	_ = json.NewEncoder(w).Encode(r)
 }
 
 // Server serves /metrics and /healthz (and /debug/pprof when asked).

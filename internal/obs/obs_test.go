@@ -17,8 +17,9 @@ func TestServerMetricsAndHealth(t *testing.T) {
 	promauto.With(reg).NewCounter(prometheus.CounterOpts{Name: "edge_test_total", Help: "test"}).Add(3)
 	var health Health
 	broken := errors.New("camera front: no frame for 12s")
-	var fail error
-	health.Add("cameras", func() error { return fail })
+	var fail, storeFail error
+	health.AddInput("camera front", func() error { return fail })
+	health.Add("store", func() error { return storeFail })
 	srv, err := Listen("127.0.0.1:0", reg, &health, false, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
@@ -33,8 +34,14 @@ func TestServerMetricsAndHealth(t *testing.T) {
 		t.Errorf("/healthz healthy: %d %s", code, body)
 	}
 	fail = broken
-	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 503 || !strings.Contains(body, "no frame for 12s") {
-		t.Errorf("/healthz failing: %d %s", code, body)
+	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 503 || !strings.Contains(body, `"status":"degraded"`) ||
+		!strings.Contains(body, "no frame for 12s") {
+		t.Errorf("/healthz with a camera down: %d %s", code, body)
+	}
+	storeFail = errors.New("store folder is not writable")
+	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 503 || !strings.Contains(body, `"status":"unhealthy"`) ||
+		!strings.Contains(body, "no frame for 12s") || !strings.Contains(body, "not writable") {
+		t.Errorf("/healthz with a camera and the store down: %d %s", code, body)
 	}
 	if _, code = get(t, "http://"+srv.Addr()+"/debug/pprof/"); code != 404 {
 		t.Errorf("pprof served without being enabled: %d", code)

@@ -50,9 +50,11 @@ func WatchdogInterval() time.Duration {
 	return time.Duration(usec) * time.Microsecond / 2
 }
 
-// RunWatchdog pings the watchdog while healthy() holds, until ctx ends. A
-// stuck agent stops pinging and systemd restarts it.
-func RunWatchdog(ctx context.Context, healthy func() bool) {
+// RunWatchdog pings the watchdog at every interval at which alive() holds,
+// until ctx ends. alive should say whether the daemon's own loops work,
+// not whether everything it talks to does: while it returns false no ping
+// goes, and systemd restarts the daemon once WatchdogSec passes without one.
+func RunWatchdog(ctx context.Context, alive func() bool) {
 	every := WatchdogInterval()
 	if every == 0 {
 		return
@@ -64,7 +66,7 @@ func RunWatchdog(ctx context.Context, healthy func() bool) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			if healthy() {
+			if alive() {
 				_, _ = Notify(Watchdog)
 			}
 		}

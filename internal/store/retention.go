@@ -41,6 +41,7 @@ func (s *Store) Run(ctx context.Context) error {
 		if _, err := s.Enforce(ctx, s.Now()); err != nil && ctx.Err() == nil {
 			s.log.Warn("store retention failed", "err", err)
 		}
+		s.Heart.BeatIn(every)
 		select {
 		case <-ctx.Done():
 			return nil

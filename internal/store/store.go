@@ -33,6 +33,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/live"
 )
 
 // busyTimeout is how long a statement waits for a lock held by another
@@ -71,6 +72,9 @@ type Store struct {
 	Interval time.Duration
 	// Now is the clock Run passes to Enforce (default time.Now).
 	Now func() time.Time
+	// Heart, when set, is beaten by Run at every pass and before each wait,
+	// for the watchdog (live.Loops). Set it before Run.
+	Heart *live.Heart
 }
 
 // Open opens or creates the store at path: it creates the parent folders

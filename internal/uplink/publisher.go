@@ -17,6 +17,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/live"
 )
 
 // window is the number of entries published before their PUBACKs are
@@ -38,6 +39,7 @@ type Publisher struct {
 	ifaceUp func(name string) bool
 	poll    time.Duration // how often a closed gate or a down interface is re-checked
 	rnd     func() float64
+	heart   *live.Heart // beaten by Run; nil: not watched
 }
 
 // Option changes a Publisher.
@@ -100,12 +102,21 @@ func New(cfg config.Uplink, ob *Outbox, log *slog.Logger, reg prometheus.Registe
 		ifaceUp: interfaceUp,
 		poll:    2 * time.Second,
 	}
+	p.limiter.sleep = func(ctx context.Context, d time.Duration) bool {
+		p.heart.BeatIn(d)
+		return sleep(ctx, d)
+	}
 	for _, o := range opts {
 		o(p)
 	}
 	p.m = newMetrics(reg, ob)
 	return p, nil
 }
+
+// SetHeart makes Run beat h at every turn of its loops and before each wait
+// (for the broker, a PUBACK, bandwidth, a backoff), for the watchdog. Call
+// it before Run.
+func (p *Publisher) SetHeart(h *live.Heart) { p.heart = h }
 
 func containsWildcard(topic string) bool {
 	for _, r := range topic {
@@ -150,6 +161,7 @@ func (p *Publisher) waitAllowed(ctx context.Context) bool {
 	t := time.NewTicker(p.poll)
 	defer t.Stop()
 	for {
+		p.heart.BeatIn(p.poll)
 		select {
 		case <-ctx.Done():
 			return false
@@ -174,6 +186,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 	failures := 0
 	var last string // the previous failure, "" after a connection that worked
 	for ctx.Err() == nil {
+		p.heart.Beat()
 		if !p.waitAllowed(ctx) {
 			break
 		}
@@ -196,6 +209,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		last = msg
 		p.log.Log(ctx, level, "uplink interrupted; will retry", "err", err, "retry_in", delay,
 			"failures", failures, "broker", redact(p.cfg.Broker))
+		p.heart.BeatIn(delay)
 		if !sleep(ctx, delay) {
 			break
 		}

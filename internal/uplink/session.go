@@ -23,6 +23,7 @@ func (p *Publisher) connection(ctx context.Context, failures *int) error {
 		return err
 	}
 	p.m.connectAttempts.Inc()
+	p.heart.BeatIn(p.cfg.ConnectTimeout)
 	tok := cli.Connect()
 	select {
 	case <-tok.Done():
@@ -50,7 +51,10 @@ func (p *Publisher) connection(ctx context.Context, failures *int) error {
 // Nagle-delayed PUBACKs from stalling on the client's delayed TCP ACKs.
 func (p *Publisher) drain(ctx context.Context, cli mqtt.Client, lost <-chan error) error {
 	var fl []flight // in flight, oldest first
+	tick, stopTick := p.heart.Ticker()
+	defer stopTick()
 	for {
+		p.heart.Beat()
 		var stop error
 		if len(fl) < window {
 			var err error
@@ -62,12 +66,8 @@ func (p *Publisher) drain(ctx context.Context, cli mqtt.Client, lost <-chan erro
 			if stop != nil {
 				return stop
 			}
-			select {
-			case <-ctx.Done():
-				return ctx.Err()
-			case err := <-lost:
-				return fmt.Errorf("connection lost: %w", err)
-			case <-p.ob.Wait():
+			if err := p.idle(ctx, lost, tick); err != nil {
+				return err
 			}
 			continue
 		}
@@ -83,6 +83,24 @@ func (p *Publisher) drain(ctx context.Context, cli mqtt.Client, lost <-chan erro
 		}
 		p.m.acked.Inc()
 		fl = fl[1:]
+	}
+}
+
+// idle waits for an entry to be queued, beating the heart at every tick
+// meanwhile. It returns nil then, or the error that ends the connection.
+func (p *Publisher) idle(ctx context.Context, lost <-chan error, tick <-chan time.Time) error {
+	wake := p.ob.Wait()
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-lost:
+			return fmt.Errorf("connection lost: %w", err)
+		case <-wake:
+			return nil
+		case <-tick:
+			p.heart.Beat()
+		}
 	}
 }
 
@@ -173,6 +191,7 @@ func (p *Publisher) await(ctx context.Context, f flight) error {
 		return f.tok.Error()
 	default:
 	}
+	p.heart.BeatIn(time.Until(f.deadline))
 	t := time.NewTimer(time.Until(f.deadline))
 	defer t.Stop()
 	select {
