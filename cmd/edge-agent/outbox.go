@@ -19,8 +19,9 @@ const outboxUsage = `usage: edge-agent outbox status|drain|purge [--db PATH] [--
           (read-only: works while the agent runs)
   drain   send everything queued, exit when empty or after --timeout (needs the
           broker settings: --config, or --broker and --topic; flags win); only
-          while the tenant consents: improvement.enabled is true and consent was
-          not withdrawn (the record in improvement.queue_path of the config)
+          while the tenant consents: improvement.enabled is true, consent was not
+          withdrawn, and no withdrawal's purge of this outbox is owed (the records
+          in improvement.queue_path of the config)
   purge   delete every queued and quarantined entry (stop the agent first)`
 
 // outboxCmd is `edge-agent outbox status|drain|purge`.

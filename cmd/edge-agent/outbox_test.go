@@ -94,12 +94,13 @@ func TestOutboxCmdDrainRefusesWithoutConsent(t *testing.T) {
 	b := brokertest.Start(t, brokertest.Options{})
 	sub := brokertest.Subscribe(t, b.URL(), "#", nil)
 	for _, tc := range []struct {
-		name              string
-		enabled, withdraw bool
-		want              string
+		name                      string
+		enabled, withdraw, resume bool
+		want                      string
 	}{
-		{"withdrawn", true, true, "no consent to send samples: withdrawn since "},
-		{"opted out", false, false, "no consent to send samples: improvement.enabled is false; 3 queued entries not sent"},
+		{"withdrawn", true, true, false, "no consent to send samples: withdrawn since "},
+		{"withdrawn and resumed", true, true, true, "no consent to send samples: consent was withdrawn and the outbox not purged since"},
+		{"opted out", false, false, false, "no consent to send samples: improvement.enabled is false; 3 queued entries not sent"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			dir := t.TempDir()
@@ -118,6 +119,11 @@ func TestOutboxCmdDrainRefusesWithoutConsent(t *testing.T) {
 				// nil: the running agent held the outbox, so the command could not purge it.
 				if _, _, err := improvement.WithdrawOffline(conf.Improvement, "by test", nil, time.Now()); err != nil {
 					t.Fatal(err)
+				}
+				if tc.resume {
+					if err := improvement.ResumeOffline(conf.Improvement, time.Now()); err != nil {
+						t.Fatal(err)
+					}
 				}
 			}
 			var out, errOut bytes.Buffer

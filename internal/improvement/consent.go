@@ -43,9 +43,12 @@ func (p *Programme) purgeLocked(event, reason string, persist bool) (int, error)
 	}
 	sent := 0
 	if pg, ok := p.sink.(Purger); ok {
-		if sent, err = pg.Purge(); err != nil {
-			err = fmt.Errorf("purge the outbox: %w", err)
-		}
+		sent, err = pg.Purge()
+	}
+	if err != nil {
+		err = fmt.Errorf("purge the outbox: %w", err)
+	} else if _, err = p.db.Exec(`DELETE FROM owed_purge`); err != nil { // the sink holds nothing from before
+		err = fmt.Errorf("improvement queue: %w", err)
 	}
 	total := held + sent
 	if persist || total > 0 {
@@ -60,21 +63,24 @@ func (p *Programme) purgeLocked(event, reason string, persist bool) (int, error)
 
 // Consented is the uplink's gate: it reports whether a sample may be
 // published now. That is so while the programme is on (improvement.enabled
-// as last applied, no withdrawal followed, not closed) and no withdrawal is
-// recorded in the holding queue file. The record is read at every call, so
-// a withdrawal by "edge-agent improvement withdraw" from another process
-// holds from the moment it is committed, not from the programme's next
-// step. A recorded withdrawal that the programme has not followed yet makes
-// the release loop follow it now, which purges the sink.
+// as last applied, no withdrawal followed, not closed), no withdrawal is
+// recorded in the holding queue file, and no withdrawal's purge of the
+// sink is owed there (one made and resumed by command before the programme
+// saw it). The file is read at every call, so a withdrawal by "edge-agent
+// improvement withdraw" from another process holds from the moment it is
+// committed, not from the programme's next step. A withdrawal that the
+// programme has not followed yet makes the release loop follow it now,
+// which purges the sink.
 func (p *Programme) Consented() (bool, error) {
 	if !p.enabled.Load() {
 		return false, nil
 	}
-	withdrawn, _, _, err := consentMarker(p.consent)
+	var closed bool
+	err := p.consent.QueryRow(`SELECT EXISTS (SELECT 1 FROM consent) OR EXISTS (SELECT 1 FROM owed_purge)`).Scan(&closed)
 	if err != nil {
 		return false, fmt.Errorf("improvement consent: %w", err)
 	}
-	if withdrawn {
+	if closed {
 		select {
 		case p.resync <- struct{}{}:
 		default:
@@ -85,20 +91,34 @@ func (p *Programme) Consented() (bool, error) {
 }
 
 // syncConsent follows a withdrawal or resumption made by command while the
-// programme runs. p.mu is held.
+// programme runs; a withdrawal and resumption both made since it last
+// looked are followed in turn, so the sink is purged all the same. p.mu is
+// held.
 func (p *Programme) syncConsent() error {
 	withdrawn, _, reason, err := consentMarker(p.db)
 	if err != nil {
 		return err
 	}
-	switch {
-	case withdrawn && !p.withdrawn:
+	owed, err := purgeOwed(p.db)
+	if err != nil {
+		return err
+	}
+	if (withdrawn || owed) && !p.withdrawn {
+		if !withdrawn {
+			reason = "withdrawn and resumed by command"
+		}
 		p.withdrawn = true
 		p.setEnabled()
 		// The command purged the holding queue; the sink is ours to purge.
-		_, err := p.purgeLocked("withdraw", reason+" (seen by the running agent)", false)
-		return err
-	case !withdrawn && p.withdrawn:
+		if _, err := p.purgeLocked("withdraw", reason+" (seen by the running agent)", false); err != nil {
+			return err
+		}
+	} else if owed {
+		if _, err := p.purgeLocked("withdraw", "withdrawn again by command (seen by the running agent)", false); err != nil {
+			return err
+		}
+	}
+	if !withdrawn && p.withdrawn {
 		p.withdrawn = false
 		p.setEnabled()
 		p.log.Info("improvement consent resumed")
@@ -115,6 +135,13 @@ func purgeHeld(db *sql.DB, now time.Time, reason string, persist bool) (int, err
 		if persist {
 			if _, err := tx.Exec(`INSERT INTO consent (id, withdrawn, reason) VALUES (1, ?, ?)
 				ON CONFLICT (id) DO UPDATE SET withdrawn = excluded.withdrawn, reason = excluded.reason`, now.UnixNano(), reason); err != nil {
+				return err
+			}
+		}
+		if persist {
+			// Owed until the outbox is purged: by the caller if it can,
+			// else by the agent that holds it, even after a resume.
+			if _, err := tx.Exec(`INSERT OR REPLACE INTO owed_purge (id, since) VALUES (1, ?)`, now.UnixNano()); err != nil {
 				return err
 			}
 		}
@@ -196,20 +223,24 @@ func WithdrawOffline(cfg config.Improvement, reason string, outbox Purger, now t
 	if outbox != nil {
 		if sent, err = outbox.Purge(); err != nil {
 			err = fmt.Errorf("purge the outbox: %w", err)
+		} else if _, err = db.Exec(`DELETE FROM owed_purge`); err != nil {
+			err = fmt.Errorf("improvement queue: %w", err)
 		}
 	}
 	a := auditEntry{Time: now, Event: "withdraw", Reason: reason, PurgedHeld: held, PurgedOutbox: sent}
 	return held, sent, errors.Join(err, appendAudit(cfg.AuditPath, a))
 }
 
-// ErrNoConsent is wrapped by Consent.Check when the tenant has not
-// consented: improvement.enabled is false, or consent was withdrawn.
+// ErrNoConsent is wrapped by Consent.Check when samples may not be sent:
+// improvement.enabled is false, consent was withdrawn, or a withdrawal's
+// purge of the outbox is owed.
 var ErrNoConsent = errors.New("no consent to send samples")
 
 // Consent is the tenant's consent as a command that sends samples sees it
 // without a programme in its process ("edge-agent outbox drain"):
-// improvement.enabled of the config it was given, and the withdrawal record
-// of the holding queue at improvement.queue_path, read at every check.
+// improvement.enabled of the config it was given, and the withdrawal and
+// owed-purge records of the holding queue at improvement.queue_path, read
+// at every check.
 type Consent struct {
 	cfg config.Improvement
 	db  *sql.DB // nil until the holding queue exists
@@ -249,12 +280,18 @@ func (c *Consent) Check() error {
 		return err
 	}
 	withdrawn, since, reason, err := consentMarker(c.db)
-	switch {
-	case err != nil:
+	if err != nil {
 		return fmt.Errorf("improvement queue: %w", err)
-	case withdrawn:
+	}
+	if withdrawn {
 		return fmt.Errorf("%w: withdrawn since %s (%s), until \"edge-agent improvement resume\"",
 			ErrNoConsent, since.Format(time.RFC3339), reason)
+	}
+	switch owed, err := purgeOwed(c.db); {
+	case err != nil:
+		return fmt.Errorf("improvement queue: %w", err)
+	case owed:
+		return fmt.Errorf("%w: consent was withdrawn and the outbox not purged since; the agent purges it when it starts", ErrNoConsent)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"fmt"
 	"os"
 	"strings"
 	"testing"
@@ -294,4 +295,57 @@ func (e *env) releaseThree(t *testing.T) {
 	e.flush(t, false)
 	e.clock.Set(t0.Add(2 * time.Hour))
 	e.flush(t, true)
+}
+
+// TestWithdrawnAndResumedUnseen: a withdrawal and a resumption by command,
+// both made before the programme looked, or while it was stopped, still
+// purge the sink: the samples released before the withdrawal are never
+// sent, and the uplink's gate stays closed until they are purged.
+func TestWithdrawnAndResumedUnseen(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	withdrawAndResume := func() {
+		t.Helper()
+		if _, _, err := WithdrawOffline(e.cfg, "by command", nil, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+		if err := ResumeOffline(e.cfg, e.clock.Now()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	lastAudit := func() auditEntry { a := readAudit(t, e.cfg.AuditPath); return a[len(a)-1] }
+
+	e.releaseThree(t)
+	withdrawAndResume()
+	if ok, err := e.p.Consented(); ok || err != nil {
+		t.Fatalf("Consented with the purge owed = %v, %v; want false", ok, err)
+	}
+	e.flush(t, false) // the release loop's next step
+	if _, _, queued, _ := e.sink.snapshot(); queued != 0 {
+		t.Fatalf("the sink holds %d samples from before the withdrawal", queued)
+	}
+	if a := lastAudit(); a.Event != "withdraw" || a.PurgedOutbox != 3 || !strings.Contains(a.Reason, "resumed") {
+		t.Errorf("audit %+v; want the running programme's purge of 3", a)
+	}
+	if ok, err := e.p.Consented(); !ok || err != nil {
+		t.Errorf("Consented after the purge, consent resumed = %v, %v", ok, err)
+	}
+
+	// While stopped: the next start purges.
+	for i := range 2 {
+		if err := e.sink.Enqueue(fmt.Appendf(nil, `{"sample_id":"%032x"}`, i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	e.p.Close()
+	withdrawAndResume()
+	e.start(t)
+	if _, _, queued, _ := e.sink.snapshot(); queued != 0 {
+		t.Fatalf("the sink holds %d samples after a start", queued)
+	}
+	if a := lastAudit(); a.Event != "start" || a.PurgedOutbox != 2 {
+		t.Errorf("audit %+v; want the purge of 2 at start", a)
+	}
+	if ok, err := e.p.Consented(); !ok || err != nil {
+		t.Errorf("Consented after the start, consent resumed = %v, %v", ok, err)
+	}
 }

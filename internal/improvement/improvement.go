@@ -182,8 +182,18 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 	p.boundary.Store(math.MaxInt64) // no followed read is sampled before Follow knows the boundary
 	p.cfg.Store(&cfg)
 	p.setEnabled()
-	if !p.enabled.Load() {
-		if _, err := p.purgeLocked("start", "not enabled at start", false); err != nil {
+	owed, err := purgeOwed(db)
+	if err != nil {
+		db.Close()
+		consent.Close()
+		return nil, fmt.Errorf("improvement queue: %w", err)
+	}
+	if !p.enabled.Load() || owed {
+		reason := "not enabled at start"
+		if p.enabled.Load() {
+			reason = "a withdrawal by command whose purge of the outbox no running agent made"
+		}
+		if _, err := p.purgeLocked("start", reason, false); err != nil {
 			db.Close()
 			consent.Close()
 			return nil, err

@@ -58,6 +58,10 @@ CREATE TABLE IF NOT EXISTS consent (
 	id        INTEGER PRIMARY KEY CHECK (id = 1),
 	withdrawn INTEGER NOT NULL,         -- unix ns
 	reason    TEXT NOT NULL
+);
+CREATE TABLE IF NOT EXISTS owed_purge (
+	id    INTEGER PRIMARY KEY CHECK (id = 1),
+	since INTEGER NOT NULL              -- unix ns of a withdrawal whose purge of the outbox is owed; resume leaves it
 );`
 
 // openQueue opens (creating with mode 0600) the holding queue at path, in
@@ -178,6 +182,18 @@ func inTx(db *sql.DB, fn func(*sql.Tx) error) error {
 func checkpoint(db *sql.DB) error {
 	_, err := db.Exec(`PRAGMA wal_checkpoint(TRUNCATE)`)
 	return err
+}
+
+// purgeOwed reports whether a withdrawal's purge of the outbox is owed: the
+// withdrawal was recorded by a command that could not purge the outbox (the
+// running agent held it), and no purge of the outbox followed yet, whether
+// or not consent was resumed since.
+func purgeOwed(q interface {
+	QueryRow(string, ...any) *sql.Row
+}) (bool, error) {
+	var owed bool
+	err := q.QueryRow(`SELECT EXISTS (SELECT 1 FROM owed_purge)`).Scan(&owed)
+	return owed, err
 }
 
 // consentMarker reads the persistent withdrawal, if any.
