@@ -82,14 +82,14 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		// Cameras inherit from the global sections, so they are decoded last.
-		if v.Type().Field(idx).Type.Kind() == reflect.Slice {
+		if v.Type().FieldByIndex(idx).Type.Kind() == reflect.Slice {
 			deferred = append(deferred, [2]*yaml.Node{k, val})
 			continue
 		}
-		d.decode(val, v.Field(idx), join(path, k.Value))
+		d.decode(val, v.FieldByIndex(idx), join(path, k.Value))
 	}
 	for _, kv := range deferred {
-		d.decode(kv[1], v.Field(fields[kv[0].Value]), join(path, kv[0].Value))
+		d.decode(kv[1], v.FieldByIndex(fields[kv[0].Value]), join(path, kv[0].Value))
 	}
 }
 
@@ -125,12 +125,12 @@ func inherit(el reflect.Value, root reflect.Value) {
 		if sec == "" {
 			continue
 		}
-		src := root.Field(rootFields[sec])
+		src := root.FieldByIndex(rootFields[sec])
 		dst := el.Field(i)
 		srcKeys := fieldsByKey(src.Type())
-		for j := 0; j < dst.NumField(); j++ {
-			if sj, ok := srcKeys[yamlKey(dst.Type().Field(j))]; ok {
-				dst.Field(j).Set(src.Field(sj))
+		for key, dj := range fieldsByKey(dst.Type()) {
+			if sj, ok := srcKeys[key]; ok {
+				dst.FieldByIndex(dj).Set(src.FieldByIndex(sj))
 			}
 		}
 	}
@@ -195,10 +195,20 @@ func setDefaults(v reflect.Value) {
 	}
 }
 
-func fieldsByKey(t reflect.Type) map[string]int {
-	m := make(map[string]int, t.NumField())
+// fieldsByKey maps each key of struct type t to its field's index path.
+// The keys of a field tagged yaml:",inline" (a struct that several
+// sections share, such as the MQTT connection) are the parent's keys.
+func fieldsByKey(t reflect.Type) map[string][]int {
+	m := make(map[string][]int, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
-		m[yamlKey(t.Field(i))] = i
+		f := t.Field(i)
+		if isInline(f) {
+			for k, sub := range fieldsByKey(f.Type) {
+				m[k] = append([]int{i}, sub...)
+			}
+			continue
+		}
+		m[yamlKey(f)] = []int{i}
 	}
 	return m
 }
@@ -206,6 +216,13 @@ func fieldsByKey(t reflect.Type) map[string]int {
 func yamlKey(f reflect.StructField) string {
 	k, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 	return k
+}
+
+// isInline reports whether f is a struct whose keys are written at its
+// parent's level (yaml:",inline").
+func isInline(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return opts == "inline" && f.Type.Kind() == reflect.Struct
 }
 
 func join(path, key string) string {
@@ -242,7 +259,7 @@ func nodeKindName(n *yaml.Node) string {
 }
 
 // suggest names the closest known key when the unknown one looks like a typo.
-func suggest(path, key string, fields map[string]int) string {
+func suggest(path, key string, fields map[string][]int) string {
 	best, bestD := "", 3
 	keys := make([]string, 0, len(fields))
 	for k := range fields {

@@ -9,6 +9,7 @@
 //	min:"v" max:"v"   inclusive bounds (numbers, durations, byte sizes)
 //	enum:"a|b"        the allowed values of a string
 //	help:"…"          the one-line comment written above the key in configs/edge-agent.yaml
+//	yaml:",inline"    on a struct field: its keys are the parent's (sections that share them)
 package config
 
 import "time"
@@ -25,6 +26,9 @@ type Conf struct {
 	Metrics     Metrics     `yaml:"metrics"`
 	Improvement Improvement `yaml:"improvement"`
 	Uplink      Uplink      `yaml:"uplink"`
+	Events      Events      `yaml:"events"`
+	Hotlist     Hotlist     `yaml:"hotlist"`
+	API         API         `yaml:"api"`
 }
 
 // Identity names the tenant and device. Neither ever leaves the vehicle in
@@ -128,18 +132,21 @@ type Improvement struct {
 
 // Uplink sends released samples over MQTT.
 type Uplink struct {
-	Enabled          bool          `yaml:"enabled" default:"false" help:"send samples to the broker"`
+	Enabled    bool   `yaml:"enabled" default:"false" help:"send samples to the broker"`
+	Topic      string `yaml:"topic" default:"alpr/improvement/samples" help:"topic samples are published to"`
+	OutboxPath string `yaml:"outbox_path" default:"data/outbox.db" help:"SQLite file of the persistent outbox (samples, and read events and alerts in queues of their own)"`
+	MQTTLink   `yaml:",inline"`
+	QueueCaps  `yaml:",inline"`
+}
+
+// MQTTLink is how one publisher reaches its broker: the uplink's for
+// samples, the events' for the tenant's read events and alerts.
+type MQTTLink struct {
 	Broker           string        `yaml:"broker" default:"tcp://127.0.0.1:1883" help:"broker URL, tcp://host:port or ssl://host:port"`
-	Topic            string        `yaml:"topic" default:"alpr/improvement/samples" help:"topic samples are published to"`
 	CredentialsFile  string        `yaml:"credentials_file" default:"" help:"file with username on the first line and password on the second"`
 	CAFile           string        `yaml:"ca_file" default:"" help:"PEM CA that the broker certificate must chain to (pinned)"`
 	CertFile         string        `yaml:"cert_file" default:"" help:"PEM client certificate for mutual TLS"`
 	KeyFile          string        `yaml:"key_file" default:"" help:"PEM key of the client certificate"`
-	OutboxPath       string        `yaml:"outbox_path" default:"data/outbox.db" help:"SQLite file of the persistent outbox"`
-	MaxEntries       int           `yaml:"max_entries" default:"100000" min:"1" max:"10000000" help:"outbox entries at most; the oldest are dropped and counted"`
-	MaxBytes         ByteSize      `yaml:"max_bytes" default:"256MiB" min:"1KiB" max:"1TiB" help:"outbox payload bytes at most; the oldest are dropped and counted"`
-	TTL              time.Duration `yaml:"ttl" default:"720h" min:"1m" max:"8760h" help:"entries older than this expire unsent, counted"`
-	MaxAttempts      int           `yaml:"max_attempts" default:"10" min:"1" max:"1000" help:"publish attempts before an entry is quarantined"`
 	BandwidthLimit   ByteSize      `yaml:"bandwidth_limit" default:"0B" min:"0B" max:"1GiB" help:"bytes per second at most; 0 is unlimited"`
 	RequireInterface string        `yaml:"require_interface" default:"" help:"send only while this network interface is up (e.g. wlan0); empty: always"`
 	ConnectTimeout   time.Duration `yaml:"connect_timeout" default:"10s" min:"1s" max:"5m" help:"time allowed for one connection attempt"`
@@ -147,4 +154,48 @@ type Uplink struct {
 	KeepAlive        time.Duration `yaml:"keep_alive" default:"30s" min:"5s" max:"10m" help:"MQTT keep-alive interval"`
 	BackoffMin       time.Duration `yaml:"backoff_min" default:"1s" min:"10ms" max:"1m" help:"first reconnect delay"`
 	BackoffMax       time.Duration `yaml:"backoff_max" default:"2m" min:"100ms" max:"1h" help:"longest reconnect delay"`
+}
+
+// QueueCaps bound one queue of the outbox.
+type QueueCaps struct {
+	MaxEntries  int           `yaml:"max_entries" default:"100000" min:"1" max:"10000000" help:"queued entries at most; the oldest are dropped and counted"`
+	MaxBytes    ByteSize      `yaml:"max_bytes" default:"256MiB" min:"1KiB" max:"1TiB" help:"queued payload bytes at most; the oldest are dropped and counted"`
+	TTL         time.Duration `yaml:"ttl" default:"720h" min:"1m" max:"8760h" help:"entries older than this expire unsent, counted"`
+	MaxAttempts int           `yaml:"max_attempts" default:"10" min:"1" max:"1000" help:"publish attempts before an entry is quarantined"`
+}
+
+// Events sends the tenant's own operational data, each stored read and
+// each hotlist alert, to the tenant's systems. It is separate from the
+// improvement programme: nothing of it is a sample, and nothing of it passes
+// the samples' consent gate or rides on their queue.
+type Events struct {
+	Enabled     bool   `yaml:"enabled" default:"false" help:"send an event for each stored read to the tenant's broker and/or webhook (hotlist alerts are sent even when false)"`
+	Topic       string `yaml:"topic" default:"edge-agent/reads" help:"topic read events are published to"`
+	AlertTopic  string `yaml:"alert_topic" default:"edge-agent/alerts" help:"topic hotlist alerts are published to (QoS 1, sent ahead of read events)"`
+	IncludeCrop bool   `yaml:"include_crop" default:"false" help:"add the plate crop (base64 JPEG) to each read event and alert"`
+	MQTT        bool   `yaml:"mqtt" default:"true" help:"send events and alerts to events.broker; false: only to events.webhook.url"`
+	MQTTLink    `yaml:",inline"`
+	QueueCaps   `yaml:",inline"`
+	Webhook     Webhook `yaml:"webhook"`
+}
+
+// Webhook POSTs each event and alert as JSON to an HTTPS URL.
+type Webhook struct {
+	URL       string        `yaml:"url" default:"" help:"https:// URL each read event and alert is POSTed to as JSON; empty: none"`
+	TokenFile string        `yaml:"token_file" default:"" help:"file holding a bearer token sent in the Authorization header; empty: none"`
+	CAFile    string        `yaml:"ca_file" default:"" help:"PEM CA that the server certificate must chain to (pinned); empty: the system roots"`
+	Timeout   time.Duration `yaml:"timeout" default:"10s" min:"1s" max:"5m" help:"time allowed for one POST, answer included; its queues share the caps of events"`
+}
+
+// Hotlist raises an alert when a read matches a listed plate.
+type Hotlist struct {
+	File          string        `yaml:"file" default:"" help:"CSV of plates to alert on: plate,label,priority (header optional, # starts a comment); empty: no hotlist"`
+	MaxEdits      int           `yaml:"max_edits" default:"1" min:"0" max:"2" help:"characters a read may differ by (substituted, missing or extra) and still match; look-alikes O/0 I/1 B/8 S/5 Z/2 are free"`
+	CheckInterval time.Duration `yaml:"check_interval" default:"2s" min:"100ms" max:"1h" help:"how often the file is checked for changes (SIGHUP reloads it at once)"`
+}
+
+// API serves the local HTTP API and the installer view.
+type API struct {
+	Listen    string `yaml:"listen" default:"127.0.0.1:9811" help:"address of the local API and installer view; empty disables; any address but loopback needs token_file"`
+	TokenFile string `yaml:"token_file" default:"" help:"file holding the bearer token every request must carry; empty: none (loopback only)"`
 }

@@ -30,6 +30,9 @@ func checkBounds(v reflect.Value, path string) []fieldError {
 		f := v.Type().Field(i)
 		fv := v.Field(i)
 		p := join(path, yamlKey(f))
+		if isInline(f) {
+			p = path
+		}
 		switch fv.Kind() {
 		case reflect.Struct:
 			errs = append(errs, checkBounds(fv, p)...)
@@ -155,18 +158,32 @@ func (c *Conf) checkRules() []fieldError {
 			add("metrics.listen", "must be host:port or empty, got %q", c.Metrics.Listen)
 		}
 	}
-	u := c.Uplink
-	if bu, err := url.Parse(u.Broker); err != nil || (bu.Scheme != "tcp" && bu.Scheme != "ssl") || bu.Port() == "" {
-		add("uplink.broker", "must be tcp://host:port or ssl://host:port, got %q", u.Broker)
+	c.Uplink.MQTTLink.check("uplink", add)
+	checkTopic("uplink.topic", c.Uplink.Topic, add)
+	c.Events.MQTTLink.check("events", add)
+	checkTopic("events.topic", c.Events.Topic, add)
+	checkTopic("events.alert_topic", c.Events.AlertTopic, add)
+	if c.Events.Topic == c.Events.AlertTopic {
+		add("events.alert_topic", "must differ from 'events.topic' (%q): alerts and reads are told apart by topic", c.Events.Topic)
 	}
-	if u.Topic == "" || strings.ContainsAny(u.Topic, "+#") {
-		add("uplink.topic", "must be a topic without wildcards, got %q", u.Topic)
+	if w := c.Events.Webhook.URL; w != "" {
+		if wu, err := url.Parse(w); err != nil || wu.Scheme != "https" || wu.Host == "" {
+			add("events.webhook.url", "must be an https:// URL or empty, got %q", w)
+		} else if wu.User != nil {
+			add("events.webhook.url", "must not hold credentials; put a token in 'events.webhook.token_file'")
+		}
 	}
-	if (u.CertFile == "") != (u.KeyFile == "") {
-		add("uplink.cert_file", "and 'uplink.key_file' must be set together")
+	if !c.Events.MQTT && c.Events.Webhook.URL == "" && (c.Events.Enabled || c.Hotlist.File != "") {
+		add("events.mqtt", "is false and 'events.webhook.url' is empty: events and alerts would go nowhere")
 	}
-	if u.BackoffMin > u.BackoffMax {
-		add("uplink.backoff_min", "must not exceed 'uplink.backoff_max' (%s)", shortDuration(u.BackoffMax))
+	if c.API.Listen != "" {
+		host, _, err := net.SplitHostPort(c.API.Listen)
+		switch {
+		case err != nil:
+			add("api.listen", "must be host:port or empty, got %q", c.API.Listen)
+		case c.API.TokenFile == "" && !IsLoopback(host):
+			add("api.listen", "is %q, not a loopback address: set 'api.token_file' so that requests need a token", c.API.Listen)
+		}
 	}
 	if c.Improvement.QueuePath == "" {
 		add("improvement.queue_path", "must not be empty")
@@ -175,6 +192,36 @@ func (c *Conf) checkRules() []fieldError {
 		add("uplink.outbox_path", "must not be empty")
 	}
 	return errs
+}
+
+// check checks a broker link; section names its keys.
+func (l MQTTLink) check(section string, add func(path, format string, args ...any)) {
+	if bu, err := url.Parse(l.Broker); err != nil || (bu.Scheme != "tcp" && bu.Scheme != "ssl") || bu.Port() == "" {
+		add(section+".broker", "must be tcp://host:port or ssl://host:port, got %q", l.Broker)
+	}
+	if (l.CertFile == "") != (l.KeyFile == "") {
+		add(section+".cert_file", "and '%s.key_file' must be set together", section)
+	}
+	if l.BackoffMin > l.BackoffMax {
+		add(section+".backoff_min", "must not exceed '%s.backoff_max' (%s)", section, shortDuration(l.BackoffMax))
+	}
+}
+
+func checkTopic(path, topic string, add func(path, format string, args ...any)) {
+	if topic == "" || strings.ContainsAny(topic, "+#") {
+		add(path, "must be a topic without wildcards, got %q", topic)
+	}
+}
+
+// IsLoopback reports whether host (a name or an address, without port) is
+// a loopback address: localhost, 127.0.0.0/8 or ::1. An empty host (all
+// interfaces) is not.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // CheckGPSSource checks the syntax of gps.source: gpsd://host:port,

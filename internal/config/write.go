@@ -28,6 +28,11 @@ func writeStruct(b *strings.Builder, v reflect.Value, indent, firstPrefix string
 			fmt.Fprintf(b, "%s# %s: (a mapping) %s\n", indent, yamlKey(f), f.Tag.Get("help"))
 			continue
 		}
+		if isInline(f) {
+			writeStruct(b, fv, indent, prefix)
+			prefix = ""
+			continue
+		}
 		line := indent
 		if prefix != "" {
 			line = prefix
