@@ -255,7 +255,7 @@ func TestOutboxQuarantine(t *testing.T) {
 	}
 	var reason string
 	var attempts int
-	err := ob.conn.QueryRowContext(t.Context(), `SELECT reason, attempts FROM quarantine ORDER BY seq LIMIT 1`).Scan(&reason, &attempts)
+	err := ob.f.conn.QueryRowContext(t.Context(), `SELECT reason, attempts FROM quarantine ORDER BY seq LIMIT 1`).Scan(&reason, &attempts)
 	if err != nil || reason != "no PUBACK" || attempts != 3 {
 		t.Fatalf("quarantine row: %q %d %v", reason, attempts, err)
 	}

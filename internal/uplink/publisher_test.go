@@ -80,7 +80,7 @@ func waitDrained(t *testing.T, p *Publisher, d time.Duration) {
 	ctx, cancel := context.WithTimeout(t.Context(), d)
 	defer cancel()
 	if err := p.WaitDrained(ctx); err != nil {
-		s, _ := p.ob.Stats()
+		s, _ := p.queues[0].Stats()
 		t.Fatalf("outbox not drained: %v (%+v)", err, s)
 	}
 }
@@ -174,7 +174,7 @@ func TestPublisherQuarantinesPoison(t *testing.T) {
 		t.Fatalf("retries %v, want ≥ 3 (max_attempts)", r)
 	}
 	var q []byte
-	if err := ob.conn.QueryRowContext(t.Context(), `SELECT payload FROM quarantine`).Scan(&q); err != nil || !bytes.Equal(q, poison) {
+	if err := ob.f.conn.QueryRowContext(t.Context(), `SELECT payload FROM quarantine`).Scan(&q); err != nil || !bytes.Equal(q, poison) {
 		t.Fatalf("quarantined %q %v", q, err)
 	}
 }
