@@ -62,6 +62,17 @@ INSERT INTO final_counter (id, seq) VALUES (1, max(
 	coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reads'), 0),
 	coalesce((SELECT max(id) FROM reads), 0)));
 `},
+	// The local API finds a plate's reads, newest first, through reads_plate.
+	// store_info.uid is random, made once per store: with a read's id it
+	// names the read's events for good (ids restart in a new store file).
+	{name: "plate index and store id", sql: `
+CREATE INDEX reads_plate ON reads (plate, captured_at, id);
+CREATE TABLE store_info (
+	id  INTEGER PRIMARY KEY CHECK (id = 1),
+	uid TEXT NOT NULL
+);
+INSERT INTO store_info (id, uid) VALUES (1, lower(hex(randomblob(16))));
+`},
 }
 
 // migrate applies the migrations the database at path lacks, each in its own
