@@ -33,7 +33,7 @@ demo: models build demo-video ## run the agent on the bundled video with the shi
 	rm -f data/edge-agent.db data/edge-agent.db-wal data/edge-agent.db-shm
 	bin/edge-agent run --config configs/edge-agent.yaml
 	@echo "--- reads stored in data/edge-agent.db:"
-	@bin/edge-agent reads --db data/edge-agent.db --format tsv
+	@bin/edge-agent reads --db data/edge-agent.db
 
 test: models build tools ## install what is missing and run every test (integration included)
 	$(GO) vet ./...

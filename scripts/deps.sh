@@ -14,6 +14,7 @@ pkgs=(
   prometheus         # promtool, to lint /metrics
   fonts-dejavu-core  # the synthetic plates' font
   ffmpeg             # encodes the generated test videos; serves a test MJPEG stream
+  chromium           # the e2e test drives the installer view in headless Chromium
 )
 missing=()
 for p in "${pkgs[@]}"; do

@@ -16,13 +16,15 @@ import (
 
 const outboxUsage = `usage: edge-agent outbox status|drain|purge [--db PATH] [--config F] [--set k=v]...
   status  print the queue depth, bytes, oldest entry's age and quarantined entries
+          of the samples and of each queue of read events and alerts
           (read-only: works while the agent runs)
   drain   send everything queued, exit when empty or after --timeout (needs the
           broker settings: --config, or --broker and --topic; flags win); only
           while the tenant consents: improvement.enabled is true, consent was not
           withdrawn, and no withdrawal's purge of this outbox is owed (the records
           in improvement.queue_path of the config)
-  purge   delete every queued and quarantined entry (stop the agent first)`
+  purge   delete every queued and quarantined sample (stop the agent first); the
+          tenant's read events and alerts stay`
 
 // outboxCmd is `edge-agent outbox status|drain|purge`.
 func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -100,6 +102,23 @@ func outboxStatus(w io.Writer, path string) error {
 	}
 	fmt.Fprintf(w, "outbox       %s\nqueued       %d entries, %d bytes\noldest       %s\nquarantined  %d entries\n",
 		path, s.Depth, s.Bytes, s.OldestAge.Round(time.Second), s.Quarantined)
+	names, err := ob.Queues()
+	if err != nil {
+		return fmt.Errorf("outbox status: %w", err)
+	}
+	for _, name := range names {
+		q, err := ob.Queue(name, uplink.OutboxOptions{})
+		if err != nil {
+			return fmt.Errorf("outbox status: %w", err)
+		}
+		s, err := q.Stats()
+		q.Close()
+		if err != nil {
+			return fmt.Errorf("outbox status: queue %s: %w", name, err)
+		}
+		fmt.Fprintf(w, "queue %-15s %d entries, %d bytes, oldest %s, %d quarantined\n",
+			name, s.Depth, s.Bytes, s.OldestAge.Round(time.Second), s.Quarantined)
+	}
 	return nil
 }
 

@@ -92,7 +92,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	clock := fs.String("clock-start", "", "RFC 3339 time of the first frame (default: now)")
 	pace := fs.String("pace", "max", "max: every frame, as fast as possible; realtime: the video's own rate, dropping what analysis cannot keep up with")
 	annotate := fs.String("annotate", "", "write the video with boxes and reads drawn on it to this file (one VIDEO only)")
-	drain := fs.Duration("drain-timeout", 30*time.Second, "with the uplink enabled: wait this long for the outbox to drain")
+	drain := fs.Duration("drain-timeout", 30*time.Second, "before exiting, wait at most this long for the broker (and webhook) to acknowledge the queued samples, read events and alerts")
 	var sets setFlags
 	fs.Var(&sets, "set", "override a config key: key.path=value (repeatable)")
 	videos, err := parseInterspersed(fs, args)
@@ -155,6 +155,9 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		time.Since(began).Seconds(), float64(s.FramesCaptured)/time.Since(began).Seconds())
 	if cfg.Uplink.Enabled {
 		fmt.Fprintf(stdout, "uplink: %d sample(s) made, %d still queued\n", s.SamplesMade, s.OutboxDepth)
+	}
+	if cfg.Events.Enabled || cfg.Hotlist.File != "" {
+		fmt.Fprintf(stdout, "events: %d read event(s) and alert(s) still queued\n", s.EventsQueued)
 	}
 	return err
 }

@@ -17,9 +17,12 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
+	"github.com/edge-agent/edge-agent/internal/api"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/events"
 	"github.com/edge-agent/edge-agent/internal/gps"
+	"github.com/edge-agent/edge-agent/internal/hotlist"
 	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/obs"
@@ -40,7 +43,7 @@ type Options struct {
 	// Annotate, with one Replay video, writes it with boxes and reads drawn.
 	Annotate string
 	// DrainTimeout bounds the wait for the outbox to drain at the end of a
-	// replay with the uplink enabled.
+	// replay: the samples (uplink enabled), the read events and alerts.
 	DrainTimeout time.Duration
 }
 
@@ -50,6 +53,7 @@ type Summary struct {
 	ReadsStored                                   int64
 	SamplesMade                                   int64 // released to the outbox at the end of a replay
 	OutboxDepth                                   int64
+	EventsQueued                                  int64 // read events and alerts not yet acknowledged
 }
 
 // Agent is the running pipeline. Make it with New, then Run it once.
@@ -69,6 +73,11 @@ type Agent struct {
 	prog    *improvement.Programme
 	outbox  *uplink.Outbox
 	pub     *uplink.Publisher
+	hot     *hotlist.Watcher // nil without hotlist.file
+	outlets *events.Outlets  // nil when no event nor alert is sent
+	prod    *events.Producer
+	view    *view
+	api     *api.Server // nil when api.listen is empty
 	annot   *annotator
 	m       *metrics
 	onReady func()
@@ -134,6 +143,9 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 			return nil, err
 		}
 	}
+	if err = a.openEvents(cfg, log, reg); err != nil {
+		return nil, err
+	}
 	a.engine, err = alpr.Open(alpr.Options{
 		ModelsDir:     cfg.ALPR.ModelsDir,
 		Region:        cfg.ALPR.Region,
@@ -151,6 +163,11 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 	if err != nil {
 		return nil, err
 	}
+	names := make([]string, len(cams))
+	for i, cam := range cams {
+		names[i] = cam.Name
+	}
+	a.view = newView(names)
 	for _, cam := range cams {
 		c, err := capture.New(cam, capture.Options{Pace: opts.Pace, ClockStart: opts.ClockStart}, log, reg)
 		if err != nil {
@@ -165,7 +182,42 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 	if opts.Annotate != "" {
 		a.annot = newAnnotator(opts.Annotate, opts.Replay[0])
 	}
+	if cfg.API.Listen != "" {
+		if a.api, err = api.New(cfg.API, a.store, apiView{a}, log.With("stage", "api")); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// openEvents builds what sends the tenant's read events and hotlist
+// alerts: the hotlist, the outlets (their queues in the outbox file and
+// their senders) and the producer that follows the store. The producer
+// runs also when nothing is sent, to keep its place at the store's end.
+func (a *Agent) openEvents(cfg *config.Conf, log *slog.Logger, reg prometheus.Registerer) error {
+	if cfg.Hotlist.File != "" {
+		a.hot = hotlist.NewWatcher(cfg.Hotlist, log.With("stage", "hotlist"), reg)
+		if err := a.hot.Load(); err != nil {
+			// Never fatal: the agent keeps reading, the watcher retries.
+			a.log.Error("hotlist not loaded; alerts start once the file can be read", "error", err)
+		}
+	}
+	var dests []events.Destination
+	if events.Wanted(cfg) {
+		var err error
+		if a.outlets, err = events.OpenOutlets(cfg.Events, a.outbox, log.With("stage", "events"), reg); err != nil {
+			return err
+		}
+		dests = a.outlets.Dests
+	}
+	var m events.Matcher
+	if a.hot != nil {
+		m = a.hot
+	}
+	a.prod = events.New(a.store, a.outbox, dests, m, events.Options{
+		Reads: cfg.Events.Enabled, IncludeCrop: cfg.Events.IncludeCrop, DeviceID: cfg.Identity.DeviceID,
+	}, log.With("stage", "events"), reg)
+	return a.prod.Prepare(context.Background())
 }
 
 // replayCameras makes one file camera per video, with the first configured
@@ -269,6 +321,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.pub.SetHeart(h)
 		goBG(h, a.pub.Run)
 	}
+	a.runEvents(goBG)
+	if a.api != nil {
+		if err := a.api.Start(); err != nil {
+			return err
+		}
+		defer a.api.Close()
+	}
 	records := make(chan recordOut, 64)
 	sinkDone := make(chan struct{})
 	sinkHeart := a.loops.Add("sink", stuckAfter)
@@ -288,6 +347,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			defer feedWG.Done()
 			for f := range c.Frames() {
 				a.sum.captured.Add(1)
+				a.view.count(f.Camera, f.Wall)
 				work <- f
 			}
 		}()
@@ -308,7 +368,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		goBG(h, func(ctx context.Context) error { a.tickLive(ctx, records, h); return nil })
 	}
 	a.log.Info("agent running", "cameras", len(a.cams), "workers", cfg.ALPR.Workers,
-		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled)
+		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled,
+		"events", cfg.Events.Enabled, "hotlist_entries", a.hot.Len())
 	if a.onReady != nil {
 		a.onReady()
 	}
@@ -334,9 +395,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	return errors.Join(camErrs...)
 }
 
-// finishReplay releases the samples whose bucket has closed and waits for the
-// outbox to drain, up to the drain timeout.
+// finishReplay releases the samples whose bucket has closed, decides the
+// read events and alerts of the last reads, and waits for the outbox to
+// drain, up to the drain timeout.
 func (a *Agent) finishReplay() {
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.DrainTimeout)
+	defer cancel()
+	a.finishEvents(ctx)
 	cfg := a.cfg.Load()
 	if !cfg.Improvement.Enabled {
 		return
@@ -350,8 +415,6 @@ func (a *Agent) finishReplay() {
 	if a.pub == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.opts.DrainTimeout)
-	defer cancel()
 	if err := a.pub.WaitDrained(ctx); err != nil {
 		st, _ := a.outbox.Stats()
 		a.log.Warn("outbox not drained before --drain-timeout; the rest stays queued", "queued", st.Depth, "timeout", a.opts.DrainTimeout)
@@ -364,6 +427,13 @@ func (a *Agent) finishReplay() {
 func (a *Agent) Reload(next *config.Conf) error {
 	if err := a.prog.Apply(next.Improvement); err != nil {
 		return err
+	}
+	if a.hot != nil {
+		// A hotlist that cannot be read keeps the list in use: not a
+		// reason to refuse the rest of the reload.
+		if err := a.hot.Apply(next.Hotlist); err != nil {
+			a.log.Error("hotlist not reloaded; the list in use stays", "error", err)
+		}
 	}
 	for _, cam := range next.Cameras {
 		if t, ok := a.tracks[cam.Name]; ok {
@@ -386,6 +456,9 @@ func (a *Agent) Summary() Summary {
 	if st, err := a.outbox.Stats(); err == nil {
 		s.OutboxDepth = st.Depth
 	}
+	if a.outlets != nil {
+		s.EventsQueued = a.outlets.Depth()
+	}
 	return s
 }
 
@@ -400,6 +473,12 @@ func (a *Agent) closeStages() {
 	}
 	if a.prog != nil {
 		_ = a.prog.Close()
+	}
+	if a.outlets != nil {
+		a.outlets.Close()
+	}
+	if a.view != nil {
+		a.view.close()
 	}
 	if a.outbox != nil {
 		_ = a.outbox.Close()

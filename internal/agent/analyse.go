@@ -188,6 +188,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	if a.annot != nil {
 		a.annot.add(f, plates)
 	}
+	a.view.offer(f, plates)
 	for _, r := range ct.tick(f.Wall) {
 		out <- r
 	}

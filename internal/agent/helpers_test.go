@@ -31,6 +31,7 @@ func replaySetup(t *testing.T, passes int, seed int64, need bool, log *slog.Logg
 	cfg := config.Defaults()
 	cfg.ALPR.ModelsDir = models
 	cfg.Metrics.Listen = ""
+	cfg.API.Listen = "127.0.0.1:0" // a free port: test binaries run side by side
 	cfg.Store.Path = filepath.Join(dir, "reads.db")
 	cfg.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
 	cfg.Improvement.AuditPath = filepath.Join(dir, "audit.log")

@@ -83,6 +83,7 @@ func (a *Agent) storeProvisional(r recordOut) int64 {
 		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
 		return 0
 	}
+	a.prod.Notify() // a hotlist alert goes out as soon as the read is stored
 	a.stored(r, rec)
 	return id
 }
@@ -107,6 +108,7 @@ func (a *Agent) storeFinal(r recordOut, id int64) {
 		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
 		return
 	}
+	a.prod.Notify()
 	if id == 0 {
 		a.stored(r, rec)
 	} else {

@@ -151,8 +151,12 @@ func (p *Producer) Prepare(ctx context.Context) error {
 	return nil
 }
 
-// Notify tells the producer that a read was stored; it never blocks.
+// Notify tells the producer that a read was stored; it never blocks. A
+// nil producer ignores it.
 func (p *Producer) Notify() {
+	if p == nil {
+		return
+	}
 	select {
 	case p.wake <- struct{}{}:
 	default:

@@ -75,8 +75,13 @@ func (w *Watcher) Match(plate read.Plate) (Match, bool) {
 	return w.list.Load().Match(plate)
 }
 
-// Len is the number of entries in use.
-func (w *Watcher) Len() int { return w.list.Load().Len() }
+// Len is the number of entries in use; 0 for a nil watcher (no hotlist).
+func (w *Watcher) Len() int {
+	if w == nil {
+		return 0
+	}
+	return w.list.Load().Len()
+}
 
 // Load reads the file now and puts its list in use. On error the list in
 // use stays.
