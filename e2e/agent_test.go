@@ -53,6 +53,7 @@ func newSetup(t *testing.T, src string) *setup {
 	c.ALPR.ModelsDir = modelsDir(t)
 	c.Store.Path = filepath.Join(dir, "reads.db")
 	c.Metrics.Listen = fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
+	c.API.Listen = fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
 	c.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
 	c.Improvement.AuditPath = filepath.Join(dir, "improvement-audit.log")
 	c.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
