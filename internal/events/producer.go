@@ -210,12 +210,12 @@ func (p *Producer) step(ctx context.Context) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	var puts []uplink.Put
-	var alerted []int64
+	var alerted []alertNote
 	last, n := p.lastID, 0
 	err := p.st.QueryAfterID(ctx, p.lastID, batch, func(rec read.Record, final bool) error {
 		last, n = rec.ID, n+1
-		if put, ok := p.alert(rec, final); ok {
-			puts, alerted = append(puts, put...), append(alerted, rec.ID)
+		if put, note, ok := p.alert(rec, final); ok {
+			puts, alerted = append(puts, put...), append(alerted, note)
 		}
 		return nil
 	})
@@ -242,9 +242,9 @@ func (p *Producer) step(ctx context.Context) (int, error) {
 		}
 		// A read not checked yet is the alert pass's (it sees it final);
 		// one checked before that did not match may match by its final text.
-		if rec.ID <= p.lastID && !p.alerted[rec.ID] && !slices.Contains(alerted, rec.ID) {
-			if put, ok := p.alert(rec, true); ok {
-				puts, alerted = append(puts, put...), append(alerted, rec.ID)
+		if rec.ID <= p.lastID && !p.alerted[rec.ID] && !slices.ContainsFunc(alerted, func(a alertNote) bool { return a.id == rec.ID }) {
+			if put, note, ok := p.alert(rec, true); ok {
+				puts, alerted = append(puts, put...), append(alerted, note)
 			}
 		}
 		return nil
@@ -262,22 +262,27 @@ func (p *Producer) step(ctx context.Context) (int, error) {
 	return n + m, nil
 }
 
+// alertNote is an alert enqueued, counted and logged once its commit is
+// done.
+type alertNote struct {
+	id     int64
+	camera string
+	plate  read.Plate
+	match  hotlist.Match
+}
+
 // alert returns the alert messages of rec, one per destination, when its
 // plate matches the hotlist.
-func (p *Producer) alert(rec read.Record, final bool) ([]uplink.Put, bool) {
+func (p *Producer) alert(rec read.Record, final bool) ([]uplink.Put, alertNote, bool) {
 	if p.hot == nil || p.alerted[rec.ID] {
-		return nil, false
+		return nil, alertNote{}, false
 	}
 	match, ok := p.hot.Match(rec.Plate)
 	if !ok {
-		return nil, false
+		return nil, alertNote{}, false
 	}
 	m := withAlert(newMessage(TypeAlert, p.uid, p.opts.DeviceID, rec, final, p.opts.IncludeCrop), match)
-	p.alerts.WithLabelValues(match.Priority).Inc()
-	// Info level: no plate text, no label (the tenant's words about a person).
-	p.log.Info("hotlist alert", "id", rec.ID, "camera", rec.Camera, "priority", match.Priority, "edits", match.Edits)
-	p.log.Debug("hotlist alert", "id", rec.ID, "plate", string(rec.Plate), "listed", string(match.Plate), "label", match.Label)
-	return p.puts(m, true), true
+	return p.puts(m, true), alertNote{rec.ID, rec.Camera, rec.Plate, match}, true
 }
 
 // puts encodes m for each destination's alert or read queue.
@@ -298,8 +303,9 @@ func (p *Producer) puts(m Message, alert bool) []uplink.Put {
 	return out
 }
 
-// committed counts what a commit enqueued and remembers the reads alerted.
-func (p *Producer) committed(puts []uplink.Put, alerted []int64) {
+// committed counts and logs what a commit enqueued and remembers the reads
+// alerted.
+func (p *Producer) committed(puts []uplink.Put, alerted []alertNote) {
 	for _, put := range puts {
 		typ := TypeRead
 		for _, d := range p.dests {
@@ -309,9 +315,13 @@ func (p *Producer) committed(puts []uplink.Put, alerted []int64) {
 		}
 		p.enqueued.WithLabelValues(typ).Inc()
 	}
-	for _, id := range alerted {
-		p.alerted[id] = true
-		p.alertIDs = append(p.alertIDs, id)
+	for _, a := range alerted {
+		p.alerts.WithLabelValues(a.match.Priority).Inc()
+		// Info level: no plate text, no label (the tenant's words about a person).
+		p.log.Info("hotlist alert", "id", a.id, "camera", a.camera, "priority", a.match.Priority, "edits", a.match.Edits)
+		p.log.Debug("hotlist alert", "id", a.id, "plate", string(a.plate), "listed", string(a.match.Plate), "label", a.match.Label)
+		p.alerted[a.id] = true
+		p.alertIDs = append(p.alertIDs, a.id)
 	}
 	for len(p.alertIDs) > recentAlerts {
 		delete(p.alerted, p.alertIDs[0])

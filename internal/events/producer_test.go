@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/hotlist"
 	"github.com/edge-agent/edge-agent/internal/read"
@@ -175,6 +177,12 @@ func TestProducerEventsAndAlerts(t *testing.T) {
 	}
 	if got := take(t, f.dest.Alerts); len(got) != 1 || got[0].RecordID != b.ID || !got[0].Final {
 		t.Fatalf("alert on the final text: %+v", got)
+	}
+	if n := testutil.ToFloat64(p.alerts.WithLabelValues("high")); n != 2 {
+		t.Errorf("edge_hotlist_alerts_total{priority=high} %v, want 2", n)
+	}
+	if n := testutil.ToFloat64(p.enqueued.WithLabelValues(TypeRead)); n != 2 {
+		t.Errorf("read events counted %v, want 2", n)
 	}
 }
 
