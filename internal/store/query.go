@@ -27,25 +27,10 @@ func (s *Store) UID(ctx context.Context) (string, error) {
 // with all their fields, and tells fn whether each is final. It stops at
 // the first error fn returns and returns it.
 func (s *Store) QueryAfterID(ctx context.Context, id int64, limit int, fn func(rec read.Record, final bool) error) error {
-	rows, err := s.r.QueryContext(ctx, selectRecord+`, final FROM reads WHERE id > ? ORDER BY id LIMIT ?`, id, limit)
-	if err != nil {
-		return fmt.Errorf("query reads after id %d: %w", id, err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var final bool
-		rec, err := scanRecord(rows, &final)
-		if err != nil {
-			return fmt.Errorf("query reads after id %d: %w", id, err)
-		}
-		if err := fn(rec, final); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query reads after id %d: %w", id, err)
-	}
-	return nil
+	var final bool
+	return s.eachRecord(ctx, fmt.Sprintf("query reads after id %d", id),
+		selectRecord+`, final FROM reads WHERE id > ? ORDER BY id LIMIT ?`,
+		[]any{id, limit}, &final, func(rec read.Record) error { return fn(rec, final) })
 }
 
 // Filter selects reads for List.
