@@ -34,6 +34,7 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
 // busyTimeout is how long a statement waits for a lock held by another
@@ -90,6 +91,11 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
+	}
+	// Opening for writing switches the file to WAL and creates tables:
+	// never to somebody else's file.
+	if err := sqlitefile.CheckOwn(path, "reads"); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+
+	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
 // ErrEmpty is returned by Peek when no entry is queued.
@@ -118,6 +120,11 @@ func OpenOutbox(path string, opts OutboxOptions) (*Outbox, error) {
 	}
 	if opts.Now == nil {
 		opts.Now = time.Now
+	}
+	// Opening for writing switches the file to WAL and creates tables:
+	// never to somebody else's file.
+	if err := sqlitefile.CheckOwn(path, "outbox"); err != nil {
+		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	f := &outboxFile{path: path, readOnly: opts.ReadOnly, now: opts.Now, durable: true}
 	mode := "rw"
