@@ -52,11 +52,16 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("outbox %s: unexpected argument %q", action, fs.Arg(0))
 	}
 	if *db != "" {
-		sets = append(sets, "uplink.outbox_path="+*db)
+		if err := checkDB(*db); err != nil {
+			return err
+		}
 	}
 	cfg, err := loadConfig(*cfgPath, sets)
 	if err != nil {
 		return err
+	}
+	if *db != "" {
+		cfg.Uplink.OutboxPath = *db
 	}
 	u := cfg.Uplink
 	switch action {

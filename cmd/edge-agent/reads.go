@@ -51,6 +51,9 @@ func readsCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *db == "" {
 		return errors.New("reads: --db or --config is required")
 	}
+	if err := checkDB(*db); err != nil {
+		return err
+	}
 	from, err := parseReadsSince(*since, time.Now())
 	if err != nil {
 		return fmt.Errorf("reads: --since: %w", err)

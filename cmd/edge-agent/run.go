@@ -111,11 +111,16 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		}
 	}
 	if *db != "" {
-		sets = append(sets, "store.path="+*db)
+		if err := checkDB(*db); err != nil {
+			return err
+		}
 	}
 	cfg, err := loadConfig(*cfgPath, sets)
 	if err != nil {
 		return err
+	}
+	if *db != "" {
+		cfg.Store.Path = *db
 	}
 	start := time.Now()
 	if *clock != "" {
