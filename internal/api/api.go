@@ -14,12 +14,12 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/secret"
 	"github.com/edge-agent/edge-agent/internal/store"
 )
 
@@ -101,9 +101,9 @@ func New(cfg config.API, reads Reads, agent Agent, log *slog.Logger) (*Server, e
 	}
 	s := &Server{addr: cfg.Listen, reads: reads, agent: agent, log: log.With("component", "api")}
 	if cfg.TokenFile != "" {
-		b, err := os.ReadFile(cfg.TokenFile)
+		b, err := secret.ReadFile("api.token_file", cfg.TokenFile)
 		if err != nil {
-			return nil, fmt.Errorf("'api.token_file': %w", err)
+			return nil, err
 		}
 		tok := strings.TrimSpace(string(b))
 		if len(tok) < 16 || strings.ContainsAny(tok, " \t\r\n") {

@@ -195,3 +195,16 @@ func TestServerTimeouts(t *testing.T) {
 		t.Fatalf("timeouts %v %v %v %v", s.srv.ReadHeaderTimeout, s.srv.ReadTimeout, s.srv.WriteTimeout, s.srv.IdleTimeout)
 	}
 }
+
+// A token file that a group or everyone may read is refused.
+func TestTokenFileModeRefused(t *testing.T) {
+	cfg := config.API{Listen: "0.0.0.0:0", TokenFile: filepath.Join(t.TempDir(), "token")}
+	if err := os.WriteFile(cfg.TokenFile, []byte("0123456789abcdef0123\n"), 0o640); err != nil {
+		t.Fatal(err)
+	}
+	_, err := New(cfg, nil, cameraAgent{}, nil)
+	want := fmt.Sprintf("'api.token_file' %s has mode 0640", cfg.TokenFile)
+	if err == nil || !strings.HasPrefix(err.Error(), want) {
+		t.Fatalf("New with a 0640 token file: %v; want %s…", err, want)
+	}
+}

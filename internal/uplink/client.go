@@ -15,6 +15,7 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // brokerURL checks 'SEC.broker'.
@@ -59,6 +60,9 @@ func tlsConfig(sec string, cfg config.MQTTLink, u *url.URL) (*tls.Config, error)
 		return nil, fmt.Errorf("'%[1]s.cert_file' and '%[1]s.key_file' must be set together", sec)
 	}
 	if cfg.CertFile != "" {
+		if err := secret.CheckFile(sec+".key_file", cfg.KeyFile); err != nil {
+			return nil, err
+		}
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
 			return nil, fmt.Errorf("'%[1]s.cert_file'/'%[1]s.key_file': %[2]w", sec, err)
@@ -93,9 +97,9 @@ func readCredentials(sec, path string) (credentials, error) {
 	if path == "" {
 		return credentials{}, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := secret.ReadFile(sec+".credentials_file", path)
 	if err != nil {
-		return credentials{}, fmt.Errorf("'%s.credentials_file': %w", sec, err)
+		return credentials{}, err
 	}
 	lines := strings.SplitN(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n", 3)
 	if len(lines) < 2 || lines[0] == "" {

@@ -10,7 +10,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"os"
 	"strings"
 	"time"
 
@@ -19,6 +18,7 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // maxAnswer bounds the bytes of a webhook answer that are read (and then
@@ -70,9 +70,9 @@ func NewPoster(cfg config.Webhook, backoffMin, backoffMax time.Duration, queues 
 	}
 	var token string
 	if cfg.TokenFile != "" {
-		b, err := os.ReadFile(cfg.TokenFile)
+		b, err := secret.ReadFile("events.webhook.token_file", cfg.TokenFile)
 		if err != nil {
-			return nil, fmt.Errorf("'events.webhook.token_file': %w", err)
+			return nil, err
 		}
 		if token = strings.TrimSpace(string(b)); token == "" || strings.ContainsAny(token, "\r\n") {
 			return nil, fmt.Errorf("'events.webhook.token_file' %s must hold one line, the token", cfg.TokenFile)
