@@ -153,8 +153,12 @@ func OpenOutbox(path string, opts OutboxOptions) (*Outbox, error) {
 	// synchronous=FULL: in WAL mode the WAL is fsynced at every commit, so an
 	// Enqueue that returned survives power loss. Remove and Failed switch to NORMAL
 	// (see outboxFile.tx): losing one of those to power loss only re-sends an entry.
+	// secure_delete: every delete (an acknowledged, expired, dropped or
+	// purged entry) overwrites the payload's bytes, so they do not linger
+	// in freed cells and free pages; the WAL's older frames go when it is
+	// checkpointed and truncated (Purge, Close); until then they stay in it.
 	dsn := "file:" + (&url.URL{Path: path}).EscapedPath() + "?mode=" + mode +
-		"&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate"
+		"&_journal_mode=WAL&_synchronous=FULL&_busy_timeout=5000&_txlock=immediate&_secure_delete=on"
 	db, err := sql.Open("sqlite3", dsn)
 	if err != nil {
 		f.unlock()

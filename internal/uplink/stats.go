@@ -53,8 +53,8 @@ func (o *Outbox) Stats() (Stats, error) {
 
 // Purge deletes every queued and quarantined entry of this queue (the
 // file's other queues keep theirs) and returns how many there were. Deleted
-// pages are overwritten (secure_delete) and the WAL is truncated, so no
-// payload stays readable in the files.
+// pages are overwritten (secure_delete, on for every delete of the file)
+// and the WAL is truncated, so no payload stays readable in the files.
 func (o *Outbox) Purge() (int, error) {
 	if o.opts.ReadOnly {
 		return 0, errors.New("outbox opened read-only")
@@ -65,9 +65,6 @@ func (o *Outbox) Purge() (int, error) {
 		return 0, errors.New("outbox closed")
 	}
 	ctx := context.Background()
-	if _, err := o.f.conn.ExecContext(ctx, "PRAGMA secure_delete=ON"); err != nil {
-		return 0, fmt.Errorf("purge: %w", err)
-	}
 	var n int64
 	err := o.f.tx(true, func(tx *sql.Tx) error {
 		for _, table := range []string{o.table, o.qtable} {
@@ -83,9 +80,6 @@ func (o *Outbox) Purge() (int, error) {
 		}
 		return nil
 	})
-	if _, e := o.f.conn.ExecContext(ctx, "PRAGMA secure_delete=OFF"); e != nil && err == nil {
-		err = e
-	}
 	if err != nil {
 		return 0, fmt.Errorf("purge: %w", err)
 	}
