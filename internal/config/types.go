@@ -36,6 +36,9 @@ type Conf struct {
 type Identity struct {
 	TenantID string `yaml:"tenant_id" default:"" help:"tenant (customer) id; used locally only"`
 	DeviceID string `yaml:"device_id" default:"" help:"this gateway's id; used locally only, never sent"`
+	// VehicleID is checked for like the other two: no sample, sample
+	// topic, client id, username or certificate subject may hold it.
+	VehicleID string `yaml:"vehicle_id" default:"" help:"this vehicle's name or registration; used locally only, never sent"`
 }
 
 // Log sets up logging.
@@ -108,7 +111,11 @@ type Store struct {
 // Metrics serves Prometheus metrics and health.
 type Metrics struct {
 	Listen string `yaml:"listen" default:"127.0.0.1:9810" help:"address for /metrics and /healthz; empty disables"`
-	Pprof  bool   `yaml:"pprof" default:"false" help:"serve /debug/pprof on the same address"`
+	Pprof  bool   `yaml:"pprof" default:"false" help:"serve /debug/pprof on the same address; only when it is a loopback address"`
+	// AllowRemote: /metrics and /healthz carry no plate, position or
+	// secret, but they tell an attacker on the network what the device is
+	// and does; opening them is a decision to write down.
+	AllowRemote bool `yaml:"allow_remote" default:"false" help:"allow a listen address other than loopback (metrics and health only; pprof is never served there)"`
 }
 
 // Improvement configures the opt-in improvement programme.
@@ -143,6 +150,7 @@ type Uplink struct {
 // samples, the events' for the tenant's read events and alerts.
 type MQTTLink struct {
 	Broker           string        `yaml:"broker" default:"tcp://127.0.0.1:1883" help:"broker URL, tcp://host:port or ssl://host:port"`
+	AllowPlaintext   bool          `yaml:"allow_plaintext" default:"false" help:"allow a tcp:// (unencrypted) broker on another machine: credentials and payloads then cross the network in clear; a loopback broker needs no such leave"`
 	CredentialsFile  string        `yaml:"credentials_file" default:"" help:"file with username on the first line and password on the second"`
 	CAFile           string        `yaml:"ca_file" default:"" help:"PEM CA that the broker certificate must chain to (pinned)"`
 	CertFile         string        `yaml:"cert_file" default:"" help:"PEM client certificate for mutual TLS"`

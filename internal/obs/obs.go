@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,6 +19,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/edge-agent/edge-agent/internal/config"
 )
 
 // NewLogger returns a logger writing to w in format "text" or "json", whose
@@ -134,8 +137,26 @@ type Server struct {
 	done chan struct{}
 }
 
-// Listen starts serving on addr.
+// Timeouts of the metrics server's connections: a client that stalls (or
+// never sends) cannot hold a connection open. WriteTimeout leaves room for
+// /debug/pprof/profile's default 30 s.
+const (
+	readTimeout  = 10 * time.Second
+	writeTimeout = 60 * time.Second
+	idleTimeout  = 2 * time.Minute
+)
+
+// Listen starts serving on addr. pprof is served only when withPprof is
+// set and addr is a loopback address: a profile shows memory, and on any
+// other address it is refused (config validation refuses it first).
 func Listen(addr string, reg *prometheus.Registry, health *Health, withPprof bool, log *slog.Logger) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if withPprof && !config.IsLoopback(host) {
+		return nil, fmt.Errorf("pprof is served on a loopback address only, not %q", addr)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		MaxRequestsInFlight: 4,
@@ -154,7 +175,8 @@ func Listen(addr string, reg *prometheus.Registry, health *Health, withPprof boo
 		return nil, err
 	}
 	s := &Server{
-		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: readTimeout,
+			WriteTimeout: writeTimeout, IdleTimeout: idleTimeout},
 		ln:   ln,
 		done: make(chan struct{}),
 	}

@@ -66,3 +66,21 @@ func TestParseLevel(t *testing.T) {
 		}
 	}
 }
+
+// TestServerTimeoutsAndPprof: every connection has read, write and idle
+// timeouts; pprof is refused on an address other than loopback.
+func TestServerTimeoutsAndPprof(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	srv, err := Listen("127.0.0.1:0", prometheus.NewRegistry(), &Health{}, true, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if s := srv.srv; s.ReadHeaderTimeout == 0 || s.ReadTimeout == 0 || s.WriteTimeout == 0 || s.IdleTimeout == 0 {
+		t.Errorf("timeouts: read header %v, read %v, write %v, idle %v", s.ReadHeaderTimeout, s.ReadTimeout, s.WriteTimeout, s.IdleTimeout)
+	}
+	if _, err := Listen("0.0.0.0:0", prometheus.NewRegistry(), &Health{}, true, log); err == nil ||
+		err.Error() != `pprof is served on a loopback address only, not "0.0.0.0:0"` {
+		t.Errorf("pprof on 0.0.0.0: %v", err)
+	}
+}

@@ -22,7 +22,7 @@ var ErrIdentifier = errors.New("message holds a configured identifier")
 // (one to three bytes) occur by chance in any timestamp, hex id or base64
 // image, so a byte search cannot tell a leak from noise; give tenants,
 // devices and cameras ids of at least this length.
-const MinIdentifierLen = 4
+const MinIdentifierLen = config.MinIdentifierLen
 
 // Policy is what a sample is checked against: the programme's settings and
 // the identifiers that must appear nowhere in a message.
@@ -180,6 +180,9 @@ func findIdentifier(b []byte, pol Policy) error {
 		return err
 	}
 	if err := check("device", pol.Identity.DeviceID); err != nil {
+		return err
+	}
+	if err := check("vehicle", pol.Identity.VehicleID); err != nil {
 		return err
 	}
 	for _, c := range pol.Cameras {

@@ -129,3 +129,21 @@ func TestSetPahoLogger(t *testing.T) {
 		t.Errorf("DEBUG logged at info level:\n%s", got)
 	}
 }
+
+// TestRemotePlaintextBrokerRefused: also when the broker comes from a flag
+// (outbox drain --broker) and not through config validation, a tcp://
+// broker on another machine needs uplink.allow_plaintext.
+func TestRemotePlaintextBrokerRefused(t *testing.T) {
+	ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptions{})
+	cfg := config.Defaults().Uplink
+	cfg.Broker = "tcp://broker.example:1883"
+	_, err := New(cfg, ob, nil, nil)
+	want := `'uplink.broker' is "tcp://broker.example:1883", unencrypted to another machine: use ssl:// or set 'uplink.allow_plaintext: true'`
+	if err == nil || err.Error() != want {
+		t.Errorf("got %v\nwant %s", err, want)
+	}
+	cfg.AllowPlaintext = true
+	if _, err := New(cfg, ob, nil, nil); err != nil {
+		t.Errorf("with allow_plaintext: %v", err)
+	}
+}

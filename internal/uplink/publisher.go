@@ -112,6 +112,9 @@ func NewPublisher(spec Spec, log *slog.Logger, reg prometheus.Registerer, opts .
 	if err != nil {
 		return nil, err
 	}
+	if err := cfg.CheckPlaintext(sec); err != nil {
+		return nil, fmt.Errorf("'%s.broker' %w", sec, err)
+	}
 	var queues []*Outbox
 	for _, r := range spec.Routes {
 		if r.Queue == nil || r.Queue.f != spec.Routes[0].Queue.f {
