@@ -228,11 +228,10 @@ func matchKeys(tx *sql.Tx, c candidate, maxPerPlate int) (string, error) {
 	return "", nil
 }
 
-// store inserts c with its keys under the current salt (replaced once it is
-// older than improvement.salt_rotation), opens its bucket with a random
-// release delay, and counts it for the day.
+// store inserts c with its keys under its bucket's salt, opens its bucket
+// with a random release delay, and counts it for the day.
 func store(tx *sql.Tx, c candidate, cfg *config.Improvement, now time.Time, day string) error {
-	id, key, err := currentSalt(tx, now, cfg.SaltRotation)
+	id, key, err := bucketSalt(tx, c, now, cfg.SaltRotation)
 	if err != nil {
 		return err
 	}
@@ -251,6 +250,21 @@ func store(tx *sql.Tx, c candidate, cfg *config.Improvement, now time.Time, day 
 	}
 	_, err = tx.Exec(`INSERT INTO daily (day, made) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET made = made + 1`, day)
 	return err
+}
+
+// bucketSalt is the salt of the samples of c's bucket, or for its first
+// sample the current salt (replaced once it is older than
+// improvement.salt_rotation). One salt per bucket: the k-threshold counts
+// distinct plates by their keys, which two salts would tell apart.
+func bucketSalt(tx *sql.Tx, c candidate, now time.Time, rotation time.Duration) (int64, []byte, error) {
+	var id int64
+	var key []byte
+	err := tx.QueryRow(`SELECT id, key FROM salts WHERE id = (SELECT salt FROM samples
+		WHERE bucket_start = ? AND bucket_seconds = ? AND salt IS NOT NULL ORDER BY id LIMIT 1)`, c.start, c.seconds).Scan(&id, &key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return currentSalt(tx, now, rotation)
+	}
+	return id, key, err
 }
 
 // currentSalt returns the newest salt, first making a new one when there is

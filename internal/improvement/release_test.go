@@ -71,8 +71,9 @@ func TestKThresholdDrop(t *testing.T) {
 	}
 }
 
-// TestPlateCap: one sample per plate per bucket, matched across a salt
-// rotation inside the bucket; the next bucket takes the plate again.
+// TestPlateCap: one sample per plate per bucket, also after the salt's
+// rotation time passed inside the bucket (the bucket keeps its salt); the
+// next bucket takes the plate again, under a new salt.
 func TestPlateCap(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.TimeBucket = 24 * time.Hour
@@ -89,7 +90,7 @@ func TestPlateCap(t *testing.T) {
 	e.flush(t, false)
 	var salts int
 	e.p.db.QueryRow(`SELECT count(*) FROM salts`).Scan(&salts)
-	if e.counter(t, "made") != 3 || e.counter(t, "suppressed", ReasonPlateCap) != 2 || salts != 2 {
+	if e.counter(t, "made") != 3 || e.counter(t, "suppressed", ReasonPlateCap) != 2 || salts != 1 {
 		t.Fatalf("made %v, plate_cap %v, salts %d", e.counter(t, "made"), e.counter(t, "suppressed", ReasonPlateCap), salts)
 	}
 	e.clock.Set(time.Date(2025, 6, 3, 1, 0, 0, 0, time.UTC)) // next day's bucket
@@ -318,5 +319,36 @@ func BenchmarkOffer(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Offer(r)
+	}
+}
+
+// TestKThresholdCountsVehicles: the k-threshold counts distinct plates, not
+// samples: three samples of one vehicle (max_per_plate 3) do not make a
+// cell of three; three vehicles do.
+func TestKThresholdCountsVehicles(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinPerCell, cfg.MaxPerPlate, cfg.BelowThreshold = 3, 3, "drop"
+	e := newEnv(t, cfg)
+	pl := plates(4)
+	for i := range 3 {
+		e.p.Offer(rec(pl[3], t0.Add(time.Duration(i)*time.Minute), "u33d")) // one vehicle, three reads
+		e.p.Offer(rec(pl[i], t0.Add(time.Duration(i)*time.Minute), "u0bc")) // three vehicles
+	}
+	e.flush(t, false)
+	if e.held(t) != 6 {
+		t.Fatalf("held %d; want 6", e.held(t))
+	}
+	e.clock.Set(t0.Add(time.Hour))
+	e.flush(t, true)
+	_, _, _, all := e.sink.snapshot()
+	cells := map[string]int{}
+	for _, s := range decode(t, e.cfg, all) {
+		cells[s.Geohash]++
+	}
+	if len(cells) != 1 || cells["u0bc"] != 3 {
+		t.Errorf("released cells %v; want u0bc:3 (three vehicles), not u33d (three reads of one)", cells)
+	}
+	if n := e.counter(t, "suppressed", ReasonKThreshold); n != 3 {
+		t.Errorf("k_threshold suppressions %v; want the 3 samples of the one vehicle", n)
 	}
 }
