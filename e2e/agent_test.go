@@ -46,7 +46,7 @@ func newSetup(t *testing.T, src string) *setup {
 	t.Helper()
 	dir := t.TempDir()
 	c := config.Defaults()
-	c.Identity = config.Identity{TenantID: randomID("tenant"), DeviceID: randomID("device")}
+	c.Identity = config.Identity{TenantID: randomID("tenant"), DeviceID: randomID("device"), VehicleID: randomID("vehicle")}
 	c.Log.Format = "json"
 	c.Cameras[0].Name = randomID("cam")
 	c.Cameras[0].Source = src
@@ -102,7 +102,7 @@ func (s *setup) write() {
 // extra (the names of replay cameras, made from their files).
 func (s *setup) secrets(extra ...string) []string {
 	c := s.Conf
-	out := []string{c.Identity.TenantID, c.Identity.DeviceID}
+	out := []string{c.Identity.TenantID, c.Identity.DeviceID, c.Identity.VehicleID}
 	for _, cam := range c.Cameras {
 		out = append(out, cam.Name, filepath.Base(cam.Source))
 	}

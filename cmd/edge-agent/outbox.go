@@ -11,6 +11,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/obs"
+	"github.com/edge-agent/edge-agent/internal/sanitize"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
@@ -90,7 +91,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	level.Set(obs.ParseLevel(cfg.Log.Level))
 	log := obs.NewLogger(stderr, cfg.Log.Format, level)
 	uplink.SetPahoLogger(log)
-	return outboxDrain(ctx, stdout, u, cfg.Improvement, log, *timeout)
+	return outboxDrain(ctx, stdout, u, cfg.Improvement, sanitize.TransportAudit(cfg), log, *timeout)
 }
 
 // outboxStatus prints the figures of the outbox at path without taking the
@@ -132,7 +133,7 @@ func outboxStatus(w io.Writer, path string) error {
 // wait as long as it takes). Consent is read before anything is sent and
 // again right before each entry is handed to the client: a withdrawal
 // during the drain stops it.
-func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.Improvement, log *slog.Logger, timeout time.Duration) error {
+func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.Improvement, audit func(string) error, log *slog.Logger, timeout time.Duration) error {
 	ob, err := uplink.OpenOutbox(u.OutboxPath, uplink.OutboxOptionsFrom(u))
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
@@ -152,7 +153,7 @@ func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.I
 		}
 		return ok, err
 	}
-	p, err := uplink.New(u, ob, log, nil, uplink.WithGate(gate))
+	p, err := uplink.New(u, ob, log, nil, uplink.WithGate(gate), uplink.WithTransportAudit(audit))
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
 	}
@@ -162,6 +163,9 @@ func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.I
 	}
 	if err := consent.Check(); err != nil {
 		return fmt.Errorf("outbox drain: %w; %d queued entries not sent", err, before.Depth)
+	}
+	if err := improvement.RecordTransport(imp, p.Identity(), time.Now()); err != nil {
+		return fmt.Errorf("outbox drain: %w", err)
 	}
 	if timeout > 0 {
 		var cancel context.CancelFunc

@@ -26,6 +26,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/obs"
+	"github.com/edge-agent/edge-agent/internal/sanitize"
 	"github.com/edge-agent/edge-agent/internal/store"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
@@ -139,7 +140,11 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		return nil, err
 	}
 	if cfg.Uplink.Enabled {
-		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Consented)); err != nil {
+		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Consented),
+			uplink.WithTransportAudit(sanitize.TransportAudit(cfg))); err != nil {
+			return nil, err
+		}
+		if err = improvement.RecordTransport(cfg.Improvement, a.pub.Identity(), time.Now()); err != nil {
 			return nil, err
 		}
 	}

@@ -118,6 +118,14 @@ func AuditTopic(topic string, pol Policy) error {
 	return findIdentifier([]byte(topic), pol)
 }
 
+// TransportAudit is the check of the names a sample goes out under (its
+// topic, the client id, the username, the client certificate): none may
+// hold an identifier of c, as no payload may.
+func TransportAudit(c *config.Conf) func(name string) error {
+	pol := PolicyFor(c)
+	return func(name string) error { return AuditTopic(name, pol) }
+}
+
 func (s *Sample) check(c config.Improvement) error {
 	if s.Schema != SchemaVersion {
 		return fmt.Errorf("schema %q is not %q", s.Schema, SchemaVersion)

@@ -124,9 +124,19 @@ func (p *Publisher) newClient(lost chan<- error) (mqtt.Client, error) {
 	if err != nil {
 		return nil, err
 	}
+	if p.audit != nil && creds.user != "" && creds.user != p.username {
+		// The file changed since New: audit the new username too.
+		if err := p.audit(creds.user); err != nil {
+			return nil, fmt.Errorf("'%s.credentials_file': the username: %w", p.section, err)
+		}
+	}
+	id, err := p.newClientID()
+	if err != nil {
+		return nil, err
+	}
 	o := mqtt.NewClientOptions().
 		AddBroker(p.cfg.Broker).
-		SetClientID(clientID()).
+		SetClientID(id).
 		SetProtocolVersion(4).
 		SetCleanSession(true).
 		SetAutoReconnect(false).

@@ -29,19 +29,21 @@ const window = 32
 // Publisher drains outbox queues to the broker. Build it with New (the
 // samples) or NewPublisher, run Run in a goroutine.
 type Publisher struct {
-	section string // the config section of its keys, for errors: "uplink", "events"
-	cfg     config.MQTTLink
-	routes  []Route
-	queues  []*Outbox // the routes' queues
-	log     *slog.Logger
-	m       *metrics
-	tlsCfg  *tls.Config
-	limiter *limiter
-	gate    Gate
-	ifaceUp func(name string) bool
-	poll    time.Duration // how often a closed gate or a down interface is re-checked
-	rnd     func() float64
-	heart   *live.Heart // beaten by Run; nil: not watched
+	section  string // the config section of its keys, for errors: "uplink", "events"
+	cfg      config.MQTTLink
+	routes   []Route
+	queues   []*Outbox // the routes' queues
+	log      *slog.Logger
+	m        *metrics
+	tlsCfg   *tls.Config
+	limiter  *limiter
+	gate     Gate
+	ifaceUp  func(name string) bool
+	poll     time.Duration // how often a closed gate or a down interface is re-checked
+	rnd      func() float64
+	heart    *live.Heart             // beaten by Run; nil: not watched
+	audit    func(name string) error // WithTransportAudit; nil: none
+	username string                  // of credentials_file, for Identity
 }
 
 // Option changes a Publisher.
@@ -138,15 +140,17 @@ func NewPublisher(spec Spec, log *slog.Logger, reg prometheus.Registerer, opts .
 	if err != nil {
 		return nil, err
 	}
-	if _, err := readCredentials(sec, cfg.CredentialsFile); err != nil {
+	creds, err := readCredentials(sec, cfg.CredentialsFile)
+	if err != nil {
 		return nil, err
 	}
 	p := &Publisher{
 		section: sec, cfg: cfg, routes: spec.Routes, queues: queues, tlsCfg: tc,
-		log:     log,
-		limiter: newLimiter(int64(cfg.BandwidthLimit)),
-		ifaceUp: interfaceUp,
-		poll:    2 * time.Second,
+		log:      log,
+		username: creds.user,
+		limiter:  newLimiter(int64(cfg.BandwidthLimit)),
+		ifaceUp:  interfaceUp,
+		poll:     2 * time.Second,
 	}
 	p.limiter.sleep = func(ctx context.Context, d time.Duration) bool {
 		p.heart.BeatIn(d)
@@ -154,6 +158,9 @@ func NewPublisher(spec Spec, log *slog.Logger, reg prometheus.Registerer, opts .
 	}
 	for _, o := range opts {
 		o(p)
+	}
+	if err := p.auditTransport(); err != nil {
+		return nil, err
 	}
 	p.m = newMetrics(reg, spec.Metrics, spec.Routes)
 	return p, nil
