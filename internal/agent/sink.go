@@ -136,8 +136,12 @@ func (a *Agent) stored(r recordOut, rec read.Record) {
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
-// storeWritable is the store's health check: its folder must take a write.
+// storeWritable is the store's health check: the disk is not full for it
+// (store.Check) and its folder takes a write.
 func (a *Agent) storeWritable() error {
+	if err := a.store.Check(); err != nil {
+		return err
+	}
 	dir := filepath.Dir(a.store.Path())
 	f, err := os.CreateTemp(dir, ".healthz-*")
 	if err != nil {

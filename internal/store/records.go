@@ -57,6 +57,7 @@ func (s *Store) Finalize(ctx context.Context, rec *read.Record) (seq int64, err 
 func (s *Store) write(ctx context.Context, rec *read.Record, final bool) (int64, error) {
 	inserted := rec.ID == 0
 	seq, err := s.writeRecord(ctx, rec, final)
+	s.wrote(err)
 	if err != nil {
 		if !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
 			s.m.writeErrors.Inc()

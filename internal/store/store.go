@@ -44,6 +44,13 @@ const busyTimeout = 10 * time.Second
 // walSizeLimit is the size the WAL is truncated to after a checkpoint.
 const walSizeLimit = 4 << 20
 
+// walCheckpointPages is the WAL size, in pages, at which a commit
+// checkpoints it (SQLite's default is 1000). Pages new to the database sit
+// in the WAL until then, and a checkpoint must grow the main file by them:
+// at most 1 MiB of 4 KiB pages, so that the reserve file's room always
+// covers the checkpoint that a full disk's evictions start with.
+const walCheckpointPages = 256
+
 // ErrReadOnly is returned by the writing methods of a store opened with
 // OpenReadOnly.
 var ErrReadOnly = errors.New("store: opened read-only")
@@ -62,6 +69,7 @@ type Store struct {
 
 	wake     chan struct{} // an Insert asks Run for a retention pass now
 	pageSize int64
+	disk     diskState // why the disk counts as full, for Check
 
 	// FreeSpace reports the bytes available to the agent on the filesystem
 	// holding dir. It defaults to a unix.Statfs lookup; tests replace it to
@@ -114,7 +122,8 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 		// burst (or a long export holding a snapshot) does not leave a big
 		// file behind.
 		driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit), nil)
+			_, err := c.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d; PRAGMA wal_autocheckpoint = %d",
+				walSizeLimit, walCheckpointPages), nil)
 			return err
 		}},
 	})
@@ -152,6 +161,7 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	s.r = sql.OpenDB(connector{dsn: dsn(path, "_query_only=1"), driver: &sqlite3.SQLiteDriver{}})
 	s.r.SetMaxOpenConns(4)
 	s.m = newMetrics(reg, s.sizeOnDisk)
+	s.keepReserve()
 	return s, nil
 }
 
@@ -195,6 +205,9 @@ func (s *Store) Close() error {
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
+
+// dir is the folder of the database file.
+func (s *Store) dir() string { return filepath.Dir(s.path) }
 
 // connector opens connections with a driver of our own, so that no driver is
 // registered globally and each connection can run a hook.
