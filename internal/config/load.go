@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // DefaultCameraSource is the bundled recorded video the default camera reads,
@@ -24,14 +26,16 @@ type Error struct {
 	Msg  string
 }
 
+// Error tells where and what, with the credentials of any URL in it (a
+// value quoted back, a --set override) redacted.
 func (e *Error) Error() string {
 	switch {
 	case e.File == "":
-		return e.Msg
+		return secret.Redact(e.Msg)
 	case e.Line <= 0:
-		return e.File + ": " + e.Msg
+		return secret.Redact(e.File + ": " + e.Msg)
 	}
-	return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
+	return secret.Redact(e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg)
 }
 
 // Errors is every error found in one configuration, in file order.

@@ -21,16 +21,39 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // NewLogger returns a logger writing to w in format "text" or "json", whose
-// level can be changed at run time through level.
+// level can be changed at run time through level. Every message, string
+// and error it writes has the credentials of its URLs redacted
+// (secret.Redact): a camera URL with user:password or a token, a broker
+// URL, a URL quoted by an error.
 func NewLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// redactAttr redacts a log attribute's text: strings, errors, and values
+// that print themselves (a url.URL, a Stringer).
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		if r := secret.Redact(v.String()); r != v.String() {
+			a.Value = slog.StringValue(r)
+		}
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			a.Value = slog.StringValue(secret.Redact(x.Error()))
+		case fmt.Stringer:
+			a.Value = slog.StringValue(secret.Redact(x.String()))
+		}
+	}
+	return a
 }
 
 // ParseLevel maps a config log level to slog's.
@@ -108,7 +131,7 @@ func (h *Health) Run() Report {
 		if r.Failing == nil {
 			r.Failing = map[string]string{}
 		}
-		r.Failing[name] = err.Error()
+		r.Failing[name] = secret.Redact(err.Error())
 		switch {
 		case !c.input:
 			r.Status = StatusUnhealthy

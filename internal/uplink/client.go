@@ -22,7 +22,7 @@ import (
 func brokerURL(sec, s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("'%s.broker' must be a URL such as tcp://host:1883 or ssl://host:8883, not %q", sec, s)
+		return nil, fmt.Errorf("'%s.broker' must be a URL such as tcp://host:1883 or ssl://host:8883, not %q", sec, secret.Redact(s))
 	}
 	if u.Scheme != "tcp" && u.Scheme != "ssl" {
 		return nil, fmt.Errorf("'%s.broker' must start with tcp:// or ssl://, not %s://", sec, u.Scheme)

@@ -11,13 +11,13 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // window is the number of entries published before their PUBACKs are
@@ -261,7 +261,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		last = msg
 		p.log.Log(ctx, level, "uplink interrupted; will retry", "err", err, "retry_in", delay,
-			"failures", failures, "broker", redact(p.cfg.Broker))
+			"failures", failures, "broker", secret.Redact(p.cfg.Broker))
 		p.heart.BeatIn(delay)
 		if !sleep(ctx, delay) {
 			break
@@ -274,14 +274,6 @@ func (p *Publisher) Run(ctx context.Context) error {
 // once, or ctx's error.
 func (p *Publisher) WaitDrained(ctx context.Context) error {
 	return waitAllDrained(ctx, p.queues)
-}
-
-func redact(broker string) string {
-	u, err := url.Parse(broker)
-	if err != nil {
-		return "(unparsable)"
-	}
-	return u.Redacted()
 }
 
 // Drain runs the publisher until the outbox is empty (nil) or ctx ends (its

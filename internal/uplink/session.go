@@ -7,6 +7,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // errNotAllowed ends a connection when the gate closed or the required
@@ -37,7 +39,7 @@ func (p *Publisher) connection(ctx context.Context, failures *int) error {
 	}
 	*failures = 0
 	p.m.connected.Set(1)
-	p.log.Info("connected to broker", "broker", redact(p.cfg.Broker))
+	p.log.Info("connected to broker", "broker", secret.Redact(p.cfg.Broker))
 	defer func() {
 		p.m.connected.Set(0)
 		cli.Disconnect(250)

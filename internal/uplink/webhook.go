@@ -52,7 +52,7 @@ func NewPoster(cfg config.Webhook, backoffMin, backoffMax time.Duration, queues 
 	log *slog.Logger, reg prometheus.Registerer) (*Poster, error) {
 	u, err := url.Parse(cfg.URL)
 	if err != nil || u.Scheme != "https" || u.Host == "" || u.User != nil {
-		return nil, fmt.Errorf("'events.webhook.url' must be an https:// URL without credentials, not %q", cfg.URL)
+		return nil, fmt.Errorf("'events.webhook.url' must be an https:// URL without credentials, not %q", secret.Redact(cfg.URL))
 	}
 	if len(queues) == 0 || backoffMin <= 0 || backoffMax < backoffMin || cfg.Timeout <= 0 {
 		return nil, errors.New("webhook: no queue, or backoff or timeout out of range")
