@@ -33,6 +33,7 @@ type readJSON struct {
 	Position   *positionJSON   `json:"position"`
 	Frames     int             `json:"frames"`
 	Final      bool            `json:"final"`
+	ClockUnset bool            `json:"clock_unset,omitempty"` // stamped before the clock was set (read.ClockFloor)
 	CropURL    string          `json:"crop_url,omitempty"`
 	Candidates []candidateJSON `json:"candidates,omitempty"`
 }
@@ -111,7 +112,7 @@ func (s *Server) listReads(w http.ResponseWriter, r *http.Request) {
 	for _, rd := range list {
 		out.Reads = append(out.Reads, readJSON{ID: rd.ID, CapturedAt: rd.CapturedAt, Camera: rd.Camera,
 			Plate: string(rd.Plate), Confidence: round3(rd.Confidence), Region: rd.Region, Position: position(rd.Fix),
-			Frames: rd.Frames, Final: rd.Final, CropURL: cropURL(rd.ID, rd.HasCrop)})
+			Frames: rd.Frames, Final: rd.Final, ClockUnset: rd.CapturedAt.Before(read.ClockFloor), CropURL: cropURL(rd.ID, rd.HasCrop)})
 	}
 	if len(list) == f.Limit {
 		out.NextCursor = formatCursor(list[len(list)-1].Cursor())
@@ -138,7 +139,7 @@ func (s *Server) getRead(w http.ResponseWriter, r *http.Request) {
 	}
 	out := readJSON{ID: rec.ID, CapturedAt: rec.CapturedAt, Camera: rec.Camera, Plate: string(rec.Plate),
 		Confidence: round3(rec.Confidence), Region: rec.Region, Position: position(rec.Fix), Frames: rec.Frames,
-		CropURL: cropURL(rec.ID, len(rec.Crop) > 0)}
+		ClockUnset: rec.ClockUnset(), CropURL: cropURL(rec.ID, len(rec.Crop) > 0)}
 	for _, c := range rec.Candidates {
 		out.Candidates = append(out.Candidates, candidateJSON{string(c.Text), round3(c.Confidence)})
 	}

@@ -54,7 +54,7 @@ func TestNoIdentifiersReleased(t *testing.T) {
 				plate = plate[:1] + []string{id.TenantID, id.DeviceID, camera}[r.IntN(3)] + plate[1:2]
 				refused++
 			}
-			rd := rec(plate, t0.Add(time.Duration(r.IntN(3600))*time.Second), []string{"u33d", "u33e", ""}[r.IntN(3)])
+			rd := rec(plate, t0.Add(-time.Duration(r.IntN(3600))*time.Second), []string{"u33d", "u33e", ""}[r.IntN(3)])
 			rd.Camera = camera
 			p.Offer(rd)
 			if i%8 == 7 {
@@ -107,8 +107,9 @@ func TestInvalidRecordsAreCounted(t *testing.T) {
 	e.flush(t, false)
 	e.p.Offer(rec("ab12cd", t0, "u33d")) // not plate characters
 	e.flush(t, false)
-	if e.held(t) != 0 || e.counter(t, "suppressed", ReasonInvalid) != 4 {
-		t.Errorf("held %d, invalid %v, identifier %v", e.held(t), e.counter(t, "suppressed", ReasonInvalid), e.counter(t, "suppressed", ReasonIdentifier))
+	if e.held(t) != 0 || e.counter(t, "suppressed", ReasonInvalid) != 3 || e.counter(t, "suppressed", ReasonClock) != 1 {
+		t.Errorf("held %d, invalid %v, clock %v (no capture time), identifier %v", e.held(t), e.counter(t, "suppressed", ReasonInvalid),
+			e.counter(t, "suppressed", ReasonClock), e.counter(t, "suppressed", ReasonIdentifier))
 	}
 }
 

@@ -78,13 +78,17 @@ func (p *Programme) make(rec read.Record, seq int64) {
 		p.decided(seq, ReasonSampleRate, nil)
 		return
 	}
+	now := p.clock.Now()
+	if err := checkStamp(rec.CapturedAt, now); err != nil {
+		p.decided(seq, ReasonClock, err)
+		return
+	}
 	start, err := sanitize.FloorToBucket(rec.CapturedAt, cfg.TimeBucket)
 	if err != nil {
 		p.decided(seq, ReasonInvalid, err)
 		return
 	}
 	c := candidate{rec: rec, seq: seq, start: start.Unix(), seconds: int64(cfg.TimeBucket / time.Second)}
-	now := p.clock.Now()
 	if reason, err := p.admit(c, cfg, now, false); reason != "" || err != nil {
 		p.dropped(reason, err)
 		return
@@ -104,6 +108,25 @@ func (p *Programme) make(rec read.Record, seq int64) {
 		return
 	}
 	p.m.made.Inc()
+}
+
+// futureSkew is how far in the future of the programme's clock a capture
+// stamp may lie: frames are stamped by the same clock a moment before they
+// are offered, so more means one of the two clocks was wrong.
+const futureSkew = time.Minute
+
+// checkStamp refuses a capture stamp that no bucket can be trusted with:
+// before read.ClockFloor (the clock was not set yet), or in the future (a
+// bucket that closes only then would hold the sample, or, once the clock is
+// set back, a bucket released by a wrong clock).
+func checkStamp(at, now time.Time) error {
+	switch {
+	case at.Before(read.ClockFloor):
+		return fmt.Errorf("captured at %s, before the clock was set", at.UTC().Format(time.RFC3339))
+	case at.After(now.Add(futureSkew)):
+		return fmt.Errorf("captured at %s, %s in the future", at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second))
+	}
+	return nil
 }
 
 // decided records that the final read seq will not become a sample, for

@@ -99,6 +99,12 @@ func (p *Programme) step(skipJitter bool) (int, error) {
 	}
 	now := p.clock.Now()
 	cfg := p.cfg.Load()
+	// An offer stamped in the future was stamped by a clock that has been
+	// set back since: it does not delay a release past now's jitter.
+	if _, err := p.db.Exec(`UPDATE buckets SET last_offer = ? WHERE decided IS NULL AND last_offer > ?`,
+		now.UnixNano(), now.UnixNano()); err != nil {
+		return 0, err
+	}
 	due, err := p.dueBuckets(now, skipJitter)
 	if err != nil {
 		return 0, err

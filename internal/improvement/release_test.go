@@ -13,6 +13,7 @@ import (
 // Cells used below: u33d and u33e share the parent u33; u0 is far away.
 func TestKThresholdGeneralize(t *testing.T) {
 	e := newEnv(t, testConfig(t))
+	e.clock.Set(t0.Add(10 * time.Minute)) // no capture stamp in the future
 	pl := plates(20)
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
 	i := 0
@@ -193,6 +194,7 @@ func TestJitterIsRandom(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MinPerCell = 1
 	e := newEnv(t, cfg)
+	e.clock.Set(t0.Add(8 * time.Hour)) // no capture stamp in the future
 	for h := range 8 {
 		e.p.Offer(rec(plates(8)[h], t0.Add(time.Duration(h)*time.Hour), "u33d"))
 	}
@@ -329,6 +331,7 @@ func TestKThresholdCountsVehicles(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MinPerCell, cfg.MaxPerPlate, cfg.BelowThreshold = 3, 3, "drop"
 	e := newEnv(t, cfg)
+	e.clock.Set(t0.Add(5 * time.Minute)) // no capture stamp in the future
 	pl := plates(4)
 	for i := range 3 {
 		e.p.Offer(rec(pl[3], t0.Add(time.Duration(i)*time.Minute), "u33d")) // one vehicle, three reads
@@ -350,5 +353,46 @@ func TestKThresholdCountsVehicles(t *testing.T) {
 	}
 	if n := e.counter(t, "suppressed", ReasonKThreshold); n != 3 {
 		t.Errorf("k_threshold suppressions %v; want the 3 samples of the one vehicle", n)
+	}
+}
+
+// TestUntrustedStampsMakeNoSample: a read stamped in the future of the
+// programme's clock, or before the clock was set (1970), makes no sample:
+// no bucket, and so no release, rests on a stamp from a wrong clock.
+func TestUntrustedStampsMakeNoSample(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinPerCell = 1
+	e := newEnv(t, cfg)
+	pl := plates(3)
+	e.p.Offer(rec(pl[0], t0.Add(3*time.Hour), "u33d"))  // clock ahead when stamped
+	e.p.Offer(rec(pl[1], time.Unix(95, 0), "u33d"))     // clock not set yet
+	e.p.Offer(rec(pl[2], t0.Add(-time.Minute), "u33d")) // a trusted stamp
+	e.flush(t, false)
+	if e.held(t) != 1 || e.counter(t, "suppressed", ReasonClock) != 2 {
+		t.Fatalf("held %d, clock %v; want 1 held and the 2 untrusted stamps suppressed", e.held(t), e.counter(t, "suppressed", ReasonClock))
+	}
+	var buckets int
+	e.p.db.QueryRow(`SELECT count(*) FROM buckets`).Scan(&buckets)
+	if buckets != 1 {
+		t.Errorf("%d buckets; want only the trusted stamp's", buckets)
+	}
+}
+
+// TestOfferStampedByClockAheadDoesNotHoldBucket: a sample offered while the
+// clock ran a day ahead (a read caught up from the store then) is released
+// once its bucket closed and the release delay passed on the corrected
+// clock, not a day later.
+func TestOfferStampedByClockAheadDoesNotHoldBucket(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinPerCell = 1
+	e := newEnv(t, cfg)
+	e.clock.Set(t0.Add(24 * time.Hour)) // ahead
+	e.p.Offer(rec(plates(1)[0], t0, "u33d"))
+	e.flush(t, false)
+	e.clock.Set(t0.Add(2 * time.Hour)) // set right: the bucket closed an hour ago
+	e.flush(t, false)
+	e.clock.Advance(cfg.ReleaseJitter + time.Second)
+	if n := e.flush(t, false); n != 1 {
+		t.Errorf("released %d; want the sample, due since its release delay passed on the corrected clock", n)
 	}
 }

@@ -41,6 +41,7 @@ type ExportRead struct {
 	CropBytes       int              `json:"crop_bytes"`
 	HasFrame        bool             `json:"has_frame"`
 	Final           bool             `json:"final"`
+	ClockUnset      bool             `json:"clock_unset,omitempty"` // stamped before the clock was set (read.ClockFloor)
 }
 
 // Export converts a record to its export form.
@@ -60,6 +61,7 @@ func Export(rec read.Record, final bool) ExportRead {
 		CropBytes:       len(rec.Crop),
 		HasFrame:        len(rec.Frame) > 0,
 		Final:           final,
+		ClockUnset:      rec.ClockUnset(),
 	}
 	if rec.Fix != nil {
 		lat, lon := rec.Fix.Lat, rec.Fix.Lon

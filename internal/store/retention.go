@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"golang.org/x/sys/unix"
+
+	"github.com/edge-agent/edge-agent/internal/read"
 )
 
 // Eviction reasons, the values of the reason label of
@@ -208,11 +210,15 @@ func (s *Store) evictForDisk(ctx context.Context) (int, error) {
 	return total, nil
 }
 
-// deleteOlder deletes the reads captured before cutoff.
+// deleteOlder deletes the reads captured before cutoff, except those
+// stamped before read.ClockFloor: their clock was not set, their age is
+// unknown, and they are kept (the caps by size and disk space still bound
+// them).
 func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time) (int, error) {
 	var n int64
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE captured_at < ?`, cutoff.UnixNano())
+		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE captured_at >= ? AND captured_at < ?`,
+			read.ClockFloor.UnixNano(), cutoff.UnixNano())
 		if err != nil {
 			return err
 		}
@@ -223,19 +229,21 @@ func (s *Store) deleteOlder(ctx context.Context, cutoff time.Time) (int, error) 
 }
 
 // deleteOldest deletes the oldest reads whose sizes add up to at least bytes
-// (at least one read, when any is stored).
+// (at least one read, when any is stored). Oldest in the order they were
+// stored (their ids): capture stamps follow the clock, which may have been
+// unset (1970) or jumped; the order of storing does not.
 func (s *Store) deleteOldest(ctx context.Context, bytes int64) (int, error) {
 	var n int64
 	err := s.withTx(ctx, func(tx *sql.Tx) error {
-		rows, err := tx.QueryContext(ctx, `SELECT id, captured_at, size FROM reads ORDER BY captured_at, id`)
+		rows, err := tx.QueryContext(ctx, `SELECT id, size FROM reads ORDER BY id`)
 		if err != nil {
 			return err
 		}
-		var lastID, lastAt, sum int64
+		var lastID, sum int64
 		found := false
 		for rows.Next() {
 			var size int64
-			if err := rows.Scan(&lastID, &lastAt, &size); err != nil {
+			if err := rows.Scan(&lastID, &size); err != nil {
 				rows.Close()
 				return err
 			}
@@ -250,8 +258,7 @@ func (s *Store) deleteOldest(ctx context.Context, bytes int64) (int, error) {
 		if !found {
 			return nil
 		}
-		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE captured_at < ? OR (captured_at = ? AND id <= ?)`,
-			lastAt, lastAt, lastID)
+		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE id <= ?`, lastID)
 		if err != nil {
 			return err
 		}

@@ -14,6 +14,7 @@ import (
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
 
+	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
@@ -27,7 +28,7 @@ var ErrTooLarge = errors.New("payload is larger than the outbox byte cap")
 // saneEpoch: entries stamped before it were enqueued while the clock was not
 // yet set (a gateway without a battery-backed clock boots in 1970). Their age
 // is unknown, so the TTL does not expire them; the caps still bound them.
-var saneEpoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+var saneEpoch = read.ClockFloor
 
 // maxQuarantined bounds the quarantine table; the oldest rows go first.
 const maxQuarantined = 1000
