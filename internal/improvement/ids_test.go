@@ -2,6 +2,7 @@ package improvement
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"image"
 	"math/rand/v2"
@@ -160,5 +161,23 @@ edge_improvement_samples_released_total 0
 	problems, err := testutil.GatherAndLint(e.reg)
 	if err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+// TestQueueIsFsynced checks the holding queue's durability settings on
+// its connections, which a SIGKILL test cannot see (only a power cut loses
+// what was not fsynced): WAL with synchronous=FULL, so a held sample and a
+// withdrawal are on stable storage once committed.
+func TestQueueIsFsynced(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for name, db := range map[string]*sql.DB{"samples": e.p.db, "consent": e.p.consent} {
+		var mode string
+		var sync int
+		if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("%s connection: journal_mode %q (%v), want wal", name, mode, err)
+		}
+		if err := db.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
+			t.Errorf("%s connection: synchronous %d (%v), want 2 (FULL)", name, sync, err)
+		}
 	}
 }
