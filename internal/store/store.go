@@ -116,8 +116,13 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it never fails half-way on a lock upgrade.
 	s.w = sql.OpenDB(connector{
+		// secure_delete=FAST zeroes the cells a DELETE frees in the pages it
+		// writes anyway (plate text, positions); the pages it frees whole
+		// (crops) go at the next incremental vacuum, which truncates them
+		// off the file. ON would also rewrite each freed crop page into the
+		// WAL: twice the writes, and no room for them on a full disk.
 		dsn: dsn(path, "_journal_mode=WAL", "_synchronous=FULL", "_auto_vacuum=incremental",
-			"_txlock=immediate", "_foreign_keys=on"),
+			"_txlock=immediate", "_foreign_keys=on", "_secure_delete=fast"),
 		// Truncate the WAL back to this size after a checkpoint, so that a
 		// burst (or a long export holding a snapshot) does not leave a big
 		// file behind.
