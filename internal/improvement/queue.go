@@ -74,8 +74,9 @@ func openQueue(path string) (*sql.DB, error) {
 		return nil, errors.New("'improvement.queue_path' is empty")
 	}
 	// Opening for writing switches the file to WAL and creates tables:
-	// never to somebody else's file.
-	if err := sqlitefile.CheckOwn(path, "samples", "cursor", "consent"); err != nil {
+	// never to somebody else's file. Any table of ours marks the file as
+	// ours: a kill while the schema was made leaves only the first ones.
+	if err := sqlitefile.CheckOwn(path, "salts", "buckets", "samples", "daily", "cursor", "consent", "owed_purge"); err != nil {
 		return nil, fmt.Errorf("'improvement.queue_path': %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {

@@ -98,3 +98,32 @@ func textFile(t *testing.T) string {
 	}
 	return p
 }
+
+// TestOpenersTakeTheirOwnHalfMadeFile: a kill while an outbox or holding
+// queue made its schema leaves only its first tables; the next start takes
+// the file as its own and completes it.
+func TestOpenersTakeTheirOwnHalfMadeFile(t *testing.T) {
+	half := func(t *testing.T, ddl string) string {
+		p := filepath.Join(t.TempDir(), "half.db")
+		db, err := sql.Open("sqlite3", p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer db.Close()
+		if _, err := db.Exec(ddl); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	ob, err := uplink.OpenOutbox(half(t, `CREATE TABLE cursors (name TEXT PRIMARY KEY, value INTEGER NOT NULL)`), uplink.OutboxOptions{})
+	if err != nil {
+		t.Errorf("outbox with only its cursors table: %v", err)
+	} else {
+		ob.Close()
+	}
+	c := config.Defaults().Improvement
+	c.QueuePath = half(t, `CREATE TABLE salts (id INTEGER PRIMARY KEY, key BLOB NOT NULL, created INTEGER NOT NULL)`)
+	if _, err := improvement.StatusOffline(c); err != nil {
+		t.Errorf("holding queue with only its salts table: %v", err)
+	}
+}

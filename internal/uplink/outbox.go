@@ -123,8 +123,9 @@ func OpenOutbox(path string, opts OutboxOptions) (*Outbox, error) {
 		opts.Now = time.Now
 	}
 	// Opening for writing switches the file to WAL and creates tables:
-	// never to somebody else's file.
-	if err := sqlitefile.CheckOwn(path, "outbox"); err != nil {
+	// never to somebody else's file. Any table of ours marks the file as
+	// ours: a kill while the schema was made leaves only the first ones.
+	if err := sqlitefile.CheckOwn(path, "cursors", "outbox", "quarantine"); err != nil {
 		return nil, fmt.Errorf("outbox: %w", err)
 	}
 	f := &outboxFile{path: path, readOnly: opts.ReadOnly, now: opts.Now, durable: true}
