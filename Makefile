@@ -53,9 +53,13 @@ fuzz: ## a short run of every fuzz target
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-lint: build ## vet, gofmt and promtool on a live /metrics scrape
+# internal/alpr is left out of staticcheck while its rewrite is under way on
+# main (two findings there: SA5001 in bench/small.go, U1000 in detect.go).
+LINT_PKGS = $$($(GO) list ./... | grep -v '/internal/alpr')
+lint: build ## go vet, gofmt and staticcheck (pinned as a tool in go.mod)
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd internal)" || (gofmt -l cmd internal; exit 1)
+	@test -z "$$(gofmt -l cmd internal e2e scripts)" || (gofmt -l cmd internal e2e scripts; exit 1)
+	$(GO) tool staticcheck $(LINT_PKGS)
 
 SOAK ?= 10m
 BENCH_DIR ?= data/bench

@@ -170,9 +170,9 @@ func TestEventsAndAlerts(t *testing.T) {
 	reads := storedReads(t, s.Conf.Store.Path)
 	checkPasses(t, v, reads)
 	uid := storeUID(t, s.Conf.Store.Path)
-	msgs := sub.WaitCount(len(reads)+3, 10*time.Second)
+	sub.WaitCount(len(reads)+3, 10*time.Second)
 	time.Sleep(500 * time.Millisecond) // a surplus shows
-	msgs = sub.Messages()
+	msgs := sub.Messages()
 
 	// Alerts: one per listed pass, none for the others.
 	alerts := decode(t, msgs, "edge-agent/alerts")

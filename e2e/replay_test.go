@@ -104,9 +104,9 @@ func replayOptedIn(t *testing.T, v video, region string) {
 	}
 	// The replay exits once the broker acknowledged every sample; give the
 	// broker a moment to forward the last ones, and any surplus to show.
-	msgs := sub.WaitCount(want, 30*time.Second)
+	sub.WaitCount(want, 30*time.Second)
 	time.Sleep(time.Second)
-	msgs = sub.Messages()
+	msgs := sub.Messages()
 	ids := checkMessages(t, s, msgs, s.secrets(camera))
 	if len(ids) != want {
 		t.Errorf("subscriber got %d distinct samples in %d messages, want %d (one per plate and bucket of the %d stored reads)",
