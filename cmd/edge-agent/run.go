@@ -11,6 +11,8 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/coreos/go-systemd/v22/daemon"
+
 	"github.com/edge-agent/edge-agent/internal/agent"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
@@ -47,7 +49,7 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	defer signal.Stop(hup)
 	go func() {
 		for range hup {
-			_, _ = sdnotify.Notify(sdnotify.Reloading)
+			_, _ = daemon.SdNotify(false, daemon.SdNotifyReloading)
 			next, err := config.Load(*cfgPath, sets)
 			if err == nil {
 				err = a.Reload(next)
@@ -65,7 +67,7 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 				level.Set(obs.ParseLevel(next.Log.Level))
 				log.Info("config reloaded", "file", *cfgPath)
 			}
-			_, _ = sdnotify.Notify(sdnotify.Ready)
+			_, _ = daemon.SdNotify(false, daemon.SdNotifyReady)
 		}
 	}()
 	// The watchdog ping means "the agent's own loops are alive" (Alive); a
@@ -77,9 +79,9 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 		}
 		return err == nil
 	})
-	a.OnReady(func() { _, _ = sdnotify.Notify(sdnotify.Ready) })
+	a.OnReady(func() { _, _ = daemon.SdNotify(false, daemon.SdNotifyReady) })
 	err = a.Run(ctx)
-	_, _ = sdnotify.Notify(sdnotify.Stopping)
+	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
 	return err
 }
 
