@@ -4,6 +4,7 @@ go 1.26.8
 
 require (
 	github.com/adrianmo/go-nmea v1.10.0
+	github.com/cenkalti/backoff/v5 v5.0.3
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/eclipse/paho.mqtt.golang v1.5.1
 	github.com/mattn/go-sqlite3 v1.14.53

@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/retry"
 )
 
 // live is the part the live sources (gpsd, NMEA device) share: the history
@@ -39,7 +40,7 @@ func startLive(ctx context.Context, maxAge time.Duration, log *slog.Logger, o op
 	l := &live{hist: hist, m: m, maxAge: maxAge, now: o.now, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(l.done)
-		delay := o.backoffMin
+		wait := retry.New(o.backoffMin, o.backoffMax)
 		healthy := true // log the first failure as a warning, repeats at debug
 		for {
 			got, err := s(ctx)
@@ -47,9 +48,10 @@ func startLive(ctx context.Context, maxAge time.Duration, log *slog.Logger, o op
 				return
 			}
 			if got {
-				delay = o.backoffMin
+				wait.Reset()
 				healthy = true
 			}
+			delay := wait.Next()
 			if healthy {
 				log.Warn("gps: source lost; retrying", "err", err, "retry_in", delay)
 			} else {
@@ -63,7 +65,6 @@ func startLive(ctx context.Context, maxAge time.Duration, log *slog.Logger, o op
 				return
 			case <-t.C:
 			}
-			delay = min(2*delay, o.backoffMax)
 		}
 	}()
 	return l

@@ -2,25 +2,8 @@ package uplink
 
 import (
 	"context"
-	"math/rand/v2"
 	"time"
 )
-
-// backoff is the delay before reconnect attempt n (0-based): exponential
-// from lo, capped at hi, with "equal jitter" (half fixed, half random) so
-// that a fleet coming back into coverage does not reconnect in step.
-func backoff(lo, hi time.Duration, n int, rnd func() float64) time.Duration {
-	d := hi
-	if n < 32 {
-		if e := lo << n; e > 0 && e < hi {
-			d = e
-		}
-	}
-	if rnd == nil {
-		rnd = rand.Float64
-	}
-	return d/2 + time.Duration(rnd()*float64(d/2))
-}
 
 // sleep waits d or until ctx ends, and reports whether d elapsed.
 func sleep(ctx context.Context, d time.Duration) bool {

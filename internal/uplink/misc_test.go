@@ -60,22 +60,6 @@ func TestNewRejectsBadConfig(t *testing.T) {
 	}
 }
 
-func TestBackoff(t *testing.T) {
-	lo, hi := 100*time.Millisecond, time.Second
-	for n, want := range []time.Duration{100, 200, 400, 800, 1000, 1000} {
-		want *= time.Millisecond
-		if got := backoff(lo, hi, n, func() float64 { return 0 }); got != want/2 {
-			t.Errorf("attempt %d, least: %v, want %v", n, got, want/2)
-		}
-		if got := backoff(lo, hi, n, func() float64 { return 0.999999 }); got > want || got < want*99/100 {
-			t.Errorf("attempt %d, most: %v, want ~%v", n, got, want)
-		}
-	}
-	if got := backoff(lo, hi, 200, nil); got > hi || got < hi/2 {
-		t.Errorf("attempt 200: %v", got)
-	}
-}
-
 func TestLimiterHoldsTheRate(t *testing.T) {
 	now := time.Unix(1e9, 0)
 	var slept []time.Duration

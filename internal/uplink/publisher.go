@@ -17,6 +17,7 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/retry"
 	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
@@ -39,8 +40,7 @@ type Publisher struct {
 	limiter  *limiter
 	gate     Gate
 	ifaceUp  func(name string) bool
-	poll     time.Duration // how often a closed gate or a down interface is re-checked
-	rnd      func() float64
+	poll     time.Duration           // how often a closed gate or a down interface is re-checked
 	heart    *live.Heart             // beaten by Run; nil: not watched
 	audit    func(name string) error // WithTransportAudit; nil: none
 	username string                  // of credentials_file, for Identity
@@ -237,6 +237,7 @@ func (p *Publisher) waitAllowed(ctx context.Context) bool {
 // every attempt).
 func (p *Publisher) Run(ctx context.Context) error {
 	failures := 0
+	wait := retry.New(p.cfg.BackoffMin, p.cfg.BackoffMax)
 	var last string // the previous failure, "" after a connection that worked
 	for ctx.Err() == nil {
 		p.heart.Beat()
@@ -252,8 +253,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		if failures == 0 {
 			last = "" // connected before this failure
+			wait.Reset()
 		}
-		delay := backoff(p.cfg.BackoffMin, p.cfg.BackoffMax, failures, p.rnd)
+		delay := wait.Next()
 		failures++
 		level, msg := slog.LevelWarn, fmt.Sprint(err)
 		if msg == last {

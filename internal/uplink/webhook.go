@@ -18,6 +18,7 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/retry"
 	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
@@ -42,7 +43,6 @@ type Poster struct {
 	log      *slog.Logger
 	heart    *live.Heart
 	posted   *prometheus.CounterVec
-	rnd      func() float64
 }
 
 // NewPoster checks cfg and builds a poster of queues (in priority order,
@@ -110,6 +110,7 @@ func (p *Poster) SetHeart(h *live.Heart) { p.heart = h }
 // previous one, at DEBUG when it repeats.
 func (p *Poster) Run(ctx context.Context) error {
 	failures := 0
+	wait := retry.New(p.min, p.max)
 	var last string
 	for ctx.Err() == nil {
 		p.heart.Beat()
@@ -123,12 +124,13 @@ func (p *Poster) Run(ctx context.Context) error {
 		}
 		if err == nil {
 			failures, last = 0, ""
+			wait.Reset()
 			continue
 		}
 		if ctx.Err() != nil {
 			break
 		}
-		delay := backoff(p.min, p.max, failures, p.rnd)
+		delay := wait.Next()
 		failures++
 		level := slog.LevelWarn
 		if err.Error() == last {
