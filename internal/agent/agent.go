@@ -96,7 +96,7 @@ type Agent struct {
 // New builds every stage from cfg. Nothing runs until Run.
 func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Registry) (_ *Agent, err error) {
 	a := &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}, loops: live.NewLoops(nil)}
-	a.limiter.seen = map[string]logState{}
+	a.limiter.seen = map[string]*limitedWarn{}
 	a.cfg.Store(cfg)
 	a.m = newMetrics(reg)
 	defer func() {
