@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"os"
 	"os/signal"
+	"sync"
 	"syscall"
 	"time"
 
@@ -47,42 +48,60 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)
-	go func() {
-		for range hup {
-			_, _ = daemon.SdNotify(false, daemon.SdNotifyReloading)
-			next, err := config.Load(*cfgPath, sets)
-			if err == nil {
-				err = a.Reload(next)
-			}
-			if err != nil {
-				var list config.Errors
-				if errors.As(err, &list) {
-					for _, e := range list {
-						log.Error("config reload rejected; keeping the running config", "error", e.Error())
-					}
-				} else {
-					log.Error("config reload rejected; keeping the running config", "error", err)
-				}
-			} else {
-				level.Set(obs.ParseLevel(next.Log.Level))
-				log.Info("config reloaded", "file", *cfgPath)
-			}
-			_, _ = daemon.SdNotify(false, daemon.SdNotifyReady)
-		}
-	}()
+	// The reload and watchdog loops end, and are waited for, before
+	// runCmd returns.
+	loops, stopLoops := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	defer func() { stopLoops(); wg.Wait() }()
+	wg.Go(func() { reloadOnHUP(loops, hup, a, *cfgPath, sets, level, log) })
 	// The watchdog ping means "the agent's own loops are alive" (Alive); a
 	// camera offline degrades /healthz but never withholds it.
-	go sdnotify.RunWatchdog(ctx, func() bool {
-		err := a.Alive()
-		if err != nil {
-			log.Error("watchdog ping withheld: loops of the agent are stuck; systemd will restart it", "error", err)
-		}
-		return err == nil
+	wg.Go(func() {
+		sdnotify.RunWatchdog(loops, func() bool {
+			err := a.Alive()
+			if err != nil {
+				log.Error("watchdog ping withheld: loops of the agent are stuck; systemd will restart it", "error", err)
+			}
+			return err == nil
+		})
 	})
 	a.OnReady(func() { _, _ = daemon.SdNotify(false, daemon.SdNotifyReady) })
 	err = a.Run(ctx)
 	_, _ = daemon.SdNotify(false, daemon.SdNotifyStopping)
 	return err
+}
+
+// reloadOnHUP loads the config file again at each SIGHUP on hup and applies
+// it to a, until ctx ends. A config that does not load or apply is logged,
+// error by error, and the running one kept.
+func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, a *agent.Agent, cfgPath string, sets []string,
+	level *slog.LevelVar, log *slog.Logger) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-hup:
+		}
+		_, _ = daemon.SdNotify(false, daemon.SdNotifyReloading)
+		next, err := config.Load(cfgPath, sets)
+		if err == nil {
+			err = a.Reload(next)
+		}
+		if err != nil {
+			var list config.Errors
+			if errors.As(err, &list) {
+				for _, e := range list {
+					log.Error("config reload rejected; keeping the running config", "error", e.Error())
+				}
+			} else {
+				log.Error("config reload rejected; keeping the running config", "error", err)
+			}
+		} else {
+			level.Set(obs.ParseLevel(next.Log.Level))
+			log.Info("config reloaded", "file", cfgPath)
+		}
+		_, _ = daemon.SdNotify(false, daemon.SdNotifyReady)
+	}
 }
 
 // replayCmd processes recorded video files as if they were cameras, stores the

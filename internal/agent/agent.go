@@ -254,7 +254,7 @@ func openGPS(cfg *config.Conf, opts Options, log *slog.Logger, reg prometheus.Re
 		// shifts it so that its first fix is at the replay's first frame.
 		o = append(o, gps.WithRebase(opts.ClockStart))
 	}
-	return gps.Open(context.Background(), cfg.GPS.Source, cfg.GPS, log.With("stage", "gps"), reg, o...)
+	return gps.Open(cfg.GPS.Source, cfg.GPS, log.With("stage", "gps"), reg, o...)
 }
 
 // advance moves a replay's clock to the capture time t.
@@ -302,6 +302,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		go func() { defer bgWG.Done(); defer h.Stop(); _ = f(bg) }()
 	}
 	defer func() { stopBG(); bgWG.Wait() }()
+	a.prog.Start() // Close, in close, joins it
+	goBG(nil, a.gps.Run)
 
 	if cfg.Metrics.Listen != "" {
 		srv, err := obs.Listen(cfg.Metrics.Listen, a.reg, &a.health, cfg.Metrics.Pprof, a.log)
@@ -487,9 +489,6 @@ func (a *Agent) closeStages() {
 	}
 	if a.outbox != nil {
 		_ = a.outbox.Close()
-	}
-	if a.gps != nil {
-		_ = a.gps.Close()
 	}
 	if a.store != nil {
 		_ = a.store.Close()

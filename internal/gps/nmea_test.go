@@ -1,7 +1,6 @@
 package gps
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -117,11 +116,11 @@ func TestTrackFile(t *testing.T) {
 	path := writeFile(t, "drive.nmea", track)
 	reg := prometheus.NewRegistry()
 	now := time.Date(2024, 12, 29, 0, 0, 12, 0, time.UTC)
-	src, err := Open(context.Background(), "nmea:"+path, testCfg, testLog(t), reg, WithClock(func() time.Time { return now }))
+	src, err := Open("nmea:"+path, testCfg, testLog(t), reg, WithClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	run(t, src)
 	first := time.Date(2024, 12, 28, 23, 59, 58, 0, time.UTC)
 	for _, tc := range []struct {
 		at  time.Time
@@ -165,7 +164,7 @@ func TestTrackRebase(t *testing.T) {
 		t.Fatalf("last fix after rebase: %+v", f)
 	}
 	// The same through Open, as a replay passes its clock start.
-	src, err = Open(context.Background(), "nmea:"+path, testCfg, nil, nil, WithRebase(start))
+	src, err = Open("nmea:"+path, testCfg, nil, nil, WithRebase(start))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -171,6 +171,7 @@ func (e *env) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.p = p
+	p.Start()
 	t.Cleanup(func() { p.Close() })
 }
 

@@ -48,6 +48,7 @@ func TestNoIdentifiersReleased(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.Start()
 		refused := 0
 		for i := range 40 {
 			plate := word(3 + r.IntN(5))

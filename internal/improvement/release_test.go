@@ -318,6 +318,7 @@ func BenchmarkOffer(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	p.Start()
 	defer p.Close()
 	r := rec("BENCH1", t0, "u33d")
 	b.ReportAllocs()
