@@ -49,7 +49,7 @@ func TestNMEADeviceOnTerminal(t *testing.T) {
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	reg := prometheus.NewRegistry()
 	src, err := Open("nmea:"+slave+"?baud=9600", testCfg, testLog(t), reg,
-		WithClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
+		withClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -98,7 +98,7 @@ func TestNMEADeviceFIFO(t *testing.T) {
 	}
 	now := time.Now()
 	src, err := Open("nmea:"+path, testCfg, testLog(t), nil,
-		WithClock(func() time.Time { return now }), withBackoff(time.Millisecond, 5*time.Millisecond))
+		withClock(func() time.Time { return now }), withBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -48,9 +48,9 @@ type options struct {
 // ignore it.
 func WithRebase(t time.Time) Option { return func(o *options) { o.rebase = t } }
 
-// WithClock sets the clock (default time.Now) that live sources stamp
+// withClock sets the clock (default time.Now) that live sources stamp
 // received fixes with and that edge_gps_fix_age_seconds is measured against.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+func withClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // withBackoff sets the reconnect delays of live sources (tests).
 func withBackoff(lo, hi time.Duration) Option {
@@ -114,19 +114,6 @@ func Open(source string, cfg config.GPS, log *slog.Logger, reg prometheus.Regist
 	default:
 		return nil, fmt.Errorf("'gps.source' %q: unknown source; %s", source, sourceHelp)
 	}
-}
-
-// OpenTrack loads a recorded NMEA track file, shifted so that its first fix
-// is at rebase (zero: the track's own times).
-func OpenTrack(path string, rebase time.Time, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (Source, error) {
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return openTrack(path, rebase, cfg, log, reg, o)
 }
 
 // parseStatic reads "LAT,LON" in decimal degrees.

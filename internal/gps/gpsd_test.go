@@ -76,7 +76,7 @@ func TestGPSDFixesAndReconnect(t *testing.T) {
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	reg := prometheus.NewRegistry()
 	src, err := Open("gpsd://"+g.ln.Addr().String(), testCfg, testLog(t), reg,
-		WithClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
+		withClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,8 +213,8 @@ func Listen(addr string, reg *prometheus.Registry, health *Health, withPprof boo
 	return s, nil
 }
 
-// Addr is the address the server listens on.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// addr is the address the server listens on.
+func (s *Server) addr() string { return s.ln.Addr().String() }
 
 // Close stops the server and waits for it.
 func (s *Server) Close() {

@@ -60,9 +60,9 @@ type Gate func() (open bool, err error)
 // closed nothing is published and entries stay queued.
 func WithGate(gate Gate) Option { return func(p *Publisher) { p.gate = gate } }
 
-// WithPollInterval sets how often a closed gate or a down interface is
+// withPollInterval sets how often a closed gate or a down interface is
 // re-checked (default 2s).
-func WithPollInterval(d time.Duration) Option { return func(p *Publisher) { p.poll = d } }
+func withPollInterval(d time.Duration) Option { return func(p *Publisher) { p.poll = d } }
 
 // Route is one queue a publisher drains and the topic its entries go to.
 type Route struct {

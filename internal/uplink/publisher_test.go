@@ -228,7 +228,7 @@ func TestPublisherGate(t *testing.T) {
 		}
 		return open.Load(), nil
 	}
-	p, err := New(testConfig(fb.url()), ob, nil, nil, WithGate(gate), WithPollInterval(5*time.Millisecond))
+	p, err := New(testConfig(fb.url()), ob, nil, nil, WithGate(gate), withPollInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestPublisherGateReadAfterBandwidthWait(t *testing.T) {
 		}
 		return open.Load(), nil
 	}
-	p, err := New(cfg, ob, nil, nil, WithGate(gate), WithPollInterval(5*time.Millisecond))
+	p, err := New(cfg, ob, nil, nil, WithGate(gate), withPollInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -297,7 +297,7 @@ func TestPublisherGateErrorIsClosed(t *testing.T) {
 		}
 		return true, errors.New("consent record unreadable")
 	}
-	p, err := New(testConfig(fb.url()), ob, slog.New(&logs), nil, WithGate(gate), WithPollInterval(5*time.Millisecond))
+	p, err := New(testConfig(fb.url()), ob, slog.New(&logs), nil, WithGate(gate), withPollInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +322,7 @@ func TestPublisherRequireInterface(t *testing.T) {
 	ob := openTest(t, filepath.Join(t.TempDir(), "o.db"), OutboxOptions{})
 	cfg := testConfig(fb.url())
 	cfg.RequireInterface = "edgeagent-no0"
-	p, err := New(cfg, ob, nil, nil, WithPollInterval(5*time.Millisecond))
+	p, err := New(cfg, ob, nil, nil, withPollInterval(5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
