@@ -104,6 +104,12 @@ func reloadOnHUP(ctx context.Context, hup <-chan os.Signal, a *agent.Agent, cfgP
 	}
 }
 
+// The years a replay's --clock-start may start in: [minClockYear, maxClockYear).
+const (
+	minClockYear = 2000
+	maxClockYear = 2100
+)
+
 // replayCmd processes recorded video files as if they were cameras, stores the
 // reads, prints a summary and exits.
 func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -147,6 +153,12 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *clock != "" {
 		if start, err = time.Parse(time.RFC3339, *clock); err != nil {
 			return fmt.Errorf("--clock-start %q: must be an RFC 3339 time such as 2025-06-02T08:00:00Z", *clock)
+		}
+		// Reads are kept by age and samples released by time bucket: a
+		// clock in 1970 or in the far future would have them all deleted
+		// at once, or held for ever.
+		if y := start.UTC().Year(); y < minClockYear || y >= maxClockYear {
+			return fmt.Errorf("--clock-start %q: must be between %d and %d", *clock, minClockYear, maxClockYear)
 		}
 	}
 	var p capture.Pace

@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
@@ -24,6 +25,33 @@ type decoder struct {
 	root  reflect.Value // the *Conf being filled, for per-camera inheritance
 	errs  []error
 	lines map[string]int // key path → line, for later validation errors
+	sizes map[*yaml.Node]int
+}
+
+// maxNodes bounds the values an alias may expand to. A whole config has a
+// few hundred; aliases of aliases can make a small file stand for billions
+// (the "billion laughs"), which no reader of the file should have to walk.
+const maxNodes = 10_000
+
+// expanded is the number of nodes n stands for with every alias under it
+// expanded (memoised; at most maxNodes+1).
+func (d *decoder) expanded(n *yaml.Node) int {
+	if v, ok := d.sizes[n]; ok {
+		return v
+	}
+	d.sizes[n] = maxNodes + 1 // an alias cycle counts as too large
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size = d.expanded(n.Alias)
+	}
+	for _, c := range n.Content {
+		if size += d.expanded(c); size > maxNodes {
+			size = maxNodes + 1
+			break
+		}
+	}
+	d.sizes[n] = size
+	return size
 }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
@@ -39,6 +67,10 @@ func lineOf(n *yaml.Node) int {
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
+		if d.expanded(n) > maxNodes {
+			d.errorf(n, "'%s' is an alias that expands to more than %d values", path, maxNodes)
+			return
+		}
 		n = n.Alias
 	}
 	d.lines[path] = n.Line
@@ -167,8 +199,8 @@ func setScalar(v reflect.Value, s string) error {
 		v.SetInt(i)
 	case v.Kind() == reflect.Float64:
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("must be a number, got %q", s)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("must be a finite number, got %q", s)
 		}
 		v.SetFloat(f)
 	default:

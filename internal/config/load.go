@@ -105,7 +105,7 @@ func Parse(file string, data []byte, sets []string) (*Conf, error) {
 	}
 	c := Defaults()
 	v := reflect.ValueOf(c).Elem()
-	d := &decoder{file: file, root: v, lines: map[string]int{}}
+	d := &decoder{file: file, root: v, lines: map[string]int{}, sizes: map[*yaml.Node]int{}}
 	d.decode(root, v, "")
 	errs = append(errs, d.errs...)
 	for _, e := range validate(v, "") {

@@ -149,9 +149,6 @@ func (c *Conf) checkRules() []fieldError {
 	if err := CheckGPSSource(c.GPS.Source); err != nil {
 		add("gps.source", "%v", err)
 	}
-	if c.ALPR.Workers >= 1 && c.ALPR.Networks > c.ALPR.Workers {
-		add("alpr.networks", "must not exceed 'alpr.workers' (%d): a network set serves workers", c.ALPR.Workers)
-	}
 	if c.Store.Path == "" {
 		add("store.path", "must not be empty")
 	}
