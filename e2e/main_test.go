@@ -84,12 +84,12 @@ func goBuild(name string) (string, error) {
 	return out, nil
 }
 
-// modelsDir is the OCR models folder, which `make models` fills.
+// modelsDir is the plate models folder, which `make models` fills.
 func modelsDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(root, "models")
 	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
-		t.Fatalf("no OCR models in %s: run `make models` first (%v)", dir, err)
+		t.Fatalf("no plate models in %s: run `make models` first (%v)", dir, err)
 	}
 	return dir
 }

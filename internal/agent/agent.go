@@ -148,6 +148,9 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 			return nil, err
 		}
 	}
+	for _, r := range config.Retired(cfg) {
+		log.Warn("config key ignored", "why", r)
+	}
 	if err = a.openEvents(cfg, log, reg); err != nil {
 		return nil, err
 	}
@@ -155,9 +158,7 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		ModelsDir:     cfg.ALPR.ModelsDir,
 		Region:        cfg.ALPR.Region,
 		Workers:       cfg.ALPR.Workers,
-		Networks:      cfg.ALPR.Networks,
-		DetectWidth:   cfg.ALPR.DetectWidth,
-		WideLook:      cfg.ALPR.WideLook,
+		Tuning:        alpr.Tuning{DetectWidth: cfg.ALPR.DetectWidth},
 		TopN:          cfg.ALPR.TopN,
 		MinChars:      cfg.ALPR.MinChars,
 		MinConfidence: 0, // per camera, in the tracker
@@ -370,9 +371,15 @@ func (a *Agent) Run(ctx context.Context) error {
 			live.Receive(h, work, func(f *capture.Frame) { a.analyse(f, records) })
 		}()
 	}
+	// The live tracker clock sends on records too: it stops before records
+	// is closed.
+	tickCtx, stopTick := context.WithCancel(context.Background())
+	defer stopTick()
+	var tickWG sync.WaitGroup
 	if a.opts.Pace == capture.PaceLive {
 		h := a.loops.Add("live tracker clock", stuckAfter)
-		goBG(h, func(ctx context.Context) error { a.tickLive(ctx, records, h); return nil })
+		tickWG.Add(1)
+		go func() { defer tickWG.Done(); defer h.Stop(); a.tickLive(tickCtx, records, h) }()
 	}
 	a.log.Info("agent running", "cameras", len(a.cams), "workers", cfg.ALPR.Workers,
 		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled,
@@ -383,6 +390,8 @@ func (a *Agent) Run(ctx context.Context) error {
 
 	camWG.Wait()
 	workWG.Wait()
+	stopTick()
+	tickWG.Wait()
 	for _, t := range a.tracks {
 		for _, r := range t.flush() {
 			records <- r
