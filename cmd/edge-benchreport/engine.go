@@ -137,21 +137,17 @@ func (b *bench) photoVideos(ctx context.Context, cfg string) {
 				b.fail("replay %s: %v", filepath.Base(video), err)
 				continue
 			}
-			reads, err := b.reads(ctx, db)
+			reads, err := b.reads(ctx, db, v.Truth.Start)
 			if err != nil {
 				b.fail("reads of %s: %v", filepath.Base(video), err)
 				continue
-			}
-			var stored []synth.StoredRead
-			for _, r := range reads {
-				stored = append(stored, synth.StoredRead{Plate: r.Plate, At: r.CapturedAt.Sub(v.Truth.Start)})
 			}
 			if _, err := os.Stat(filepath.Join(dataset, "ERRATA.tsv")); err == nil {
 				if _, err := v.Truth.ApplyErrata(filepath.Join(dataset, "ERRATA.tsv")); err != nil {
 					b.fail("errata of %s: %v", set.name, err)
 				}
 			}
-			v.Score, v.MaxRSS, v.Ran = synth.Score(v.Truth, stored), p.MaxRSS, true
+			v.Score, v.MaxRSS, v.Ran = synth.Score(v.Truth, reads), p.MaxRSS, true
 			b.r.PhotoVideos = append(b.r.PhotoVideos, v)
 			b.step("  %d/%d passes exact, %d extra reads, %.1f frames/s", v.Score.Exact, len(v.Truth.Passes), len(v.Score.Extra), v.Summary.FPS)
 		}

@@ -6,6 +6,8 @@ import (
 	"math"
 	"strings"
 	"time"
+
+	"github.com/edge-agent/edge-agent/internal/synth"
 )
 
 // writeReport writes the Markdown report of r.
@@ -38,14 +40,14 @@ func writeReport(w io.Writer, r *Results) error {
 
 	p("\n## Replay throughput (`--pace max`)\n\n")
 	p("Frames/s is frames read ÷ wall time of `edge-agent replay`, which hands every frame to the analysis (it searches %g frames per second of video for plates; the others only advance the tracker). Decode-only reads the same file with OpenCV's FFmpeg backend and nothing else, in this process, just before the replay: the physical limit of this machine.\n\n", r.SearchRate)
-	p("| video | frames handed to the analysis | decode-only frames/s | replay frames/s | replay ÷ decode-only | × real time | searched | passes read right | other reads | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	p("| video | frames handed to the analysis | decode-only frames/s | replay frames/s | replay ÷ decode-only | × real time | searched | passes read right | extra reads (no pass's plate) | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range r.Videos {
 		if !v.Max.Ran {
 			continue
 		}
 		s := v.Max.Summary
 		p("| %dp%s | %s | %s | %.1f | %s | %.2f× | %d | %s | %d | %.0f MB |\n", v.Height, fpsSuffix(v), ofFrames(s.FramesRead, v),
-			num(v.Decode.Rate(), 1), s.FPS, pct(v.DecodeRatio()), v.RealTime(), s.Analysed, passes(v.Max.Score), v.Max.Score.Other, mb(v.Max.MaxRSS))
+			num(v.Decode.Rate(), 1), s.FPS, pct(v.DecodeRatio()), v.RealTime(), s.Analysed, passes(v.Max.Score), len(v.Max.Score.Extra), mb(v.Max.MaxRSS))
 	}
 	if r.RealTimePlot != "" {
 		p("\n![speed against real time](%s)\n", r.RealTimePlot)
@@ -56,7 +58,7 @@ func writeReport(w io.Writer, r *Results) error {
 
 	p("\n## Replay at the video's own rate (`--pace realtime`)\n\n")
 	p("Frames that the analysis could not take when they were due are dropped (and counted). A pass is read right when a stored read's text equals the pass's plate and its capture time lies within the pass's [start, end + track timeout] on the video's clock.\n\n")
-	p("| video | frames handed to the analysis | searched | dropped | passes read right (realtime) | passes read right (max) | other reads | peak RSS |\n|---|---|---|---|---|---|---|---|\n")
+	p("| video | frames handed to the analysis | searched | dropped | passes read right (realtime) | passes read right (max) | extra reads (no pass's plate) | peak RSS |\n|---|---|---|---|---|---|---|---|\n")
 	for _, v := range r.Videos {
 		if !v.Realtime.Ran {
 			continue
@@ -67,7 +69,7 @@ func writeReport(w io.Writer, r *Results) error {
 			maxScore = passes(v.Max.Score)
 		}
 		p("| %dp%s | %s | %d | %d (%s) | %s | %s | %d | %.0f MB |\n", v.Height, fpsSuffix(v), ofFrames(s.FramesRead, v), s.Analysed, s.Dropped,
-			pct(float64(s.Dropped)/float64(max(v.Truth.Frames, 1))), passes(v.Realtime.Score), maxScore, v.Realtime.Score.Other, mb(v.Realtime.MaxRSS))
+			pct(float64(s.Dropped)/float64(max(v.Truth.Frames, 1))), passes(v.Realtime.Score), maxScore, len(v.Realtime.Score.Extra), mb(v.Realtime.MaxRSS))
 	}
 
 	writeLatency(p, r)
@@ -214,8 +216,8 @@ func writeUplink(p func(string, ...any), r *Results) {
 	}
 }
 
-func passes(s PassScore) string {
-	return fmt.Sprintf("%d/%d (%.1f%%)", s.Right, s.Passes, s.Percent())
+func passes(s synth.Scorecard) string {
+	return fmt.Sprintf("%d/%d (%.1f%%)", s.Exact, s.Passes, s.Percent())
 }
 
 // ofFrames is n of the video's frames.

@@ -48,8 +48,8 @@ func results(t *testing.T) *Results {
 		LoadStart: "1.00 1.00 1.00", LoadEnd: "2.00 1.50 1.00", TrackTimeout: 1500 * time.Millisecond, SearchRate: 10, Workers: 2,
 		Videos: []VideoResult{{
 			Height: 1080, Truth: truth, Decode: Decode{Frames: 1500, Elapsed: 10 * time.Second},
-			Max:      ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1500, FPS: 24}, Score: PassScore{Passes: 12, Right: 11}, MaxRSS: 280 << 20},
-			Realtime: ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1200, Dropped: 300}, Score: PassScore{Passes: 12, Right: 10}, MaxRSS: 320 << 20},
+			Max:      ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1500, FPS: 24}, Score: synth.Scorecard{Passes: 12, Exact: 11}, MaxRSS: 280 << 20},
+			Realtime: ReplayRun{Ran: true, Summary: ReplaySummary{FramesRead: 1200, Dropped: 300}, Score: synth.Scorecard{Passes: 12, Exact: 10}, MaxRSS: 320 << 20},
 		}},
 		Soak: &SoakResult{Duration: 2 * time.Minute, Every: 10 * time.Second, Samples: soakSamples, MaxRSS: 250 << 20, Final: final}, SoakBinary: "edge-agent-matprofile",
 	}
@@ -80,7 +80,7 @@ func TestTargets(t *testing.T) {
 	check("RSS flat", "met", "drift +0.0 MB")
 
 	r.Videos[0].Max.Summary.FPS = 46
-	r.Videos[0].Realtime.Score.Right = 11
+	r.Videos[0].Realtime.Score.Exact = 11
 	r.Videos[0].Realtime.MaxRSS = 200 << 20
 	r.Videos[0].Max.MaxRSS = 200 << 20
 	r.Soak.Final = latencyScrape(t, 0.3)

@@ -59,7 +59,7 @@ type PhotoVideo struct {
 type ReplayRun struct {
 	Ran     bool
 	Summary ReplaySummary
-	Score   PassScore
+	Score   synth.Scorecard
 	MaxRSS  int64
 }
 
@@ -245,7 +245,7 @@ func (r *Results) targets() []Target {
 		if v.Max.Ran && v.Realtime.Ran {
 			pm, pr := v.Max.Score.Percent(), v.Realtime.Score.Percent()
 			right.Measured = fmt.Sprintf("realtime %.1f%% (%d/%d) vs max %.1f%% (%d/%d): %+.1f points",
-				pr, v.Realtime.Score.Right, v.Realtime.Score.Passes, pm, v.Max.Score.Right, v.Max.Score.Passes, pr-pm)
+				pr, v.Realtime.Score.Exact, v.Realtime.Score.Passes, pm, v.Max.Score.Exact, v.Max.Score.Passes, pr-pm)
 			right.Met = verdict(pr >= pm-2)
 		}
 	}

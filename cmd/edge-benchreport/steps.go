@@ -122,24 +122,24 @@ func (b *bench) replays(ctx context.Context, cfg string, v *VideoResult) {
 			b.fail("replay %dp --pace %s: %v", v.Height, pace, err)
 			continue
 		}
-		reads, err := b.reads(ctx, db)
+		reads, err := b.reads(ctx, db, v.Truth.Start)
 		if err != nil {
 			b.fail("reads of the %dp --pace %s replay: %v", v.Height, pace, err)
 			continue
 		}
-		*run = ReplayRun{Ran: true, Summary: s, Score: scorePasses(v.Truth, reads, b.r.TrackTimeout), MaxRSS: p.MaxRSS}
-		b.step("  %.1f frames/s, %d dropped, %d/%d passes read right, %d other reads, peak RSS %.0f MB",
-			s.FPS, s.Dropped, run.Score.Right, run.Score.Passes, run.Score.Other, mb(p.MaxRSS))
+		*run = ReplayRun{Ran: true, Summary: s, Score: synth.Score(v.Truth, reads), MaxRSS: p.MaxRSS}
+		b.step("  %.1f frames/s, %d dropped, %d/%d passes read right, %d extra reads, peak RSS %.0f MB",
+			s.FPS, s.Dropped, run.Score.Exact, run.Score.Passes, len(run.Score.Extra), mb(p.MaxRSS))
 	}
 }
 
-// reads exports the reads of a replay's database.
-func (b *bench) reads(ctx context.Context, db string) ([]StoredRead, error) {
+// reads exports the reads of a replay's database, as times from start.
+func (b *bench) reads(ctx context.Context, db string, start time.Time) ([]synth.StoredRead, error) {
 	p, err := runLogged(ctx, b.path("logs", "reads.log"), b.o.agent, "reads", "--db", db, "--format", "jsonl")
 	if err != nil {
 		return nil, err
 	}
-	return parseReadsJSONL(strings.NewReader(p.Stdout))
+	return synth.ParseReads(strings.NewReader(p.Stdout), start)
 }
 
 // uplink runs the outbox benchmarks of internal/uplink.

@@ -112,16 +112,9 @@ func loadReads(path string, start time.Time) ([]synth.StoredRead, error) {
 		defer f.Close()
 		r = f
 	}
-	lines, err := synth.ParseReads(r)
+	reads, err := synth.ParseReads(r, start)
 	if err != nil {
 		return nil, fmt.Errorf("score: %s: %w", path, err)
 	}
-	out := make([]synth.StoredRead, 0, len(lines))
-	for i, l := range lines {
-		if l.Plate == "" {
-			return nil, fmt.Errorf("score: %s: read %d has no plate", path, i+1)
-		}
-		out = append(out, synth.StoredRead{At: l.CapturedAt.Sub(start), Plate: l.Plate})
-	}
-	return out, nil
+	return reads, nil
 }

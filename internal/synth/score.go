@@ -63,6 +63,14 @@ type Scorecard struct {
 	Result []PassResult // one per pass, in order
 }
 
+// Percent is the share of passes read exactly, in percent.
+func (s Scorecard) Percent() float64 {
+	if s.Passes == 0 {
+		return 0
+	}
+	return 100 * float64(s.Exact) / float64(s.Passes)
+}
+
 // Score matches the reads of a replay to the passes of the truth. A read
 // belongs to the pass on screen in its best frame when its text is at least
 // nearPlate similar to the pass's plate; it is extra otherwise. A pass is right when
