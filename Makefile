@@ -5,8 +5,15 @@ GO ?= go
 MODELS ?= models
 DEMO_DIR ?= data/demo
 DEMO_VIDEO := $(DEMO_DIR)/synthetic-1080p.mp4
+# The package version, from git describe (scripts/package/version.sh); also
+# linked into the binary (edge-agent version).
+VERSION ?= $(shell bash scripts/package/version.sh)
+DIST ?= dist
+PKGWORK ?= data/package
+DEB_ARCHS ?= amd64 arm64
+PACKAGE_TOOLS := dpkg-dev lintian licensecheck mmdebstrap qemu-user-static g++-aarch64-linux-gnu
 
-.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean
+.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean package-deps deb
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -19,7 +26,7 @@ models: deps ## fetch, verify and patch the OCR models into $(MODELS)/
 	@bash scripts/models.sh $(MODELS)
 
 build: deps ## build bin/edge-agent
-	$(GO) build -o bin/edge-agent ./cmd/edge-agent
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/edge-agent ./cmd/edge-agent
 
 tools: deps ## build bin/edge-videogen (synthetic and photo videos)
 	$(GO) build -o bin/edge-videogen ./cmd/edge-videogen
@@ -63,5 +70,13 @@ bench: models build tools ## measure replay speed, latency, accuracy, memory (SO
 	$(GO) build -tags matprofile -o bin/edge-agent-matprofile ./cmd/edge-agent
 	$(GO) run ./cmd/edge-benchreport --out $(BENCH_DIR) --soak $(SOAK)
 
+package-deps: ## install the packaging tools (dpkg-dev, lintian, mmdebstrap, qemu-user-static, the arm64 cross compiler)
+	@bash scripts/deps.sh $(PACKAGE_TOOLS)
+
+deb: deps package-deps models ## build $(DIST)/edge-agent_<version>_amd64.deb and _arm64.deb (arm64 cross-compiled)
+	@set -e; for arch in $(DEB_ARCHS); do \
+	  bash scripts/package/deb.sh --arch $$arch --version $(VERSION) --models $(MODELS) --out $(DIST) --work $(PKGWORK); \
+	done
+
 clean: ## remove build outputs and generated data
-	rm -rf bin data
+	rm -rf bin data $(DIST)
