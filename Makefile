@@ -13,7 +13,7 @@ PKGWORK ?= data/package
 DEB_ARCHS ?= amd64 arm64
 PACKAGE_TOOLS := dpkg-dev lintian licensecheck mmdebstrap qemu-user-static g++-aarch64-linux-gnu
 
-.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean package-deps deb
+.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean package-deps deb test-package
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -75,8 +75,13 @@ package-deps: ## install the packaging tools (dpkg-dev, lintian, mmdebstrap, qem
 
 deb: deps package-deps models ## build $(DIST)/edge-agent_<version>_amd64.deb and _arm64.deb (arm64 cross-compiled)
 	@set -e; for arch in $(DEB_ARCHS); do \
-	  bash scripts/package/deb.sh --arch $$arch --version $(VERSION) --models $(MODELS) --out $(DIST) --work $(PKGWORK); \
+	  bash scripts/package/deb.sh --arch $$arch --version $(VERSION) --models $(MODELS) --dist $(DIST) --work $(PKGWORK); \
 	done
+
+test-package: deb tools ## lintian on both packages; install, upgrade, remove, purge in a throw-away root; the arm64 binary under qemu against amd64
+	bash scripts/package/test-lintian.sh --version $(VERSION) --dist $(DIST) --work $(PKGWORK)
+	bash scripts/package/test-install.sh --version $(VERSION) --dist $(DIST) --work $(PKGWORK) --models $(MODELS)
+	bash scripts/package/test-arm64.sh --version $(VERSION) --dist $(DIST) --work $(PKGWORK)
 
 clean: ## remove build outputs and generated data
 	rm -rf bin data $(DIST)

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Builds OUT/edge-agent_VERSION_ARCH.deb with dpkg's own tools, from the
+# Builds DIST/edge-agent_VERSION_ARCH.deb with dpkg's own tools, from the
 # sources in packaging/deb (control, maintainer scripts, config overrides,
 # copyright paragraphs):
 #   usr/bin/edge-agent                      the agent, built -trimpath, PIE, full RELRO,
@@ -12,22 +12,13 @@
 # adduser for postinst. arm64 is cross-compiled against the arm64 tree of
 # scripts/package/arm64-root.sh, whose library packages dpkg-shlibdeps reads.
 #
-# Usage: scripts/package/deb.sh --arch amd64|arm64 --version V [--models DIR] [--out DIR] [--work DIR]
+# Usage: scripts/package/deb.sh --arch amd64|arm64 --version V [--models DIR] [--dist DIR] [--work DIR]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 
-arch="" version="" models=models out=dist work=data/package
-while (($#)); do
-	case "$1" in
-	--arch) arch=$2; shift 2 ;;
-	--version) version=$2; shift 2 ;;
-	--models) models=$2; shift 2 ;;
-	--out) out=$2; shift 2 ;;
-	--work) work=$2; shift 2 ;;
-	*) echo "usage: $0 --arch amd64|arm64 --version V [--models DIR] [--out DIR] [--work DIR]" >&2; exit 2 ;;
-	esac
-done
 source scripts/package/lib.sh
+USAGE="scripts/package/deb.sh --arch amd64|arm64 --version V [--models DIR] [--dist DIR] [--work DIR]"
+parse_args "$@"
 GO=${GO:-go}
 [[ $arch == amd64 || $arch == arm64 ]] || die "--arch must be amd64 or arm64, got '$arch'"
 [[ $version =~ ^[0-9][A-Za-z0-9.+~]*$ ]] || die "--version '$version' is not a Debian version without revision (scripts/package/version.sh)"
@@ -38,7 +29,7 @@ GO=${GO:-go}
 build=$work/build-$arch
 pkg=$build/debian/edge-agent
 rm -rf "$build"
-mkdir -p "$pkg/DEBIAN" "$out"
+mkdir -p "$pkg/DEBIAN" "$dist"
 eval "$(dpkg-architecture -a"$arch" -s 2>/dev/null)"
 export DEB_HOST_ARCH DEB_HOST_MULTIARCH DEB_HOST_GNU_TYPE
 
@@ -129,6 +120,6 @@ fi
 (cd "$pkg" && find . -type f ! -path './DEBIAN/*' -printf '%P\0' | sort -z | xargs -0 md5sum) >"$pkg/DEBIAN/md5sums"
 chmod 0644 "$pkg/DEBIAN/md5sums" "$pkg/DEBIAN/conffiles"
 
-deb=$out/edge-agent_${version}_$arch.deb
+deb=$dist/edge-agent_${version}_$arch.deb
 dpkg-deb --root-owner-group -Zxz --build "$pkg" "$deb" >/dev/null
 echo "deb.sh: $deb ($(du -h "$deb" | cut -f1)); Depends: $(dpkg-deb -f "$deb" Depends)"

@@ -13,6 +13,24 @@ die() {
 	exit 1
 }
 
+# parse_args ARG...: the options the package scripts share, into the
+# variables of the same names; the defaults are below. Anything else is an
+# error that shows the script's USAGE.
+version="" arch="" dist=dist work=data/package models=models
+parse_args() {
+	while (($#)); do
+		case "$1" in
+		--version | --arch | --dist | --work | --models)
+			(($# >= 2)) || die "$1 needs a value; usage: $USAGE"
+			printf -v "${1#--}" '%s' "$2"
+			shift 2
+			;;
+		*) die "unknown argument '$1'; usage: $USAGE" ;;
+		esac
+	done
+	[[ -n $version ]] || die "--version is required; usage: $USAGE"
+}
+
 # check WHAT CMD [ARG...] runs CMD and counts a pass, or reports WHAT as
 # failed and counts a failure; the script goes on. summary prints the count
 # and fails when anything failed.
