@@ -17,13 +17,14 @@ parse_args "$@"
 amd64=$dist/edge-agent_${version}_amd64.deb arm64=$dist/edge-agent_${version}_arm64.deb
 [[ -f $amd64 && -f $arm64 ]] || die "$amd64 or $arm64 missing: run 'make deb' first"
 
-lint() { lintian --fail-on error,warning --pedantic --display-info --no-tag-display-limit "$@"; }
+lint() { lintian --fail-on error,warning --pedantic --display-info --tag-display-limit 0 "$@"; }
 for deb in "$amd64" "$arm64"; do
 	check "lintian: no error or warning in $(basename "$deb")" lint "$deb"
 done
 
 tmp=$work/lintian-control
 rm -rf "$tmp"
+mkdir -p "$tmp"
 dpkg-deb --raw-extract "$amd64" "$tmp/tree"
 rm "$tmp/tree/usr/share/doc/edge-agent/copyright"
 sed -i '/usr\/share\/doc\/edge-agent\/copyright$/d' "$tmp/tree/DEBIAN/md5sums"
