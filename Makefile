@@ -7,7 +7,9 @@ DEMO_DIR ?= data/demo
 DEMO_VIDEO := $(DEMO_DIR)/synthetic-1080p.mp4
 # The package version, from git describe (scripts/package/version.sh); also
 # linked into the binary (edge-agent version).
-VERSION ?= $(shell bash scripts/package/version.sh)
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell bash scripts/package/version.sh)
+endif
 DIST ?= dist
 PKGWORK ?= data/package
 DEB_ARCHS ?= amd64 arm64
