@@ -15,7 +15,11 @@ PKGWORK ?= data/package
 DEB_ARCHS ?= amd64 arm64
 PACKAGE_TOOLS := dpkg-dev lintian licensecheck mmdebstrap qemu-user-static g++-aarch64-linux-gnu
 
-.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean package-deps deb test-package
+DATASETS ?= ../shared/datasets
+TRAIN_DIR ?= data/train
+PYTHON ?= /usr/bin/python3
+
+.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean train-deps ppocr train-detector train-reader package-deps deb test-package
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -24,8 +28,23 @@ deps: ## install missing Debian packages and Go modules
 	@bash scripts/deps.sh
 	@$(GO) mod download
 
-models: deps ## fetch, verify and patch the OCR models into $(MODELS)/
+models: ## install the plate networks (assets/models, checked against its MANIFEST) into $(MODELS)/
 	@bash scripts/models.sh $(MODELS)
+
+train-deps: ## install what training needs (Debian's python3-torch, python3-opencv, python3-onnx, fonts)
+	@bash scripts/train/deps.sh
+
+ppocr: deps train-deps ## fetch and patch PaddleOCR's PP-OCRv4 models into data/ppocr (training labels the dashcam plates with them)
+	@bash scripts/ppocr.sh data/ppocr
+
+train-detector: train-deps ## train the plate detector on $(DATASETS) (about 75 min on 2 cores) and publish it into assets/models
+	cd scripts/train && $(PYTHON) detector.py --data $(abspath $(DATASETS)) --out $(abspath $(TRAIN_DIR))/detector
+	$(PYTHON) scripts/train/publish.py --model plate-detector --from $(TRAIN_DIR)/detector
+
+train-reader: ppocr ## train the plate reader on $(DATASETS) (about 75 min on 2 cores) and publish it into assets/models
+	cd scripts/train && $(PYTHON) pseudolabel.py --data $(abspath $(DATASETS)) --models $(abspath data/ppocr) --out $(abspath $(TRAIN_DIR))/pseudo
+	cd scripts/train && $(PYTHON) reader.py --data $(abspath $(DATASETS)) --pseudo $(abspath $(TRAIN_DIR))/pseudo --out $(abspath $(TRAIN_DIR))/reader
+	$(PYTHON) scripts/train/publish.py --model plate-reader --from $(TRAIN_DIR)/reader
 
 build: deps ## build bin/edge-agent
 	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/edge-agent ./cmd/edge-agent
@@ -38,13 +57,13 @@ $(DEMO_VIDEO): | tools
 
 demo-video: tools $(DEMO_VIDEO) ## generate the bundled recorded video
 
-demo: models build demo-video ## run the agent on the bundled video with the shipped config, print the reads
+demo: deps models build demo-video ## run the agent on the bundled video with the shipped config, print the reads
 	rm -f data/edge-agent.db data/edge-agent.db-wal data/edge-agent.db-shm
 	bin/edge-agent run --config configs/edge-agent.yaml
 	@echo "--- reads stored in data/edge-agent.db:"
-	@bin/edge-agent reads --db data/edge-agent.db --format tsv
+	@bin/edge-agent reads --db data/edge-agent.db
 
-test: models build tools ## install what is missing and run every test (integration included)
+test: deps models build tools ## install what is missing and run every test (integration included)
 	$(GO) vet ./...
 	$(GO) test -count=1 -timeout 60m ./...
 	$(MAKE) --no-print-directory test-matprofile fuzz
@@ -62,13 +81,15 @@ fuzz: ## a short run of every fuzz target
 	    echo "fuzz $$pkg $$f"; $(GO) test -run '^$$' -fuzz "^$$f$$" -fuzztime $(FUZZTIME) $$pkg; \
 	  done; done
 
-lint: build ## vet, gofmt and promtool on a live /metrics scrape
+lint: build ## go vet, gofmt and staticcheck (pinned as a tool in go.mod)
 	$(GO) vet ./...
-	@test -z "$$(gofmt -l cmd internal)" || (gofmt -l cmd internal; exit 1)
+	@test -z "$$(gofmt -l cmd internal e2e scripts)" || (gofmt -l cmd internal e2e scripts; exit 1)
+	$(GO) tool staticcheck ./...
 
 SOAK ?= 10m
 BENCH_DIR ?= data/bench
-bench: models build tools ## measure replay speed, latency, accuracy, memory (SOAK=10m soak) and uplink rates into $(BENCH_DIR)/report.md
+bench: deps models build tools ## measure replay speed, latency, the engine on every set, memory (SOAK=10m soak) and uplink rates into $(BENCH_DIR)/report.md
+	@bash scripts/train/deps.sh render
 	$(GO) build -tags matprofile -o bin/edge-agent-matprofile ./cmd/edge-agent
 	$(GO) run ./cmd/edge-benchreport --out $(BENCH_DIR) --soak $(SOAK)
 

@@ -46,13 +46,14 @@ func newSetup(t *testing.T, src string) *setup {
 	t.Helper()
 	dir := t.TempDir()
 	c := config.Defaults()
-	c.Identity = config.Identity{TenantID: randomID("tenant"), DeviceID: randomID("device")}
+	c.Identity = config.Identity{TenantID: randomID("tenant"), DeviceID: randomID("device"), VehicleID: randomID("vehicle")}
 	c.Log.Format = "json"
 	c.Cameras[0].Name = randomID("cam")
 	c.Cameras[0].Source = src
 	c.ALPR.ModelsDir = modelsDir(t)
 	c.Store.Path = filepath.Join(dir, "reads.db")
 	c.Metrics.Listen = fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
+	c.API.Listen = fmt.Sprintf("127.0.0.1:%d", brokertest.FreePort(t))
 	c.Improvement.QueuePath = filepath.Join(dir, "improvement.db")
 	c.Improvement.AuditPath = filepath.Join(dir, "improvement-audit.log")
 	c.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
@@ -101,7 +102,7 @@ func (s *setup) write() {
 // extra (the names of replay cameras, made from their files).
 func (s *setup) secrets(extra ...string) []string {
 	c := s.Conf
-	out := []string{c.Identity.TenantID, c.Identity.DeviceID}
+	out := []string{c.Identity.TenantID, c.Identity.DeviceID, c.Identity.VehicleID}
 	for _, cam := range c.Cameras {
 		out = append(out, cam.Name, filepath.Base(cam.Source))
 	}

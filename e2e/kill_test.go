@@ -133,9 +133,9 @@ func TestReplaySIGKILL(t *testing.T) {
 	if existed := len(before) + len(queued) + held; existed > wantFirst {
 		t.Errorf("%d samples existed at the kill, more than the %d the stored reads allow", existed, wantFirst)
 	}
-	msgs := sub.WaitCount(wantFirst+wantSecond, time.Minute)
+	sub.WaitCount(wantFirst+wantSecond, time.Minute)
 	time.Sleep(time.Second)
-	msgs = sub.Messages()
+	msgs := sub.Messages()
 	ids := checkMessages(t, s, msgs, s.secrets(camera, camera2))
 	for _, id := range queued {
 		if ids[id] == 0 {

@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"runtime"
 	"strings"
 	"sync"
 	"testing"
@@ -68,22 +67,13 @@ func edgeAgent(t testing.TB) string {
 	return p
 }
 
-// edgeVideogen is the path of the edge-videogen binary built from this checkout.
-func edgeVideogen(t testing.TB) string {
-	t.Helper()
-	p, err := videogenBin.get(videogen)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return p
-}
-
 func videogen() (string, error) { return goBuild("edge-videogen") }
 
 func goBuild(name string) (string, error) {
+	// go test puts its own GOROOT/bin first on the PATH of the tests.
 	gobin, err := exec.LookPath("go")
 	if err != nil {
-		gobin = filepath.Join(runtime.GOROOT(), "bin", "go")
+		return "", err
 	}
 	out := filepath.Join(scratch, "bin", name)
 	cmd := exec.Command(gobin, "build", "-o", out, "./cmd/"+name)
@@ -94,12 +84,12 @@ func goBuild(name string) (string, error) {
 	return out, nil
 }
 
-// modelsDir is the OCR models folder, which `make models` fills.
+// modelsDir is the plate models folder, which `make models` fills.
 func modelsDir(t testing.TB) string {
 	t.Helper()
 	dir := filepath.Join(root, "models")
 	if _, err := os.Stat(filepath.Join(dir, "MANIFEST")); err != nil {
-		t.Fatalf("no OCR models in %s: run `make models` first (%v)", dir, err)
+		t.Fatalf("no plate models in %s: run `make models` first (%v)", dir, err)
 	}
 	return dir
 }

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"strings"
@@ -103,9 +104,9 @@ func replayOptedIn(t *testing.T, v video, region string) {
 	}
 	// The replay exits once the broker acknowledged every sample; give the
 	// broker a moment to forward the last ones, and any surplus to show.
-	msgs := sub.WaitCount(want, 30*time.Second)
+	sub.WaitCount(want, 30*time.Second)
 	time.Sleep(time.Second)
-	msgs = sub.Messages()
+	msgs := sub.Messages()
 	ids := checkMessages(t, s, msgs, s.secrets(camera))
 	if len(ids) != want {
 		t.Errorf("subscriber got %d distinct samples in %d messages, want %d (one per plate and bucket of the %d stored reads)",
@@ -121,8 +122,31 @@ func replayOptedIn(t *testing.T, v video, region string) {
 		t.Errorf("outbox holds %d entries after the replay", n)
 	}
 	checkNoSecrets(t, "the broker log (client ids, topics)", b.Log(), s.secrets(camera))
+	checkTransportAudited(t, s, s.secrets(camera))
 	checkPlatesNotLogged(t, p, append(v.Plates(), plateTexts(reads)...))
 	t.Logf("%d passes, %d reads stored, %d samples published (%d messages)", len(v.Passes), len(reads), len(ids), len(msgs))
+}
+
+// checkTransportAudited: the improvement audit log records the names the
+// samples went out under (broker, topic, client id scheme), and they hold
+// no identifier.
+func checkTransportAudited(t *testing.T, s *setup, secrets []string) {
+	t.Helper()
+	for _, e := range auditEntries(t, s.Conf.Improvement.AuditPath) {
+		tr, _ := e["transport"].(map[string]any)
+		topics, _ := tr["topics"].([]any)
+		if e["event"] != "transport" || tr["broker"] != s.Conf.Uplink.Broker || len(topics) != 1 || topics[0] != s.Conf.Uplink.Topic {
+			continue
+		}
+		if id, _ := tr["client_id"].(string); !strings.HasPrefix(id, "random") {
+			t.Errorf("audited client id %q; want its random scheme", id)
+		}
+		b, _ := json.Marshal(tr)
+		checkNoSecrets(t, "the audited transport identity", b, secrets)
+		return
+	}
+	t.Errorf("the audit log %s records no transport identity for broker %s, topic %s", s.Conf.Improvement.AuditPath,
+		s.Conf.Uplink.Broker, s.Conf.Uplink.Topic)
 }
 
 // TestReplayOpenBucketPublishesNothing replays for an opted-in tenant with

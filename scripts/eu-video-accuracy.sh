@@ -8,7 +8,7 @@
 # folded, read wrong, missed, split into several reads, and extra reads.
 #
 # Usage: scripts/eu-video-accuracy.sh [--dataset DIR] [--region eu] [--limit N]
-#          [--height 1080] [--seed 1] [--gap-seconds 1.6] [--out DIR] [--details] [--set key=value]...
+#          [--height 1080] [--fps 30] [--seed 1] [--gap-seconds 1.6] [--out DIR] [--details] [--set key=value]...
 # The --set options go to the replay (e.g. --set alpr.require_layout=false).
 # AGENT=path with AGENT_PREBUILT=1 replays with that agent binary instead of
 # building one (to measure a baseline).
@@ -19,6 +19,7 @@ DATASET=../shared/datasets/openalpr-eu
 REGION=eu
 LIMIT=0
 HEIGHT=1080
+FPS=30
 SEED=1
 GAP=1.6
 OUT=/tmp/eu-video-accuracy
@@ -31,6 +32,7 @@ while [[ $# -gt 0 ]]; do
 	--region) REGION=$2; shift 2 ;;
 	--limit) LIMIT=$2; shift 2 ;;
 	--height) HEIGHT=$2; shift 2 ;;
+	--fps) FPS=$2; shift 2 ;;
 	--seed) SEED=$2; shift 2 ;;
 	--gap-seconds) GAP=$2; shift 2 ;;
 	--out) OUT=$2; shift 2 ;;
@@ -49,10 +51,10 @@ mkdir -p "$OUT/bin"
 [[ -n ${AGENT_PREBUILT:-} ]] || go build -o "$AGENT" ./cmd/edge-agent
 go build -o "$OUT/bin/edge-videogen" ./cmd/edge-videogen
 
-name=$(basename "$DATASET")-${HEIGHT}p-seed$SEED-gap$GAP-limit$LIMIT
+name=$(basename "$DATASET")-${HEIGHT}p$FPS-seed$SEED-gap$GAP-limit$LIMIT
 video=$OUT/$name.mp4
 if [[ ! -f $OUT/$name.truth.json ]]; then
-	"$OUT/bin/edge-videogen" photos --dataset "$DATASET" --out "$video" --height "$HEIGHT" \
+	"$OUT/bin/edge-videogen" photos --dataset "$DATASET" --out "$video" --height "$HEIGHT" --fps "$FPS" \
 		--seed "$SEED" --gap-seconds "$GAP" --limit "$LIMIT"
 fi
 clock=$(sed -n 's/^ *"start": "\(.*\)",$/\1/p' "$OUT/$name.truth.json" | head -n1)

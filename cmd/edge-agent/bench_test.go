@@ -31,7 +31,7 @@ func TestBenchCmdErrors(t *testing.T) {
 	}{
 		{nil, "bench: --dataset DIR is required"},
 		{[]string{"--dataset", "x", "extra"}, `bench: unexpected argument "extra"`},
-		{[]string{"--dataset", t.TempDir(), "--set", "alpr.models_dir=" + t.TempDir()}, "det.onnx not found; run 'make models'"},
+		{[]string{"--dataset", t.TempDir(), "--set", "alpr.models_dir=" + t.TempDir()}, "plate-detector.onnx not found; run 'make models'"},
 	} {
 		err := benchCmd(context.Background(), tc.args, &bytes.Buffer{}, &bytes.Buffer{})
 		if err == nil || !strings.Contains(err.Error(), tc.want) {
@@ -44,7 +44,7 @@ func TestBenchCmdErrors(t *testing.T) {
 // BR set: a TSV line per photo in --out, the scores on stdout.
 func TestBenchCmdOnDataset(t *testing.T) {
 	models, _ := filepath.Abs(filepath.Join("..", "..", "models"))
-	if _, err := os.Stat(filepath.Join(models, "rec.onnx")); err != nil {
+	if _, err := os.Stat(filepath.Join(models, "plate-reader.onnx")); err != nil {
 		t.Skipf("models not installed (%v); run 'make models'", err)
 	}
 	dataset := filepath.Join("..", "..", "..", "shared", "datasets", "openalpr-br")

@@ -1,12 +1,14 @@
 package main
 
 import (
+	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
 // setFlags collects repeated --set key.path=value overrides.
@@ -38,6 +40,21 @@ func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
 		pos = append(pos, args[0])
 		args = args[1:]
 	}
+}
+
+// checkDB checks a --db flag before it is used: a file that exists there
+// must be an SQLite database (a store or outbox is created where none is).
+// The path is set on the config as it is, never through --set, whose YAML
+// parser would read '#', ': ' or '[' in it.
+func checkDB(path string) error {
+	err := sqlitefile.IsSQLite(path)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, sqlitefile.ErrNotSQLite):
+		return fmt.Errorf("--db %q: the file exists and is not an SQLite database", path)
+	}
+	return fmt.Errorf("--db %q: %w", path, err)
 }
 
 // loadConfig loads path (or only the defaults when path is empty) with the

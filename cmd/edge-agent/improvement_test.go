@@ -39,6 +39,7 @@ func TestImprovementWithdrawCommand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Start()
 	var buf bytes.Buffer
 	if err := jpeg.Encode(&buf, image.NewGray(image.Rect(0, 0, 120, 40)), nil); err != nil {
 		t.Fatal(err)

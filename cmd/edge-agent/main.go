@@ -33,7 +33,7 @@ func commands() []command {
 		{"run", "run --config F [--set k=v]...: run the agent", runCmd},
 		{"replay", "replay --config F [--db PATH] [--clock-start RFC3339] [--pace max|realtime] [--annotate OUT.mp4] VIDEO...", replayCmd},
 		{"validate-config", "validate-config F [--set k=v]...: check a config file, print every error", validateCmd},
-		{"reads", "reads --db PATH [--since T] [--format jsonl|tsv]: export stored reads", readsCmd},
+		{"reads", "reads --db PATH [--since T] [--format table|jsonl|tsv|csv]: print or export stored reads", readsCmd},
 		{"bench", "bench --dataset DIR [--out F.tsv]: accuracy and speed of the recogniser on photos", benchCmd},
 		{"outbox", "outbox status|drain|purge --db PATH: inspect or empty the uplink outbox", outboxCmd},
 		{"improvement", "improvement withdraw|resume|status --config F: withdraw from, rejoin or inspect the improvement programme", improvementCmd},

@@ -11,18 +11,21 @@ import (
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/obs"
+	"github.com/edge-agent/edge-agent/internal/sanitize"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
 const outboxUsage = `usage: edge-agent outbox status|drain|purge [--db PATH] [--config F] [--set k=v]...
   status  print the queue depth, bytes, oldest entry's age and quarantined entries
+          of the samples and of each queue of read events and alerts
           (read-only: works while the agent runs)
   drain   send everything queued, exit when empty or after --timeout (needs the
           broker settings: --config, or --broker and --topic; flags win); only
           while the tenant consents: improvement.enabled is true, consent was not
           withdrawn, and no withdrawal's purge of this outbox is owed (the records
           in improvement.queue_path of the config)
-  purge   delete every queued and quarantined entry (stop the agent first)`
+  purge   delete every queued and quarantined sample (stop the agent first); the
+          tenant's read events and alerts stay`
 
 // outboxCmd is `edge-agent outbox status|drain|purge`.
 func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -50,11 +53,16 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return fmt.Errorf("outbox %s: unexpected argument %q", action, fs.Arg(0))
 	}
 	if *db != "" {
-		sets = append(sets, "uplink.outbox_path="+*db)
+		if err := checkDB(*db); err != nil {
+			return err
+		}
 	}
 	cfg, err := loadConfig(*cfgPath, sets)
 	if err != nil {
 		return err
+	}
+	if *db != "" {
+		cfg.Uplink.OutboxPath = *db
 	}
 	u := cfg.Uplink
 	switch action {
@@ -83,7 +91,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	level.Set(obs.ParseLevel(cfg.Log.Level))
 	log := obs.NewLogger(stderr, cfg.Log.Format, level)
 	uplink.SetPahoLogger(log)
-	return outboxDrain(ctx, stdout, u, cfg.Improvement, log, *timeout)
+	return outboxDrain(ctx, stdout, u, cfg.Improvement, sanitize.TransportAudit(cfg), log, *timeout)
 }
 
 // outboxStatus prints the figures of the outbox at path without taking the
@@ -100,6 +108,23 @@ func outboxStatus(w io.Writer, path string) error {
 	}
 	fmt.Fprintf(w, "outbox       %s\nqueued       %d entries, %d bytes\noldest       %s\nquarantined  %d entries\n",
 		path, s.Depth, s.Bytes, s.OldestAge.Round(time.Second), s.Quarantined)
+	names, err := ob.Queues()
+	if err != nil {
+		return fmt.Errorf("outbox status: %w", err)
+	}
+	for _, name := range names {
+		q, err := ob.Queue(name, uplink.OutboxOptions{})
+		if err != nil {
+			return fmt.Errorf("outbox status: %w", err)
+		}
+		s, err := q.Stats()
+		q.Close()
+		if err != nil {
+			return fmt.Errorf("outbox status: queue %s: %w", name, err)
+		}
+		fmt.Fprintf(w, "queue %-15s %d entries, %d bytes, oldest %s, %d quarantined\n",
+			name, s.Depth, s.Bytes, s.OldestAge.Round(time.Second), s.Quarantined)
+	}
 	return nil
 }
 
@@ -108,7 +133,7 @@ func outboxStatus(w io.Writer, path string) error {
 // wait as long as it takes). Consent is read before anything is sent and
 // again right before each entry is handed to the client: a withdrawal
 // during the drain stops it.
-func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.Improvement, log *slog.Logger, timeout time.Duration) error {
+func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.Improvement, audit func(string) error, log *slog.Logger, timeout time.Duration) error {
 	ob, err := uplink.OpenOutbox(u.OutboxPath, uplink.OutboxOptionsFrom(u))
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
@@ -128,7 +153,7 @@ func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.I
 		}
 		return ok, err
 	}
-	p, err := uplink.New(u, ob, log, nil, uplink.WithGate(gate))
+	p, err := uplink.New(u, ob, log, nil, uplink.WithGate(gate), uplink.WithTransportAudit(audit))
 	if err != nil {
 		return fmt.Errorf("outbox drain: %w", err)
 	}
@@ -138,6 +163,9 @@ func outboxDrain(ctx context.Context, w io.Writer, u config.Uplink, imp config.I
 	}
 	if err := consent.Check(); err != nil {
 		return fmt.Errorf("outbox drain: %w; %d queued entries not sent", err, before.Depth)
+	}
+	if err := improvement.RecordTransport(imp, p.Identity(), time.Now()); err != nil {
+		return fmt.Errorf("outbox drain: %w", err)
 	}
 	if timeout > 0 {
 		var cancel context.CancelFunc

@@ -55,6 +55,35 @@ func TestOutboxCmdStatusAndPurge(t *testing.T) {
 	}
 }
 
+// status shows the tenant's event queues; purge, a samples' matter, leaves
+// them whole.
+func TestOutboxCmdEventQueues(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "outbox.db")
+	fillOutbox(t, path, 1)
+	ob, err := uplink.OpenOutbox(path, uplink.OutboxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	q, err := ob.Queue("reads", uplink.OutboxOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := q.EnqueueBatch([][]byte{[]byte(`{"schema":1}`), []byte(`{"schema":1}`)}); err != nil {
+		t.Fatal(err)
+	}
+	q.Close()
+	ob.Close()
+	var out, errOut bytes.Buffer
+	for _, action := range []string{"purge", "status"} {
+		if err := outboxCmd(context.Background(), []string{action, "--db", path}, &out, &errOut); err != nil {
+			t.Fatal(err, errOut.String())
+		}
+	}
+	if !strings.Contains(out.String(), "purged 1 entries") || !strings.Contains(out.String(), "queue reads           2 entries, 24 bytes") {
+		t.Fatalf("purge then status:\n%s", out.String())
+	}
+}
+
 // With no broker listening, drain gives up after --timeout, leaves the
 // entries queued and says so.
 func TestOutboxCmdDrainTimeout(t *testing.T) {

@@ -38,7 +38,7 @@ func TestReadsCmdExports(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
-	if err := readsCmd(ctx, []string{"--db", path, "--since", "24h"}, &out, &errOut); err != nil {
+	if err := readsCmd(ctx, []string{"--db", path, "--since", "24h", "--format", "jsonl"}, &out, &errOut); err != nil {
 		t.Fatalf("reads: %v (%s)", err, errOut.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
@@ -69,11 +69,46 @@ func TestReadsCmdExports(t *testing.T) {
 	}
 
 	out.Reset()
-	if err := readsCmd(ctx, []string{"-db", path}, &out, &errOut); err != nil {
+	if err := readsCmd(ctx, []string{"-db", path, "--format", "jsonl"}, &out, &errOut); err != nil {
 		t.Fatal(err)
 	}
 	if n := strings.Count(out.String(), "\n"); n != 3 {
 		t.Fatalf("without --since: %d reads, want 3", n)
+	}
+	if !strings.Contains(out.String(), `"candidates"`) {
+		t.Errorf("jsonl lacks the candidates:\n%s", out.String())
+	}
+
+	// The default is an aligned table, confidences rounded, no candidates.
+	out.Reset()
+	if err := readsCmd(ctx, []string{"-db", path}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	table := strings.Split(strings.TrimRight(out.String(), "\n"), "\n")
+	if len(table) != 4 || !strings.HasPrefix(table[0], "ID  CAPTURED (UTC)") {
+		t.Fatalf("table:\n%s", out.String())
+	}
+	col := strings.Index(table[0], "PLATE")
+	for _, row := range table[1:] {
+		if !strings.HasPrefix(row[col:], "OLD1") && !strings.HasPrefix(row[col:], "NEW") {
+			t.Errorf("plate column not aligned in %q", row)
+		}
+		if !strings.Contains(row, " 0.90 ") || strings.Contains(row, "candidates") {
+			t.Errorf("row %q", row)
+		}
+	}
+	if !strings.Contains(table[3], "1.50000,2.50000") {
+		t.Errorf("position of the last read: %q", table[3])
+	}
+
+	out.Reset()
+	if err := readsCmd(ctx, []string{"-db", path, "--format", "csv"}, &out, &errOut); err != nil {
+		t.Fatal(err)
+	}
+	csvRows := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(csvRows) != 4 || csvRows[0] != "id,captured_at,camera,plate,confidence,region,lat,lon,fix_time,frames,has_crop,final" ||
+		!strings.Contains(csvRows[3], ",NEW3,0.90,,1.5,2.5,") {
+		t.Fatalf("csv:\n%s", out.String())
 	}
 }
 
@@ -84,7 +119,7 @@ func TestReadsCmdErrors(t *testing.T) {
 		want string
 	}{
 		{nil, "reads: --db or --config is required"},
-		{[]string{"--db", missing, "--format", "csv"}, `reads: --format "csv": must be jsonl or tsv`},
+		{[]string{"--db", missing, "--format", "xml"}, `reads: --format "xml": must be table, jsonl, tsv or csv`},
 		{[]string{"--db", missing, "--since", "yesterday"}, `reads: --since: "yesterday" is neither an RFC 3339 time`},
 		{[]string{"--db", missing}, "no such file or directory"},
 		{[]string{"--db", missing, "extra"}, `reads: unexpected argument "extra"`},

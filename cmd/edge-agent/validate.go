@@ -21,7 +21,8 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 	if len(pos) != 1 {
 		return errors.New("validate-config takes one config file")
 	}
-	if _, err := config.Load(pos[0], sets); err != nil {
+	c, err := config.Load(pos[0], sets)
+	if err != nil {
 		var list config.Errors
 		if errors.As(err, &list) {
 			for _, e := range list {
@@ -30,6 +31,9 @@ func validateCmd(_ context.Context, args []string, stdout, stderr io.Writer) err
 			return fmt.Errorf("%s: %d error(s)", pos[0], len(list))
 		}
 		return err
+	}
+	for _, r := range config.Retired(c) {
+		fmt.Fprintf(stderr, "%s: warning: %s\n", pos[0], r)
 	}
 	fmt.Fprintf(stdout, "%s: ok\n", pos[0])
 	return nil

@@ -42,11 +42,11 @@ func main() {
 
 // options are the command's flags.
 type options struct {
-	out, agent, agentMats, videogen, models, datasets, goBin string
-	soak, interval                                           time.Duration
-	passes                                                   int
-	seed                                                     int64
-	skipUplink                                               bool
+	out, agent, agentMats, videogen, models, datasets, goBin, python string
+	soak, interval                                                   time.Duration
+	passes                                                           int
+	seed                                                             int64
+	skipUplink                                                       bool
 }
 
 func parseFlags(args []string, stderr io.Writer) (options, error) {
@@ -59,7 +59,8 @@ func parseFlags(args []string, stderr io.Writer) (options, error) {
 	fs.StringVar(&o.agent, "agent", "bin/edge-agent", "agent binary for the replays and bench")
 	fs.StringVar(&o.agentMats, "agent-matprofile", "bin/edge-agent-matprofile", "agent built with -tags matprofile, for the soak (exports edge_gocv_open_mats)")
 	fs.StringVar(&o.videogen, "videogen", "bin/edge-videogen", "video generator binary")
-	fs.StringVar(&o.models, "models", "models", "OCR models folder (make models)")
+	fs.StringVar(&o.models, "models", "models", "plate models folder (make models)")
+	fs.StringVar(&o.python, "python", "/usr/bin/python3", "Python with OpenCV, for the synthetic US street sets (scripts/train/us_street.py)")
 	fs.StringVar(&o.datasets, "datasets", "../shared/datasets", "folder of photo datasets (subfolders with manifest.tsv)")
 	fs.IntVar(&o.passes, "passes", 12, "vehicle passes per synthetic video")
 	fs.Int64Var(&o.seed, "seed", 1, "seed of the synthetic videos")
@@ -101,7 +102,6 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	r := &Results{
 		Date: time.Now(), Revision: gitRevision("."), Machine: readMachine(), LoadStart: loadAvg(),
 		TrackTimeout: def.ALPR.TrackTimeout, SearchRate: def.ALPR.SearchRate, MinFrames: def.ALPR.MinFrames, Workers: def.ALPR.Workers,
-		Networks: def.ALPR.Networks,
 	}
 	b := &bench{o: o, r: r, log: stderr}
 	b.step("load average at start: %s", r.LoadStart)
@@ -123,7 +123,8 @@ func run(ctx context.Context, args []string, stderr io.Writer) error {
 	for i := range r.Videos {
 		b.replays(ctx, cfg, &r.Videos[i])
 	}
-	b.datasets(ctx, cfg)
+	b.engine(ctx, cfg)
+	b.photoVideos(ctx, cfg)
 	b.uplink(ctx)
 	if o.soak > 0 && videos[1080] != "" {
 		b.soak(ctx, cfg)

@@ -40,50 +40,83 @@ func parseReplaySummary(out string) (ReplaySummary, error) {
 }
 
 // BenchScore is one score line of edge-agent bench (internal/alpr/bench
-// Score.Write).
+// Score.Write): of plates read, or with Detector, of the detector's boxes.
 type BenchScore struct {
 	Name                       string // all, tuning, holdout
 	Images                     int
-	Exact, Folded, Detected    float64 // percentages
+	Exact, Folded, Detected    float64 // top-1 percentages
 	MeanMS, MedianMS, P90MS    float64
 	ExactN, FoldedN, DetectedN int
+	// per labelled plate
+	Plates                  int
+	PlateExact, PlateFolded float64 // percentages
+	PlateExactN, Extra      int
+	// the detector alone
+	Detector          bool
+	Recall, Precision float64 // percentages
+	FoundN, Boxes     int
+	FalsePerFrame     float64
 }
 
 // BenchResult is the summary of one bench run over a dataset.
 type BenchResult struct {
+	Name            string // the job's name in the report
 	Dataset, Region string
 	Scores          []BenchScore
+	PeakRSSMB       float64
+}
+
+// Score returns the score line of the given name, and whether there is one.
+func (r BenchResult) Score(name string) (BenchScore, bool) {
+	for _, s := range r.Scores {
+		if s.Name == name {
+			return s, true
+		}
+	}
+	return BenchScore{}, false
 }
 
 var (
 	benchHeadRE  = regexp.MustCompile(`^dataset (.*), region (\S+)$`)
-	benchScoreRE = regexp.MustCompile(`^(\S+)\s+images (\d+)\s+exact ([0-9.]+)% \((\d+)\)\s+O/0-folded ([0-9.]+)% \((\d+)\)\s+detected ([0-9.]+)% \((\d+)\)\s+ms mean ([0-9.]+) median ([0-9.]+) p90 ([0-9.]+)$`)
+	benchScoreRE = regexp.MustCompile(`^(\S+)\s+images (\d+)\s+exact ([0-9.]+)% \((\d+)\)\s+O/0-folded ([0-9.]+)% \((\d+)\)\s+detected ([0-9.]+)% \((\d+)\)\s+ms mean ([0-9.]+) median ([0-9.]+) p90 ([0-9.]+)\s+plates (\d+)\s+read ([0-9.]+)% \((\d+)\)\s+folded ([0-9.]+)% \((\d+)\)\s+extra (\d+)$`)
+	benchDetRE   = regexp.MustCompile(`^(\S+)\s+images (\d+)\s+plates (\d+)\s+recall ([0-9.]+)% \((\d+)\)\s+precision ([0-9.]+)% \((\d+) of (\d+)\)\s+false per frame ([0-9.]+)\s+ms mean ([0-9.]+) median ([0-9.]+) p90 ([0-9.]+)$`)
+	benchRSSRE   = regexp.MustCompile(`^peak RSS ([0-9.]+) MB$`)
 )
 
 // parseBench reads the summary edge-agent bench prints.
 func parseBench(out string) (BenchResult, error) {
 	var r BenchResult
+	atoi := func(v string) int { n, _ := strconv.Atoi(v); return n }
+	atof := func(v string) float64 { f, _ := strconv.ParseFloat(v, 64); return f }
 	for _, line := range strings.Split(out, "\n") {
 		line = strings.TrimSpace(line)
 		if m := benchHeadRE.FindStringSubmatch(line); m != nil {
 			r.Dataset, r.Region = m[1], m[2]
 			continue
 		}
+		if m := benchRSSRE.FindStringSubmatch(line); m != nil {
+			r.PeakRSSMB = atof(m[1])
+			continue
+		}
+		if m := benchDetRE.FindStringSubmatch(line); m != nil {
+			r.Scores = append(r.Scores, BenchScore{
+				Name: m[1], Images: atoi(m[2]), Plates: atoi(m[3]), Detector: true,
+				Recall: atof(m[4]), FoundN: atoi(m[5]), Precision: atof(m[6]), Boxes: atoi(m[8]),
+				FalsePerFrame: atof(m[9]), MeanMS: atof(m[10]), MedianMS: atof(m[11]), P90MS: atof(m[12]),
+			})
+			continue
+		}
 		m := benchScoreRE.FindStringSubmatch(line)
 		if m == nil {
 			continue
 		}
-		s := BenchScore{Name: m[1]}
-		s.Images, _ = strconv.Atoi(m[2])
-		for i, p := range []*float64{&s.Exact, nil, &s.Folded, nil, &s.Detected, nil, &s.MeanMS, &s.MedianMS, &s.P90MS} {
-			if p != nil {
-				*p, _ = strconv.ParseFloat(m[i+3], 64)
-			}
-		}
-		s.ExactN, _ = strconv.Atoi(m[4])
-		s.FoldedN, _ = strconv.Atoi(m[6])
-		s.DetectedN, _ = strconv.Atoi(m[8])
-		r.Scores = append(r.Scores, s)
+		r.Scores = append(r.Scores, BenchScore{
+			Name: m[1], Images: atoi(m[2]),
+			Exact: atof(m[3]), ExactN: atoi(m[4]), Folded: atof(m[5]), FoldedN: atoi(m[6]),
+			Detected: atof(m[7]), DetectedN: atoi(m[8]),
+			MeanMS: atof(m[9]), MedianMS: atof(m[10]), P90MS: atof(m[11]),
+			Plates: atoi(m[12]), PlateExact: atof(m[13]), PlateExactN: atoi(m[14]), PlateFolded: atof(m[15]), Extra: atoi(m[17]),
+		})
 	}
 	if len(r.Scores) == 0 {
 		return r, fmt.Errorf("no score line in the bench output:\n%s", tail(out, 10))

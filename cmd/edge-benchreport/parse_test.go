@@ -29,7 +29,8 @@ func TestParseBenchReadsScoreWrite(t *testing.T) {
 	var out bytes.Buffer
 	out.WriteString("dataset ../shared/datasets/openalpr-eu, region eu\n")
 	scores := []alprbench.Score{
-		{Name: "all", Images: 108, Exact: 80, Folded: 83, Detected: 99, Mean: 412300 * time.Microsecond, Median: 380 * time.Millisecond, P90: 701500 * time.Microsecond},
+		{Name: "all", Images: 108, Exact: 80, Folded: 83, Detected: 99, Mean: 412300 * time.Microsecond, Median: 380 * time.Millisecond, P90: 701500 * time.Microsecond,
+			Plates: 110, PlateExact: 81, PlateFolded: 84, Extra: 4},
 		{Name: "holdout", Images: 27, Exact: 20, Folded: 21, Detected: 25, Mean: 1 * time.Second, Median: 900 * time.Millisecond, P90: 1500 * time.Millisecond},
 	}
 	for _, s := range scores {
@@ -37,20 +38,29 @@ func TestParseBenchReadsScoreWrite(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
+	det := alprbench.Score{Name: "all", Detector: true, Images: 38, Plates: 45, Found: 44, Boxes: 46, Median: 20 * time.Millisecond}
+	if err := det.Write(&out); err != nil {
+		t.Fatal(err)
+	}
+	out.WriteString("peak RSS 183 MB\n")
 	got, err := parseBench(out.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got.Dataset != "../shared/datasets/openalpr-eu" || got.Region != "eu" || len(got.Scores) != 2 {
+	if got.Dataset != "../shared/datasets/openalpr-eu" || got.Region != "eu" || len(got.Scores) != 3 || got.PeakRSSMB != 183 {
 		t.Fatalf("got %+v", got)
 	}
 	a := got.Scores[0]
 	if a.Name != "all" || a.Images != 108 || a.ExactN != 80 || a.FoldedN != 83 || a.DetectedN != 99 ||
-		a.Exact != 74.1 || a.Folded != 76.9 || a.Detected != 91.7 || a.MeanMS != 412.3 || a.MedianMS != 380 || a.P90MS != 701.5 {
+		a.Exact != 74.1 || a.Folded != 76.9 || a.Detected != 91.7 || a.MeanMS != 412.3 || a.MedianMS != 380 || a.P90MS != 701.5 ||
+		a.Plates != 110 || a.PlateExactN != 81 || a.PlateExact != 73.6 || a.PlateFolded != 76.4 || a.Extra != 4 || a.Detector {
 		t.Errorf("all: %+v", a)
 	}
 	if h := got.Scores[1]; h.Name != "holdout" || h.MeanMS != 1000 || h.P90MS != 1500 {
 		t.Errorf("holdout: %+v", h)
+	}
+	if d := got.Scores[2]; !d.Detector || d.Plates != 45 || d.FoundN != 44 || d.Boxes != 46 || d.Recall != 97.8 || d.Precision != 95.7 || d.FalsePerFrame != 0.053 || d.MedianMS != 20 {
+		t.Errorf("detector: %+v", d)
 	}
 	if _, err := parseBench("bench: --dataset DIR is required\n"); err == nil {
 		t.Error("no score line: no error")

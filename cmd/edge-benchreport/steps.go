@@ -142,40 +142,6 @@ func (b *bench) reads(ctx context.Context, db string) ([]StoredRead, error) {
 	return parseReadsJSONL(strings.NewReader(p.Stdout))
 }
 
-// datasets runs edge-agent bench on every dataset folder (one with a
-// manifest.tsv) under the datasets folder.
-func (b *bench) datasets(ctx context.Context, cfg string) {
-	entries, err := os.ReadDir(b.o.datasets)
-	if err != nil {
-		b.r.BenchNotes = append(b.r.BenchNotes, fmt.Sprintf("Skipped: no datasets folder %s.", b.o.datasets))
-		return
-	}
-	for _, e := range entries {
-		dir := filepath.Join(b.o.datasets, e.Name())
-		if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); !e.IsDir() || err != nil {
-			continue
-		}
-		b.step("bench on %s", e.Name())
-		p, err := runLogged(ctx, b.path("logs", "bench-"+e.Name()+".log"), b.o.agent, "bench", "--dataset", dir,
-			"--config", cfg, "--out", b.path("bench-"+e.Name()+".tsv"))
-		if err != nil {
-			b.fail("bench on %s: %v", e.Name(), err)
-			continue
-		}
-		res, err := parseBench(p.Stdout)
-		if err != nil {
-			b.fail("bench on %s: %v", e.Name(), err)
-			continue
-		}
-		res.Dataset = e.Name()
-		b.r.Bench = append(b.r.Bench, res)
-		b.step("  %s", strings.TrimSpace(tail(p.Stdout, 3)))
-	}
-	if len(b.r.Bench) == 0 {
-		b.r.BenchNotes = append(b.r.BenchNotes, fmt.Sprintf("Skipped: no dataset (a folder with manifest.tsv) in %s.", b.o.datasets))
-	}
-}
-
 // uplink runs the outbox benchmarks of internal/uplink.
 func (b *bench) uplink(ctx context.Context) {
 	if b.o.skipUplink {

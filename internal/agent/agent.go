@@ -17,12 +17,16 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
+	"github.com/edge-agent/edge-agent/internal/api"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/events"
 	"github.com/edge-agent/edge-agent/internal/gps"
+	"github.com/edge-agent/edge-agent/internal/hotlist"
 	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/obs"
+	"github.com/edge-agent/edge-agent/internal/sanitize"
 	"github.com/edge-agent/edge-agent/internal/store"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
@@ -40,7 +44,7 @@ type Options struct {
 	// Annotate, with one Replay video, writes it with boxes and reads drawn.
 	Annotate string
 	// DrainTimeout bounds the wait for the outbox to drain at the end of a
-	// replay with the uplink enabled.
+	// replay: the samples (uplink enabled), the read events and alerts.
 	DrainTimeout time.Duration
 }
 
@@ -50,6 +54,7 @@ type Summary struct {
 	ReadsStored                                   int64
 	SamplesMade                                   int64 // released to the outbox at the end of a replay
 	OutboxDepth                                   int64
+	EventsQueued                                  int64 // read events and alerts not yet acknowledged
 }
 
 // Agent is the running pipeline. Make it with New, then Run it once.
@@ -69,6 +74,11 @@ type Agent struct {
 	prog    *improvement.Programme
 	outbox  *uplink.Outbox
 	pub     *uplink.Publisher
+	hot     *hotlist.Watcher // nil without hotlist.file
+	outlets *events.Outlets  // nil when no event nor alert is sent
+	prod    *events.Producer
+	view    *view
+	api     *api.Server // nil when api.listen is empty
 	annot   *annotator
 	m       *metrics
 	onReady func()
@@ -86,7 +96,7 @@ type Agent struct {
 // New builds every stage from cfg. Nothing runs until Run.
 func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Registry) (_ *Agent, err error) {
 	a := &Agent{opts: opts, log: log, reg: reg, tracks: map[string]*cameraTracker{}, loops: live.NewLoops(nil)}
-	a.limiter.seen = map[string]logState{}
+	a.limiter.seen = map[string]*limitedWarn{}
 	a.cfg.Store(cfg)
 	a.m = newMetrics(reg)
 	defer func() {
@@ -130,17 +140,25 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 		return nil, err
 	}
 	if cfg.Uplink.Enabled {
-		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Consented)); err != nil {
+		if a.pub, err = uplink.New(cfg.Uplink, a.outbox, log.With("stage", "uplink"), reg, uplink.WithGate(a.prog.Consented),
+			uplink.WithTransportAudit(sanitize.TransportAudit(cfg))); err != nil {
 			return nil, err
 		}
+		if err = improvement.RecordTransport(cfg.Improvement, a.pub.Identity(), time.Now()); err != nil {
+			return nil, err
+		}
+	}
+	for _, r := range config.Retired(cfg) {
+		log.Warn("config key ignored", "why", r)
+	}
+	if err = a.openEvents(cfg, log, reg); err != nil {
+		return nil, err
 	}
 	a.engine, err = alpr.Open(alpr.Options{
 		ModelsDir:     cfg.ALPR.ModelsDir,
 		Region:        cfg.ALPR.Region,
 		Workers:       cfg.ALPR.Workers,
-		Networks:      cfg.ALPR.Networks,
-		DetectWidth:   cfg.ALPR.DetectWidth,
-		WideLook:      cfg.ALPR.WideLook,
+		Tuning:        alpr.Tuning{DetectWidth: cfg.ALPR.DetectWidth},
 		TopN:          cfg.ALPR.TopN,
 		MinChars:      cfg.ALPR.MinChars,
 		MinConfidence: 0, // per camera, in the tracker
@@ -151,6 +169,11 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 	if err != nil {
 		return nil, err
 	}
+	names := make([]string, len(cams))
+	for i, cam := range cams {
+		names[i] = cam.Name
+	}
+	a.view = newView(names)
 	for _, cam := range cams {
 		c, err := capture.New(cam, capture.Options{Pace: opts.Pace, ClockStart: opts.ClockStart}, log, reg)
 		if err != nil {
@@ -165,7 +188,42 @@ func New(cfg *config.Conf, opts Options, log *slog.Logger, reg *prometheus.Regis
 	if opts.Annotate != "" {
 		a.annot = newAnnotator(opts.Annotate, opts.Replay[0])
 	}
+	if cfg.API.Listen != "" {
+		if a.api, err = api.New(cfg.API, a.store, apiView{a}, log.With("stage", "api")); err != nil {
+			return nil, err
+		}
+	}
 	return a, nil
+}
+
+// openEvents builds what sends the tenant's read events and hotlist
+// alerts: the hotlist, the outlets (their queues in the outbox file and
+// their senders) and the producer that follows the store. The producer
+// runs also when nothing is sent, to keep its place at the store's end.
+func (a *Agent) openEvents(cfg *config.Conf, log *slog.Logger, reg prometheus.Registerer) error {
+	if cfg.Hotlist.File != "" {
+		a.hot = hotlist.NewWatcher(cfg.Hotlist, log.With("stage", "hotlist"), reg)
+		if err := a.hot.Load(); err != nil {
+			// Never fatal: the agent keeps reading, the watcher retries.
+			a.log.Error("hotlist not loaded; alerts start once the file can be read", "error", err)
+		}
+	}
+	var dests []events.Destination
+	if events.Wanted(cfg) {
+		var err error
+		if a.outlets, err = events.OpenOutlets(cfg.Events, a.outbox, log.With("stage", "events"), reg); err != nil {
+			return err
+		}
+		dests = a.outlets.Dests
+	}
+	var m events.Matcher
+	if a.hot != nil {
+		m = a.hot
+	}
+	a.prod = events.New(a.store, a.outbox, dests, m, events.Options{
+		Reads: cfg.Events.Enabled, IncludeCrop: cfg.Events.IncludeCrop, DeviceID: cfg.Identity.DeviceID,
+	}, log.With("stage", "events"), reg)
+	return a.prod.Prepare(context.Background())
 }
 
 // replayCameras makes one file camera per video, with the first configured
@@ -197,7 +255,7 @@ func openGPS(cfg *config.Conf, opts Options, log *slog.Logger, reg prometheus.Re
 		// shifts it so that its first fix is at the replay's first frame.
 		o = append(o, gps.WithRebase(opts.ClockStart))
 	}
-	return gps.Open(context.Background(), cfg.GPS.Source, cfg.GPS, log.With("stage", "gps"), reg, o...)
+	return gps.Open(cfg.GPS.Source, cfg.GPS, log.With("stage", "gps"), reg, o...)
 }
 
 // advance moves a replay's clock to the capture time t.
@@ -245,6 +303,8 @@ func (a *Agent) Run(ctx context.Context) error {
 		go func() { defer bgWG.Done(); defer h.Stop(); _ = f(bg) }()
 	}
 	defer func() { stopBG(); bgWG.Wait() }()
+	a.prog.Start() // Close, in close, joins it
+	goBG(nil, a.gps.Run)
 
 	if cfg.Metrics.Listen != "" {
 		srv, err := obs.Listen(cfg.Metrics.Listen, a.reg, &a.health, cfg.Metrics.Pprof, a.log)
@@ -269,6 +329,13 @@ func (a *Agent) Run(ctx context.Context) error {
 		a.pub.SetHeart(h)
 		goBG(h, a.pub.Run)
 	}
+	a.runEvents(goBG)
+	if a.api != nil {
+		if err := a.api.Start(); err != nil {
+			return err
+		}
+		defer a.api.Close()
+	}
 	records := make(chan recordOut, 64)
 	sinkDone := make(chan struct{})
 	sinkHeart := a.loops.Add("sink", stuckAfter)
@@ -288,6 +355,7 @@ func (a *Agent) Run(ctx context.Context) error {
 			defer feedWG.Done()
 			for f := range c.Frames() {
 				a.sum.captured.Add(1)
+				a.view.count(f.Camera, f.Wall)
 				work <- f
 			}
 		}()
@@ -303,18 +371,27 @@ func (a *Agent) Run(ctx context.Context) error {
 			live.Receive(h, work, func(f *capture.Frame) { a.analyse(f, records) })
 		}()
 	}
+	// The live tracker clock sends on records too: it stops before records
+	// is closed.
+	tickCtx, stopTick := context.WithCancel(context.Background())
+	defer stopTick()
+	var tickWG sync.WaitGroup
 	if a.opts.Pace == capture.PaceLive {
 		h := a.loops.Add("live tracker clock", stuckAfter)
-		goBG(h, func(ctx context.Context) error { a.tickLive(ctx, records, h); return nil })
+		tickWG.Add(1)
+		go func() { defer tickWG.Done(); defer h.Stop(); a.tickLive(tickCtx, records, h) }()
 	}
 	a.log.Info("agent running", "cameras", len(a.cams), "workers", cfg.ALPR.Workers,
-		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled)
+		"improvement", cfg.Improvement.Enabled, "uplink", cfg.Uplink.Enabled,
+		"events", cfg.Events.Enabled, "hotlist_entries", a.hot.Len())
 	if a.onReady != nil {
 		a.onReady()
 	}
 
 	camWG.Wait()
 	workWG.Wait()
+	stopTick()
+	tickWG.Wait()
 	for _, t := range a.tracks {
 		for _, r := range t.flush() {
 			records <- r
@@ -334,9 +411,13 @@ func (a *Agent) Run(ctx context.Context) error {
 	return errors.Join(camErrs...)
 }
 
-// finishReplay releases the samples whose bucket has closed and waits for the
-// outbox to drain, up to the drain timeout.
+// finishReplay releases the samples whose bucket has closed, decides the
+// read events and alerts of the last reads, and waits for the outbox to
+// drain, up to the drain timeout.
 func (a *Agent) finishReplay() {
+	ctx, cancel := context.WithTimeout(context.Background(), a.opts.DrainTimeout)
+	defer cancel()
+	a.finishEvents(ctx)
 	cfg := a.cfg.Load()
 	if !cfg.Improvement.Enabled {
 		return
@@ -350,8 +431,6 @@ func (a *Agent) finishReplay() {
 	if a.pub == nil {
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), a.opts.DrainTimeout)
-	defer cancel()
 	if err := a.pub.WaitDrained(ctx); err != nil {
 		st, _ := a.outbox.Stats()
 		a.log.Warn("outbox not drained before --drain-timeout; the rest stays queued", "queued", st.Depth, "timeout", a.opts.DrainTimeout)
@@ -364,6 +443,13 @@ func (a *Agent) finishReplay() {
 func (a *Agent) Reload(next *config.Conf) error {
 	if err := a.prog.Apply(next.Improvement); err != nil {
 		return err
+	}
+	if a.hot != nil {
+		// A hotlist that cannot be read keeps the list in use: not a
+		// reason to refuse the rest of the reload.
+		if err := a.hot.Apply(next.Hotlist); err != nil {
+			a.log.Error("hotlist not reloaded; the list in use stays", "error", err)
+		}
 	}
 	for _, cam := range next.Cameras {
 		if t, ok := a.tracks[cam.Name]; ok {
@@ -386,6 +472,9 @@ func (a *Agent) Summary() Summary {
 	if st, err := a.outbox.Stats(); err == nil {
 		s.OutboxDepth = st.Depth
 	}
+	if a.outlets != nil {
+		s.EventsQueued = a.outlets.Depth()
+	}
 	return s
 }
 
@@ -401,11 +490,14 @@ func (a *Agent) closeStages() {
 	if a.prog != nil {
 		_ = a.prog.Close()
 	}
+	if a.outlets != nil {
+		a.outlets.Close()
+	}
+	if a.view != nil {
+		a.view.close()
+	}
 	if a.outbox != nil {
 		_ = a.outbox.Close()
-	}
-	if a.gps != nil {
-		_ = a.gps.Close()
 	}
 	if a.store != nil {
 		_ = a.store.Close()

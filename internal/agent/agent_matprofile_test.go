@@ -39,8 +39,31 @@ func TestReplayClosesEveryMat(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := a.Run(context.Background()); err != nil {
+	// The installer view's frames are drawn and encoded while the replay
+	// runs, as the API serves them.
+	stop, framesDone := make(chan struct{}), make(chan int)
+	go func() {
+		served := 0
+		for {
+			select {
+			case <-stop:
+				framesDone <- served
+				return
+			case <-time.After(50 * time.Millisecond):
+			}
+			if b, err := a.view.frame(a.cams[0].Health().Camera); err == nil && len(b) > 0 {
+				served++
+			}
+		}
+	}()
+	err = a.Run(context.Background())
+	close(stop)
+	served := <-framesDone
+	if err != nil {
 		t.Fatal(err)
+	}
+	if served == 0 {
+		t.Fatal("no annotated frame was served during the replay")
 	}
 	if s := a.Summary(); s.ReadsStored == 0 || s.SamplesMade == 0 {
 		t.Fatalf("the replay stored %d reads and made %d samples: nothing was exercised", s.ReadsStored, s.SamplesMade)

@@ -3,7 +3,6 @@ package agent
 import (
 	"context"
 	"image"
-	"slices"
 	"sync"
 	"time"
 
@@ -15,6 +14,10 @@ import (
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
 )
+
+// maxExpected is the number of expected plates the tracker is asked for
+// per searched frame: the engine looks at some of them (alpr.Tuning.MaxLooks).
+const maxExpected = 4
 
 // cropMargin is the margin kept around the plate in stored crops, as a share
 // of the plate's width and height: more than improvement.margin may ask for
@@ -45,12 +48,11 @@ type cameraTracker struct {
 	lastSearch time.Duration // Mono of the last searched frame
 	searched   bool          // a frame was searched already
 
-	gated   bool              // the camera's motion gate is on
-	moved   []image.Rectangle // the latest frame's motion regions
-	movedAt time.Duration     // its Mono
+	gated bool // the camera's motion gate is on
+	moved bool // a frame with motion came since the camera opened
 
-	wholeSearched bool          // a whole frame was searched for want of motion regions
-	wholeAt       time.Duration // Mono of the latest one
+	idleSearched bool          // a frame was searched for want of motion
+	idleAt       time.Duration // Mono of the latest one
 }
 
 func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
@@ -96,38 +98,31 @@ func (c *cameraTracker) saw(wall time.Time) {
 	}
 }
 
-// wholeEvery is the least interval between searches of a whole frame of a
-// camera whose motion gate is on but has seen no motion yet: nothing
-// changed in the picture since the last one.
-const wholeEvery = 5 * time.Second
+// idleEvery is the least interval between searches of a camera whose
+// motion gate is on but has seen no motion yet: nothing changed in the
+// picture since the last one.
+const idleEvery = 5 * time.Second
 
-// searchRegions returns the parts of the frame to search (nil: all of it)
-// and whether to search it at all: its motion regions; in a frame the
-// motion gate let through without motion (while motion.hold runs after the
-// last motion), the regions of the latest frame with motion, where a
-// vehicle that stopped still is. A frame with none is searched whole when
-// the gate is off, and otherwise (the first frames after the camera opened)
-// once every wholeEvery. Every frame, searched or not, updates the latest
-// regions.
-func (c *cameraTracker) searchRegions(f *capture.Frame) ([]image.Rectangle, bool) {
+// worthSearching reports whether a frame is to be searched for plates at
+// all. The motion gate lets through the frames with motion and, while
+// motion.hold runs after the last motion, the frames of a vehicle that
+// stopped still: each of those is searched whole, as is every frame of a
+// camera without a gate. A camera whose gate has seen no motion yet (the
+// first frames after it opened) is searched once every idleEvery.
+func (c *cameraTracker) worthSearching(f *capture.Frame) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if f.Motion && len(f.Regions) > 0 {
-		if f.Mono >= c.movedAt {
-			c.moved, c.movedAt = append(c.moved[:0], f.Regions...), f.Mono
-		}
-		return f.Regions, true
+	if f.Motion {
+		c.moved = true
 	}
-	switch {
-	case !c.gated:
-		return nil, true
-	case len(c.moved) > 0:
-		return slices.Clone(c.moved), true
-	case !c.wholeSearched || f.Mono-c.wholeAt >= wholeEvery || f.Mono < c.wholeAt:
-		c.wholeSearched, c.wholeAt = true, f.Mono
-		return nil, true
+	if !c.gated || c.moved {
+		return true
 	}
-	return nil, false
+	if !c.idleSearched || f.Mono-c.idleAt >= idleEvery || f.Mono < c.idleAt {
+		c.idleSearched, c.idleAt = true, f.Mono
+		return true
+	}
+	return false
 }
 
 // setMinConfidence changes the camera's minimum confidence, for the passes
@@ -154,8 +149,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	a.advance(f.Wall)
 	ct := a.tracks[f.Camera]
 	ct.saw(f.Wall)
-	regions, search := ct.searchRegions(f)
-	if !search || !ct.due(f.Mono) {
+	if !ct.worthSearching(f) || !ct.due(f.Mono) {
 		a.m.frames.WithLabelValues(f.Camera, "paced").Inc()
 		if a.annot != nil {
 			a.annot.add(f, nil) // the annotated video keeps every frame, at the source's rate
@@ -167,7 +161,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	}
 	a.m.frames.WithLabelValues(f.Camera, "searched").Inc()
 	began := time.Now()
-	plates, err := a.engine.RecognizeExpecting(f.Mat, regions, ct.t.Expect(f.Wall, alpr.MaxExpected))
+	plates, err := a.engine.Recognize(f.Mat, ct.t.Expect(f.Wall, maxExpected))
 	a.m.analysis.Observe(time.Since(began).Seconds())
 	a.sum.analysed.Add(1)
 	if err != nil {
@@ -188,6 +182,7 @@ func (a *Agent) analyse(f *capture.Frame, out chan<- recordOut) {
 	if a.annot != nil {
 		a.annot.add(f, plates)
 	}
+	a.view.offer(f, plates)
 	for _, r := range ct.tick(f.Wall) {
 		out <- r
 	}

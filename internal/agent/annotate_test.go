@@ -12,8 +12,6 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/capture"
-	"github.com/edge-agent/edge-agent/internal/read"
-	"github.com/edge-agent/edge-agent/internal/store"
 )
 
 // replay --annotate writes every frame the analysis got, in order, at the
@@ -34,21 +32,8 @@ func TestReplayAnnotate(t *testing.T) {
 		t.Fatal(err)
 	}
 	sum := a.Summary()
-	// The pass's plate is read once. The generated street's shop signs
-	// (E50OFF) fit the US catch-all layout and are now and then read in two
-	// frames too: a precision matter the bench counts, not this test's.
-	st, err := store.OpenReadOnly(cfg.Store.Path, log)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer st.Close()
-	var texts []string
-	if err := st.Query(context.Background(), time.Time{}, func(r read.Record) error {
-		texts = append(texts, string(r.Plate))
-		return nil
-	}); err != nil {
-		t.Fatal(err)
-	}
+	// The pass's plate is read once; other text is the bench's to count.
+	texts := storedTexts(t, cfg.Store.Path, log)
 	want := v.Truth.Passes[0].Plate
 	n := 0
 	for _, text := range texts {

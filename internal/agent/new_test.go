@@ -24,12 +24,12 @@ func TestNewReportsMissingModels(t *testing.T) {
 	cfg.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	_, err := New(cfg, Options{Pace: capture.PaceLive}, log, obs.NewRegistry())
-	if err == nil || !strings.Contains(err.Error(), `alpr.models_dir "`+cfg.ALPR.ModelsDir+`": det.onnx not found; run 'make models'`) {
+	if err == nil || !strings.Contains(err.Error(), `alpr.models_dir "`+cfg.ALPR.ModelsDir+`": plate-detector.onnx not found; run 'make models'`) {
 		t.Fatalf("New with no models: %v", err)
 	}
 	// The stages it had opened were closed: a second New gets as far as the
 	// models again (an outbox left open would refuse it as in use).
-	if _, err := New(cfg, Options{Pace: capture.PaceLive}, log, obs.NewRegistry()); err == nil || !strings.Contains(err.Error(), "det.onnx not found") {
+	if _, err := New(cfg, Options{Pace: capture.PaceLive}, log, obs.NewRegistry()); err == nil || !strings.Contains(err.Error(), "plate-detector.onnx not found") {
 		t.Fatalf("second New: %v", err)
 	}
 }

@@ -11,6 +11,8 @@ import (
 	"sync"
 	"time"
 
+	"golang.org/x/time/rate"
+
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/read"
@@ -83,6 +85,7 @@ func (a *Agent) storeProvisional(r recordOut) int64 {
 		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
 		return 0
 	}
+	a.prod.Notify() // a hotlist alert goes out as soon as the read is stored
 	a.stored(r, rec)
 	return id
 }
@@ -107,6 +110,7 @@ func (a *Agent) storeFinal(r recordOut, id int64) {
 		a.log.Error("storing a read failed", "camera", rec.Camera, "error", err)
 		return
 	}
+	a.prod.Notify()
 	if id == 0 {
 		a.stored(r, rec)
 	} else {
@@ -134,8 +138,12 @@ func (a *Agent) stored(r recordOut, rec read.Record) {
 
 func round2(f float64) float64 { return float64(int(f*100+0.5)) / 100 }
 
-// storeWritable is the store's health check: its folder must take a write.
+// storeWritable is the store's health check: the disk is not full for it
+// (store.Check) and its folder takes a write.
 func (a *Agent) storeWritable() error {
+	if err := a.store.Check(); err != nil {
+		return err
+	}
 	dir := filepath.Dir(a.store.Path())
 	f, err := os.CreateTemp(dir, ".healthz-*")
 	if err != nil {
@@ -161,20 +169,26 @@ func cameraNameFor(path string, i int) string {
 	return fmt.Sprintf("%s-%d", name, i)
 }
 
-// warnLimited logs a warning at most once every 10 s per message, with the
-// number of times it was suppressed, so a failing camera cannot fill the log.
+// warnEvery is how often one warning of the analysis is logged at most,
+// with the number of times it was suppressed meanwhile: a camera whose
+// every frame fails must not fill the log.
+const warnEvery = 10 * time.Second
+
+// warnLimited logs a warning at most once every warnEvery per message.
 func (a *Agent) warnLimited(msg string, args ...any) {
 	a.limiter.mu.Lock()
 	st := a.limiter.seen[msg]
-	now := time.Now()
-	if now.Sub(st.last) < 10*time.Second {
-		st.suppressed++
+	if st == nil {
+		st = &limitedWarn{lim: rate.NewLimiter(rate.Every(warnEvery), 1)}
 		a.limiter.seen[msg] = st
+	}
+	if !st.lim.Allow() {
+		st.suppressed++
 		a.limiter.mu.Unlock()
 		return
 	}
 	n := st.suppressed
-	a.limiter.seen[msg] = logState{last: now}
+	st.suppressed = 0
 	a.limiter.mu.Unlock()
 	if n > 0 {
 		args = append(args, "suppressed", n)
@@ -182,12 +196,12 @@ func (a *Agent) warnLimited(msg string, args ...any) {
 	a.log.Warn(msg, args...)
 }
 
-type logState struct {
-	last       time.Time
+type limitedWarn struct {
+	lim        *rate.Limiter
 	suppressed int
 }
 
 type logLimiter struct {
 	mu   sync.Mutex
-	seen map[string]logState
+	seen map[string]*limitedWarn
 }

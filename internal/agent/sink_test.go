@@ -45,7 +45,7 @@ func sinkAgent(t *testing.T, logs *bytes.Buffer) (*Agent, *config.Conf) {
 	if a.store, err = store.Open(cfg.Store.Path, cfg.Store, log, reg); err != nil {
 		t.Fatal(err)
 	}
-	if a.gps, err = gps.Open(context.Background(), "static:52.52,13.40", cfg.GPS, log, nil); err != nil {
+	if a.gps, err = gps.Open("static:52.52,13.40", cfg.GPS, log, nil); err != nil {
 		t.Fatal(err)
 	}
 	if a.prog, err = improvement.New(cfg.Improvement, cfg.Identity, discardSink{}, log, reg, nil); err != nil {
@@ -54,6 +54,7 @@ func sinkAgent(t *testing.T, logs *bytes.Buffer) (*Agent, *config.Conf) {
 	if err := a.prog.Follow(context.Background(), a.store); err != nil {
 		t.Fatal(err)
 	}
+	a.prog.Start()
 	t.Cleanup(a.closeStages)
 	return a, cfg
 }

@@ -4,63 +4,31 @@ import (
 	"image"
 	"testing"
 
-	"gocv.io/x/gocv"
+	"github.com/edge-agent/edge-agent/internal/alpr/alprtest"
 )
 
-// BenchmarkOCR is one recogniser forward pass and decoding.
-func BenchmarkOCR(b *testing.B) {
-	dir := modelsDir(b)
-	a, err := LoadAlphabet(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	width, err := recWidth(dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	o, err := NewOCR(dir+"/"+RecFile, a, width)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer o.Close()
-	crop := gocv.NewMatWithSize(48, 200, gocv.MatTypeCV8UC3)
-	defer crop.Close()
-	drawPlate(&crop, image.Rect(0, 0, 200, 48), "ABC1234")
-	for b.Loop() {
-		if _, err := o.Read(crop, 1); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkDetect is one coarse detection pass over a 720p frame.
-func BenchmarkDetect(b *testing.B) {
-	d, err := NewDBDetector(modelsDir(b)+"/"+DetFile, 320)
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer d.Close()
-	img := scene(1280, 720, image.Rect(500, 400, 800, 460), "ABC1234")
-	defer img.Close()
-	for b.Loop() {
-		if _, err := d.Detect(img, image.Rect(0, 0, 1280, 720)); err != nil {
-			b.Fatal(err)
-		}
-	}
-}
-
-// BenchmarkRecognize is a whole frame: a 720p scene with one plate.
+// BenchmarkRecognize times the search of one frame (detector over the whole
+// frame, reader on each box) at the two sizes fleet cameras record, with a
+// plate and the street's signs in it.
 func BenchmarkRecognize(b *testing.B) {
-	e, err := Open(Options{ModelsDir: modelsDir(b), Region: "us", Workers: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer e.Close()
-	img := scene(1280, 720, image.Rect(500, 400, 800, 460), "ABC1234")
-	defer img.Close()
-	for b.Loop() {
-		if _, err := e.Recognize(img, nil); err != nil {
-			b.Fatal(err)
-		}
+	e, _ := openEngine(b, Options{Workers: 1})
+	for _, c := range []struct {
+		name string
+		w, h int
+		box  image.Rectangle
+	}{
+		{"1280x720", 1280, 720, image.Rect(560, 480, 680, 540)},
+		{"1920x1080", 1920, 1080, image.Rect(900, 760, 1020, 820)},
+	} {
+		img := alprtest.Street(b, c.w, c.h)
+		alprtest.PastePlate(b, &img, "ABC1234", 0, c.box)
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Recognize(img, nil); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		img.Close()
 	}
 }

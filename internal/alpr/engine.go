@@ -5,9 +5,6 @@ import (
 	"fmt"
 	"image"
 	"log/slog"
-	"slices"
-	"sort"
-	"sync"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -15,77 +12,121 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/plate"
+	"github.com/edge-agent/edge-agent/internal/alpr/platedet"
+	"github.com/edge-agent/edge-agent/internal/alpr/platereader"
 )
 
 // Options configure an Engine. Zero values take the defaults noted.
 type Options struct {
-	ModelsDir string // folder with det.onnx, rec.onnx, keys.txt; required
+	ModelsDir string // folder with the networks (Files); required
 	Region    string // format pack: "us", "eu" or "br"; required
-	// Workers is the number of frames recognised in parallel. Default 2.
-	Workers int
-	// Networks is the number of network sets the workers share (at most
-	// Workers; default 1). A set takes about 80 MB; the workers of one set
-	// take turns on its detector and its recogniser, one call at a time.
-	Networks int
-	// DetectWidth sets the detector's input: a square of DetectWidth/2
-	// pixels (rounded up to a multiple of 32), which the coarse pass fills
-	// with the whole area and the zoom and fine passes with parts of it,
-	// and the wide detector's, DetectWidth by about 9/16 of it, which takes
-	// the first look at a large whole frame (see networks.wideFits).
-	// Default 640 (a 320×320 and a 640×352 input).
-	DetectWidth int
-	// WideLook lets the wide detector take the first look at a large whole
-	// frame. It loads when first used and takes about 36 MB: photos (the
-	// bench) want it; the agent's video, searched in motion regions and
-	// only now and then whole, keeps within its memory without it.
-	WideLook      bool
+	// Workers is the number of frames searched at once. Default 2: the
+	// networks serve one call at a time, so a second frame's detection
+	// runs while the first frame's plates are read.
+	Workers       int
 	TopN          int     // readings kept per plate; default 5
 	MinChars      int     // shorter readings are dropped; default 4
 	MinConfidence float64 // readings below are dropped; default 0
-	// AllowFreeText also reports text lines whose reading fits none of the
-	// region's plate layouts (only its catch-all, or nothing): vanity and
-	// foreign plates, at the price of shop signs, state names and slogans
-	// read as plates. It is the negation of alpr.require_layout. By default
-	// a text line is a plate only when one of its readings, close to the
-	// OCR's best, has the syntax of a plate of the region.
+	// AllowFreeText also reports plates whose reading fits none of the
+	// region's plate layouts (only its catch-all, or nothing) when the
+	// detector is not sure of them: vanity and foreign plates, at the price
+	// of signs the detector mistakes for plates. It is the negation of
+	// alpr.require_layout.
 	AllowFreeText bool
+	Tuning        Tuning                // zero fields: DefaultTuning's
 	Logger        *slog.Logger          // default: discard
 	Metrics       prometheus.Registerer // default: none
 }
 
-// Engine is the Recognizer backed by the PP-OCRv4 models.
+// Tuning holds the engine's tuning constants, in one place.
+type Tuning struct {
+	// DetectWidth is the longer side of the detector's input: a frame is
+	// seen scaled down to it (a 1920x1080 frame at half size). Larger finds
+	// smaller plates, at a cost that grows with its square.
+	DetectWidth int
+	// MinScore is the detector's confidence a box needs to be read.
+	MinScore float64
+	// MaxPlates is the number of boxes read per frame at most, best first.
+	MaxPlates int
+	// SurePlate is the detector's confidence from which a box is a plate
+	// whatever its text reads (a vanity or foreign plate), as long as the
+	// reading has MinChars to maxChars characters.
+	SurePlate float64
+	// LookWindow is the side of the window, in plate widths, that the
+	// detector looks at around an expected plate the whole-frame pass did
+	// not find: the window is seen at full resolution or more (lookInput
+	// pixels), where a plate too small for the scaled-down frame is large
+	// enough.
+	LookWindow float64
+	// MaxLooks is the number of expected plates looked at per frame at most.
+	MaxLooks int
+	// BigPlate is the width, in detector input pixels, above which a box is
+	// of a plate closer than the detector was trained to box well (10 to
+	// 220 px): the frame is then seen again at half the scale, where such a
+	// plate's box comes out whole, and the better boxes kept.
+	BigPlate int
+}
+
+// lookInput is the side of the detector's input for a look window: a
+// window of LookWindow plate widths shows the plate about 64 px wide.
+const lookInput = 256
+
+// DefaultTuning is what the models were validated with (see
+// assets/models/README.md).
+var DefaultTuning = Tuning{
+	DetectWidth: platedet.DefaultWidth,
+	MinScore:    platedet.DefaultMinScore,
+	MaxPlates:   platedet.DefaultMaxPlates,
+	SurePlate:   0.6,
+	LookWindow:  4,
+	MaxLooks:    3,
+	BigPlate:    160,
+}
+
+// withDefaults fills t's zero fields from DefaultTuning.
+func (t Tuning) withDefaults() Tuning {
+	d := DefaultTuning
+	orDefault(&t.DetectWidth, d.DetectWidth)
+	orDefault(&t.MinScore, d.MinScore)
+	orDefault(&t.MaxPlates, d.MaxPlates)
+	orDefault(&t.SurePlate, d.SurePlate)
+	orDefault(&t.LookWindow, d.LookWindow)
+	orDefault(&t.MaxLooks, d.MaxLooks)
+	orDefault(&t.BigPlate, d.BigPlate)
+	return t
+}
+
+func orDefault[T int | float64](v *T, def T) {
+	if *v == 0 {
+		*v = def
+	}
+}
+
+// Engine is the Recognizer backed by the plate detector and reader. Its
+// networks are shared by up to Options.Workers concurrent searches.
 type Engine struct {
-	opts Options
-	pack *plate.Pack
-	log  *slog.Logger
-	// Workers and network sets are made on demand, up to Options.Workers
-	// and Options.Networks: a sequential caller (bench) keeps one set of
-	// networks in memory.
-	slots   chan struct{} // one per worker that may run
-	idle    chan *worker
-	newNets func() (*networks, error)
-	mu      sync.Mutex
-	workers int
-	sets    []*networks
+	opts   Options
+	tune   Tuning
+	pack   *plate.Pack
+	log    *slog.Logger
+	det    *platedet.Detector // whole frames
+	half   *platedet.Detector // whole frames at half the scale, for big plates
+	look   *platedet.Detector // windows around expected plates
+	reader *platereader.Reader
+	slots  chan struct{}
 
 	duration prometheus.Histogram
 	passes   *prometheus.CounterVec
+	reads    prometheus.Counter
 	plates   prometheus.Counter
 }
 
 var _ Recognizer = (*Engine)(nil)
 
-// Open checks and loads the models (one worker's networks; the others load
-// when concurrent calls first need them).
+// Open checks the options and loads the networks.
 func Open(opts Options) (*Engine, error) {
 	if opts.Workers == 0 {
 		opts.Workers = 2
-	}
-	if opts.Networks == 0 {
-		opts.Networks = 1
-	}
-	if opts.DetectWidth == 0 {
-		opts.DetectWidth = 640
 	}
 	if opts.TopN == 0 {
 		opts.TopN = 5
@@ -99,233 +140,130 @@ func Open(opts Options) (*Engine, error) {
 	if opts.Workers < 1 || opts.Workers > 16 {
 		return nil, fmt.Errorf("alpr.workers must be in 1..16, got %d", opts.Workers)
 	}
-	if opts.Networks < 1 || opts.Networks > opts.Workers {
-		return nil, fmt.Errorf("alpr.networks must be in 1..alpr.workers (%d), got %d", opts.Workers, opts.Networks)
-	}
-	if opts.DetectWidth < 320 || opts.DetectWidth > 1920 {
-		return nil, fmt.Errorf("alpr.detect_width must be in 320..1920, got %d", opts.DetectWidth)
+	tune := opts.Tuning.withDefaults()
+	if tune.DetectWidth < 320 || tune.DetectWidth > 1920 {
+		return nil, fmt.Errorf("alpr.detect_width must be in 320..1920, got %d", tune.DetectWidth)
 	}
 	pack, err := plate.Lookup(opts.Region)
 	if err != nil {
 		return nil, fmt.Errorf("alpr.region: %w", err)
 	}
-	detPath, recPath, _, err := modelPaths(opts.ModelsDir)
+	detPath, readPath, err := modelPaths(opts.ModelsDir)
 	if err != nil {
 		return nil, err
 	}
-	alphabet, err := LoadAlphabet(opts.ModelsDir)
+	e := &Engine{opts: opts, tune: tune, pack: pack, log: opts.Logger, slots: make(chan struct{}, opts.Workers)}
+	e.det, err = platedet.New(detPath, platedet.Options{Width: tune.DetectWidth, MinScore: tune.MinScore, MaxPlates: tune.MaxPlates})
 	if err != nil {
 		return nil, err
 	}
-	width, err := recWidth(opts.ModelsDir)
+	// The half-scale look and the windows get networks of their own, each at
+	// one input size: a network whose input changes size reallocates its
+	// layers.
+	e.half, err = platedet.New(detPath, platedet.Options{Width: tune.DetectWidth / 2, MinScore: tune.MinScore, MaxPlates: tune.MaxPlates})
 	if err != nil {
+		e.det.Close()
 		return nil, err
 	}
-	e := &Engine{
-		opts: opts, pack: pack, log: opts.Logger,
-		slots: make(chan struct{}, opts.Workers),
-		idle:  make(chan *worker, opts.Workers),
-		newNets: func() (*networks, error) {
-			return loadNetworks(detPath, recPath, alphabet, width, opts)
-		},
-	}
-	w, err := e.load()
+	e.look, err = platedet.New(detPath, platedet.Options{Width: lookInput, Enlarge: true, MinScore: tune.MinScore, MaxPlates: tune.MaxPlates})
 	if err != nil {
+		e.det.Close()
+		e.half.Close()
 		return nil, err
 	}
-	e.idle <- w
+	if e.reader, err = platereader.New(readPath); err != nil {
+		e.det.Close()
+		e.half.Close()
+		e.look.Close()
+		return nil, err
+	}
 	reg := promauto.With(opts.Metrics)
 	e.duration = reg.NewHistogram(prometheus.HistogramOpts{
 		Name:    "edge_alpr_recognize_seconds",
-		Help:    "Time to recognise the plates of one frame.",
-		Buckets: []float64{.01, .025, .05, .075, .1, .15, .25, .5, 1, 2.5},
+		Help:    "Time to search one frame for plates (detection and reading).",
+		Buckets: []float64{.01, .02, .03, .04, .06, .08, .1, .15, .25, .5, 1},
 	})
 	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
-		Help: "Text detector passes, by pass (track: around a plate read in an earlier frame whose pass is not confirmed yet; coarse, or wide for a large whole frame: every frame; zoom and fine: when the passes before read no good plate).",
+		Help: "Plate detector passes, by kind (frame: the whole frame; half: the whole frame again at half the scale, when a plate was too big for the first; track: a window around a plate read in an earlier frame whose pass is not confirmed yet, which the whole-frame pass did not find).",
 	}, []string{"pass"})
+	e.reads = reg.NewCounter(prometheus.CounterOpts{
+		Name: "edge_alpr_reads_total",
+		Help: "Boxes the plate reader read.",
+	})
 	e.plates = reg.NewCounter(prometheus.CounterOpts{
 		Name: "edge_alpr_plates_total",
 		Help: "Plates read.",
 	})
 	opts.Logger.Info("alpr engine ready", "models_dir", opts.ModelsDir, "region", opts.Region,
-		"workers", opts.Workers, "networks", opts.Networks, "detect_width", opts.DetectWidth)
+		"workers", opts.Workers, "detect_width", tune.DetectWidth)
 	return e, nil
-}
-
-// load makes a worker, with the next network set in turn, loading the set
-// when it is new.
-func (e *Engine) load() (*worker, error) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	k := e.workers % e.opts.Networks
-	if k == len(e.sets) {
-		n, err := e.newNets()
-		if err != nil {
-			return nil, err
-		}
-		e.sets = append(e.sets, n)
-	}
-	e.workers++
-	return &worker{networks: e.sets[k]}, nil
-}
-
-// acquire waits for a free slot and returns an idle worker, loading a new
-// one when none is idle.
-func (e *Engine) acquire() (*worker, error) {
-	e.slots <- struct{}{}
-	select {
-	case w := <-e.idle:
-		return w, nil
-	default:
-	}
-	w, err := e.load()
-	if err != nil {
-		<-e.slots
-		return nil, err
-	}
-	return w, nil
-}
-
-func (e *Engine) release(w *worker) {
-	e.idle <- w
-	<-e.slots
 }
 
 // Close frees the networks. It must not be called while Recognize runs.
 func (e *Engine) Close() error {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	var errs []error
-	for _, n := range e.sets {
-		errs = append(errs, n.close())
-	}
-	e.sets = nil
-	return errors.Join(errs...)
+	return errors.Join(e.det.Close(), e.half.Close(), e.look.Close(), e.reader.Close())
 }
 
 // Recognize implements Recognizer. Calls from several goroutines run in
 // parallel, up to Options.Workers at a time.
-func (e *Engine) Recognize(img gocv.Mat, regions []image.Rectangle) ([]Plate, error) {
-	return e.RecognizeExpecting(img, regions, nil)
-}
-
-// MaxExpected is the number of expected plates looked for at most per
-// frame.
-const MaxExpected = 3
-
-// RecognizeExpecting is Recognize told where plates read in earlier frames
-// should be now (a tracker's passes not confirmed yet, see
-// track.Tracker.Expect; the first MaxExpected of them). Before the search,
-// the detector looks at a window around each, three times the plate's width
-// or half its input, where a plate too small for a motion region's scale is
-// seen large: a plate read once in a lucky frame is read again in the next
-// ones, and its pass confirmed, instead of waiting for it to come closer.
-// Lines read there are not read again in the search.
-func (e *Engine) RecognizeExpecting(img gocv.Mat, regions, expected []image.Rectangle) ([]Plate, error) {
+func (e *Engine) Recognize(img gocv.Mat, expected []image.Rectangle) ([]Plate, error) {
 	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, errors.New("alpr: Recognize needs a non-empty 8-bit BGR frame")
 	}
+	e.slots <- struct{}{}
+	defer func() { <-e.slots }()
 	start := time.Now()
-	w, err := e.acquire()
-	if err != nil {
+	s := newSearch(e, img)
+	if err := s.run(expected); err != nil {
 		return nil, err
 	}
-	defer e.release(w)
-	w.detections, w.reads, w.settled = 0, 0, w.settled[:0]
-
-	// A whole frame (a photo, a camera without motion gate) is searched in
-	// every pass; motion regions (video) in the coarse and zoom passes only,
-	// each over its region at the region's scale: a moving vehicle fills its
-	// region, so its plate is large enough there, and a plate missed in one
-	// frame is seen again in the next ones.
-	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	areas, fine := []image.Rectangle{frame}, true
-	if len(regions) > 0 {
-		areas, fine = searchAreas(regions, frame), false
-	}
-	plates, seen, err := w.lookExpected(img, expected[:min(len(expected), MaxExpected)], e)
-	if err != nil {
-		return nil, err
-	}
-	for _, a := range areas {
-		ps, err := w.recognize(img, a, fine, seen, e)
-		if err != nil {
-			return nil, err
-		}
-		plates = append(plates, ps...)
-	}
-	plates = bestPlates(plates)
 	took := time.Since(start)
 	e.duration.Observe(took.Seconds())
-	e.log.Debug("frame recognised", "plates", len(plates), "last_pass", w.lastPass,
-		"detections", w.detections, "reads", w.reads, "ms", took.Milliseconds())
-	e.plates.Add(float64(len(plates)))
-	return plates, nil
+	e.passes.WithLabelValues("frame").Inc()
+	if s.halved {
+		e.passes.WithLabelValues("half").Inc()
+	}
+	if s.looks > 0 {
+		e.passes.WithLabelValues("track").Add(float64(s.looks))
+	}
+	e.reads.Add(float64(len(s.found)))
+	e.plates.Add(float64(len(s.plates)))
+	e.log.Debug("frame searched", "boxes", len(s.found), "looks", s.looks, "plates", len(s.plates),
+		"ms", took.Milliseconds())
+	return s.plates, nil
 }
 
-// bestPlates sorts plates best first and drops those overlapping a better
-// one, and the smaller lines of a plate (see furniture).
-func bestPlates(ps []Plate) []Plate {
-	sort.SliceStable(ps, func(i, j int) bool { return rank(ps[i]) > rank(ps[j]) })
-	var out []Plate
-next:
-	for _, p := range ps {
-		for _, k := range out {
-			if iou(p.Box, k.Box) > 0.3 {
-				continue next
-			}
-		}
-		out = append(out, p)
+// Detect runs the whole-frame detector pass alone: the plates' boxes, best
+// first, unread (edge-agent bench --detector measures it).
+func (e *Engine) Detect(img gocv.Mat) ([]platedet.Detection, error) {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return nil, errors.New("alpr: Detect needs a non-empty 8-bit BGR frame")
 	}
-	kept := out[:0:0]
-	for _, p := range out {
-		if !slices.ContainsFunc(out, func(q Plate) bool { return furniture(p.Box, q.Box) }) {
-			kept = append(kept, p)
-		}
-	}
-	return kept
+	e.slots <- struct{}{}
+	defer func() { <-e.slots }()
+	return e.det.Detect(img, image.Rect(0, 0, img.Cols(), img.Rows()))
 }
 
-// Plate furniture: a line at most furnitureHeight times as tall as a line
-// stacked with it (above or below, overlapping it horizontally by half the
-// narrower's width, at most furnitureGap of the taller's height apart) is
-// the state name, a slogan or a dealer's line of that plate, not its text:
-// the plate's text is the biggest line on its board.
-const (
-	furnitureHeight = 0.8
-	furnitureGap    = 1.0
-)
-
-// furniture reports whether the line boxed by a is furniture of the plate
-// whose text is boxed by b.
-func furniture(a, b image.Rectangle) bool {
-	if float64(a.Dy()) > furnitureHeight*float64(b.Dy()) {
-		return false
+// ReadBox reads box of img as a plate the detector is sure of, without
+// detecting (edge-agent bench on a folder of plate crops measures the reader
+// and the region's rules alone).
+func (e *Engine) ReadBox(img gocv.Mat, box image.Rectangle) (Plate, bool, error) {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return Plate{}, false, errors.New("alpr: ReadBox needs a non-empty 8-bit BGR image")
 	}
-	overlap := min(a.Max.X, b.Max.X) - max(a.Min.X, b.Min.X)
-	if 2*overlap < min(a.Dx(), b.Dx()) {
-		return false
+	e.slots <- struct{}{}
+	defer func() { <-e.slots }()
+	frame := image.Rect(0, 0, img.Cols(), img.Rows())
+	box = box.Intersect(frame)
+	area := platereader.CropArea(box, frame)
+	chars, err := e.reader.Read(img, []image.Rectangle{area})
+	if err != nil {
+		return Plate{}, false, err
 	}
-	gap := max(a.Min.Y-b.Max.Y, b.Min.Y-a.Max.Y)
-	return float64(gap) <= furnitureGap*float64(b.Dy())
-}
-
-// rank orders plates: a reading that fits one of the region's layouts
-// beats one that fits only its catch-all (such as "us-any": any 5–8
-// characters), which beats one that fits none; then one with a digit the
-// OCR read as a digit beats one without (an all-letter reading is more
-// often a sign than a vanity plate); then confidence decides.
-func rank(p Plate) float64 {
-	r := p.Conf
-	switch {
-	case p.Layout:
-		r += 4
-	case p.Format != "":
-		r += 2
+	p, ok := e.plateOf(chars[0], platedet.Detection{Box: box, Score: 1})
+	if ok {
+		p.Sharpness = sharpness(img, area)
 	}
-	if readDigit(p) {
-		r++
-	}
-	return r
+	return p, ok, nil
 }

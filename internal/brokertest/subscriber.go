@@ -33,6 +33,7 @@ type Subscriber struct {
 type Message struct {
 	Topic   string
 	Payload []byte
+	At      time.Time // when the subscriber received it
 }
 
 // Subscribe connects a subscriber to url and subscribes to topic (a filter:
@@ -69,7 +70,7 @@ func (s *Subscriber) add(topic string, payload []byte) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.msgs = append(s.msgs, Message{Topic: topic, Payload: bytes.Clone(payload)})
+	s.msgs = append(s.msgs, Message{Topic: topic, Payload: bytes.Clone(payload), At: time.Now()})
 	if json.Unmarshal(payload, &v) != nil || v.SampleID == "" {
 		s.bad++
 	} else {

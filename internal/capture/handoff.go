@@ -3,6 +3,8 @@ package capture
 import (
 	"context"
 	"time"
+
+	"golang.org/x/time/rate"
 )
 
 // handle turns what a reader read into a Frame and hands it on, unless the
@@ -146,19 +148,24 @@ func (g *gateState) pass(moving bool, at, hold time.Duration) bool {
 // dropWarn limits the warning about dropped frames to one per
 // dropWarnEvery for a camera, with the number dropped since the last one.
 type dropWarn struct {
-	last time.Time
-	n    int
+	lim *rate.Limiter // made at the first drop
+	n   int
 }
 
+// dropWarnEvery: a camera that analysis cannot keep up with drops frames
+// all the time; one line every 10 s says so, with the count.
 const dropWarnEvery = 10 * time.Second
 
 func (w *dropWarn) add(c *Camera, now time.Time) {
 	w.n++
-	if !w.last.IsZero() && now.Sub(w.last) < dropWarnEvery {
+	if w.lim == nil {
+		w.lim = rate.NewLimiter(rate.Every(dropWarnEvery), 1)
+	}
+	if !w.lim.AllowN(now, 1) {
 		return
 	}
 	c.log.Warn("analysis is not keeping up; frames dropped", "dropped", w.n, "stage", "capture", "queue", c.cfg.Queue)
-	w.last, w.n = now, 0
+	w.n = 0
 }
 
 // flush reports the drops not yet reported.

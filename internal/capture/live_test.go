@@ -180,8 +180,8 @@ func TestStalledCameraIsReopened(t *testing.T) {
 		}
 		reopenedAfter := opened[1].Sub(start)
 		mu.Unlock()
-		// 3 frames (120 ms) + 2 s stall + a 375..625 ms backoff.
-		if reopenedAfter < 2495*time.Millisecond || reopenedAfter > 2745*time.Millisecond {
+		// 3 frames (120 ms) + 2 s stall + a 250..750 ms backoff (500 ms ± 50%).
+		if reopenedAfter < 2370*time.Millisecond || reopenedAfter > 2870*time.Millisecond {
 			t.Errorf("reopened %v after start, want 120 ms + 2 s + the first backoff", reopenedAfter)
 		}
 		if g.Seq != 3 {

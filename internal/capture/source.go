@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // sourceKind is what a camera's source names.
@@ -45,7 +47,7 @@ func parseSource(s string) (source, error) {
 	}
 	if n, err := strconv.Atoi(s); err == nil {
 		if n < 0 {
-			return source{}, fmt.Errorf("'source' %q: a device index must be 0 or more", s)
+			return source{}, fmt.Errorf("'source' %q: a device index must be 0 or more", secret.Redact(s))
 		}
 		return source{kind: kindDevice, target: s, index: n, shown: s}, nil
 	}
@@ -59,14 +61,16 @@ func parseSource(s string) (source, error) {
 	if u, err := url.Parse(s); err == nil && u.Scheme != "" && len(u.Scheme) > 1 {
 		switch {
 		case networkSchemes[strings.ToLower(u.Scheme)]:
-			return source{kind: kindNetwork, target: s, index: -1, shown: u.Redacted()}, nil
+			return source{kind: kindNetwork, target: s, index: -1, shown: secret.Redact(s)}, nil
 		case strings.EqualFold(u.Scheme, "file"):
 			return source{kind: kindFile, target: u.Path, index: -1, shown: u.Path}, nil
 		default:
-			return source{}, fmt.Errorf("'source' %q: unknown scheme %q (use rtsp, rtsps, rtmp, http, https, udp, tcp, srt or a file path)", u.Redacted(), u.Scheme)
+			return source{}, fmt.Errorf("'source' %q: unknown scheme %q (use rtsp, rtsps, rtmp, http, https, udp, tcp, srt or a file path)", secret.Redact(s), u.Scheme)
 		}
 	}
-	return source{kind: kindFile, target: s, index: -1, shown: s}, nil
+	// A URL that fails to parse is taken for a file name, and may hold a
+	// password all the same.
+	return source{kind: kindFile, target: s, index: -1, shown: secret.Redact(s)}, nil
 }
 
 // streamInfo describes an opened source.

@@ -4,10 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"math/rand/v2"
 	"time"
 
 	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/retry"
 )
 
 // errStalled is the failure of a source that sent no frame for stall_timeout.
@@ -36,7 +37,7 @@ type sessionEnd struct {
 func (c *Camera) supervise(ctx context.Context) error {
 	st := &runState{}
 	defer st.dropWarn.flush(c)
-	b := backoff{min: c.backoffMin, max: c.backoffMax}
+	b := retry.New(c.backoffMin, c.backoffMax)
 	replay := c.opts.Pace != PaceLive
 	for {
 		end := c.session(ctx, st)
@@ -61,9 +62,9 @@ func (c *Camera) supervise(ctx context.Context) error {
 			return end.err
 		}
 		if end.lived >= c.healthyAfter {
-			b.reset()
+			b.Reset()
 		}
-		wait := b.next()
+		wait := b.Next()
 		c.log.Warn("camera failed; reopening", "error", end.err, "retry_in", wait.Round(time.Millisecond))
 		if !sleep(ctx, wait) {
 			return nil
@@ -217,23 +218,3 @@ func frameInterval(fps float64) time.Duration {
 	}
 	return time.Duration(float64(time.Second) / fps)
 }
-
-// backoff spaces reopen attempts: exponential from min to max, each delay
-// jittered by ±25% (within min and max) so cameras do not retry in step.
-type backoff struct {
-	min, max time.Duration
-	n        int
-}
-
-func (b *backoff) next() time.Duration {
-	d := b.min
-	for i := 0; i < b.n && d < b.max; i++ {
-		d *= 2
-	}
-	b.n++
-	d = min(d, b.max)
-	d = d*3/4 + time.Duration(rand.Int64N(int64(d/2)+1))
-	return max(b.min, min(d, b.max))
-}
-
-func (b *backoff) reset() { b.n = 0 }

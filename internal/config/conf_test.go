@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -94,12 +95,26 @@ func TestConfErrors(t *testing.T) {
 			`agent.yaml:4: 'cameras[1].name' repeats camera name "a"`},
 		{"gps source", "gps:\n  source: gps://x\n", nil,
 			`agent.yaml:2: 'gps.source' must be gpsd://host:port, nmea:PATH, static:LAT,LON or none, got "gps://x"`},
-		{"more network sets than workers", "alpr:\n  workers: 1\n  networks: 2\n", nil,
-			"agent.yaml:3: 'alpr.networks' must not exceed 'alpr.workers' (1): a network set serves workers"},
 		{"set out of range", "", []string{"alpr.workers=0"},
 			"--set alpr.workers=0: 'alpr.workers' must be between 1 and 16, got 0"},
 		{"set unknown key", "", []string{"alpr.speed=fast"},
 			"--set alpr.speed=fast: unknown key 'alpr.speed'"},
+		{"unknown key of a shared section", "events:\n  brokr: tcp://h:1883\n", nil,
+			"agent.yaml:2: unknown key 'events.brokr' (did you mean 'events.broker'?)"},
+		{"shared key out of range", "events:\n  backoff_min: 1ms\n", nil,
+			"agent.yaml:2: 'events.backoff_min' must be between 10ms and 1m, got 1ms"},
+		{"events broker", "events:\n  broker: mqtt://h\n", nil,
+			`agent.yaml:2: 'events.broker' must be tcp://host:port or ssl://host:port, got "mqtt://h"`},
+		{"webhook not https", "events:\n  webhook:\n    url: http://fleet.example/reads\n", nil,
+			`agent.yaml:3: 'events.webhook.url' must be an https:// URL or empty, got "http://fleet.example/reads"`},
+		{"alerts and reads on one topic", "events:\n  alert_topic: edge-agent/reads\n", nil,
+			`agent.yaml:2: 'events.alert_topic' must differ from 'events.topic' ("edge-agent/reads"): alerts and reads are told apart by topic`},
+		{"events go nowhere", "events:\n  enabled: true\n  mqtt: false\n", nil,
+			"agent.yaml:3: 'events.mqtt' is false and 'events.webhook.url' is empty: events and alerts would go nowhere"},
+		{"api on all interfaces without a token", "api:\n  listen: 0.0.0.0:9811\n", nil,
+			`agent.yaml:2: 'api.listen' is "0.0.0.0:9811", not a loopback address: set 'api.token_file' so that requests need a token`},
+		{"hotlist tolerance", "hotlist:\n  max_edits: 3\n", nil,
+			"agent.yaml:2: 'hotlist.max_edits' must be between 0 and 2, got 3"},
 		{"yaml syntax", "alpr:\n  region: eu\n   workers: 2\n", nil,
 			"agent.yaml:3: invalid YAML: mapping values are not allowed in this context"},
 	} {
@@ -221,4 +236,66 @@ func FuzzParse(f *testing.F) {
 			t.Fatalf("loaded a configuration that breaks its bounds: %v", errs)
 		}
 	})
+}
+
+// TestRetiredKeysLoad: a file written for an older agent, with keys that no
+// longer do anything, still loads, and Retired names those keys with why;
+// the shipped file has none.
+func TestRetiredKeysLoad(t *testing.T) {
+	c, err := Parse("old.yaml", []byte("alpr:\n  networks: 2\n  wide_look: true\n  region: eu\n"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := Retired(c)
+	if len(got) != 2 || !strings.HasPrefix(got[0], "'alpr.wide_look' is retired: ") || !strings.HasPrefix(got[1], "'alpr.networks' is retired: ") {
+		t.Errorf("Retired = %q, want alpr.wide_look and alpr.networks named", got)
+	}
+	if got := Retired(Defaults()); len(got) != 0 {
+		t.Errorf("Retired(Defaults()) = %q, want none", got)
+	}
+	var b strings.Builder
+	if err := Write(&b, Defaults()); err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(b.String(), "networks:") || strings.Contains(b.String(), "wide_look:") {
+		t.Error("the written config holds a retired key")
+	}
+}
+
+// TestNonFiniteNumbers: NaN and infinities are no numbers a key can hold
+// (NaN passes every bound check: it compares false with both).
+func TestNonFiniteNumbers(t *testing.T) {
+	for _, v := range []string{"NaN", ".nan", "+Inf", "-inf", ".inf", "Infinity"} {
+		_, err := Parse("a.yaml", []byte("alpr:\n  min_confidence: "+v+"\n"), nil)
+		want := fmt.Sprintf("a.yaml:2: 'alpr.min_confidence' must be a finite number, got %q", v)
+		if err == nil || err.Error() != want {
+			t.Errorf("min_confidence %s: %v, want %s", v, err, want)
+		}
+	}
+}
+
+// TestAliasBomb: a file whose aliases expand to billions of values is
+// refused quickly with an error, not decoded for hours.
+func TestAliasBomb(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("x0: &x0 {region: us, min_confidence: 0.5}\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&b, "x%d: &x%d [", i, i)
+		for j := 0; j < 10; j++ {
+			if j > 0 {
+				b.WriteString(", ")
+			}
+			fmt.Fprintf(&b, "*x%d", i-1)
+		}
+		b.WriteString("]\n")
+	}
+	b.WriteString("cameras: *x9\n")
+	_, err := Parse("bomb.yaml", []byte(b.String()), nil)
+	if want := "bomb.yaml:11: 'cameras' is an alias that expands to more than 10000 values"; err == nil || !strings.Contains(err.Error(), want) || strings.Contains(err.Error(), "cameras[") {
+		t.Errorf("alias bomb: %v, want %s", err, want)
+	}
+	// An alias of a reasonable size is fine.
+	if _, err := Parse("ok.yaml", []byte("m: &m {enabled: true}\nmotion: *m\n"), nil); err == nil || !strings.Contains(err.Error(), "unknown key 'm'") {
+		t.Errorf("a small alias: %v, want only the unknown anchor key named", err)
+	}
 }

@@ -2,13 +2,14 @@ package config
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
 )
 
 var (
@@ -24,6 +25,33 @@ type decoder struct {
 	root  reflect.Value // the *Conf being filled, for per-camera inheritance
 	errs  []error
 	lines map[string]int // key path → line, for later validation errors
+	sizes map[*yaml.Node]int
+}
+
+// maxNodes bounds the values an alias may expand to. A whole config has a
+// few hundred; aliases of aliases can make a small file stand for billions
+// (the "billion laughs"), which no reader of the file should have to walk.
+const maxNodes = 10_000
+
+// expanded is the number of nodes n stands for with every alias under it
+// expanded (memoised; at most maxNodes+1).
+func (d *decoder) expanded(n *yaml.Node) int {
+	if v, ok := d.sizes[n]; ok {
+		return v
+	}
+	d.sizes[n] = maxNodes + 1 // an alias cycle counts as too large
+	size := 1
+	if n.Kind == yaml.AliasNode {
+		size = d.expanded(n.Alias)
+	}
+	for _, c := range n.Content {
+		if size += d.expanded(c); size > maxNodes {
+			size = maxNodes + 1
+			break
+		}
+	}
+	d.sizes[n] = size
+	return size
 }
 
 func (d *decoder) errorf(n *yaml.Node, format string, args ...any) {
@@ -39,6 +67,10 @@ func lineOf(n *yaml.Node) int {
 
 func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	if n.Kind == yaml.AliasNode {
+		if d.expanded(n) > maxNodes {
+			d.errorf(n, "'%s' is an alias that expands to more than %d values", path, maxNodes)
+			return
+		}
 		n = n.Alias
 	}
 	d.lines[path] = n.Line
@@ -82,14 +114,14 @@ func (d *decoder) decodeStruct(n *yaml.Node, v reflect.Value, path string) {
 			continue
 		}
 		// Cameras inherit from the global sections, so they are decoded last.
-		if v.Type().Field(idx).Type.Kind() == reflect.Slice {
+		if v.Type().FieldByIndex(idx).Type.Kind() == reflect.Slice {
 			deferred = append(deferred, [2]*yaml.Node{k, val})
 			continue
 		}
-		d.decode(val, v.Field(idx), join(path, k.Value))
+		d.decode(val, v.FieldByIndex(idx), join(path, k.Value))
 	}
 	for _, kv := range deferred {
-		d.decode(kv[1], v.Field(fields[kv[0].Value]), join(path, kv[0].Value))
+		d.decode(kv[1], v.FieldByIndex(fields[kv[0].Value]), join(path, kv[0].Value))
 	}
 }
 
@@ -125,12 +157,12 @@ func inherit(el reflect.Value, root reflect.Value) {
 		if sec == "" {
 			continue
 		}
-		src := root.Field(rootFields[sec])
+		src := root.FieldByIndex(rootFields[sec])
 		dst := el.Field(i)
 		srcKeys := fieldsByKey(src.Type())
-		for j := 0; j < dst.NumField(); j++ {
-			if sj, ok := srcKeys[yamlKey(dst.Type().Field(j))]; ok {
-				dst.Field(j).Set(src.Field(sj))
+		for key, dj := range fieldsByKey(dst.Type()) {
+			if sj, ok := srcKeys[key]; ok {
+				dst.FieldByIndex(dj).Set(src.FieldByIndex(sj))
 			}
 		}
 	}
@@ -167,8 +199,8 @@ func setScalar(v reflect.Value, s string) error {
 		v.SetInt(i)
 	case v.Kind() == reflect.Float64:
 		f, err := strconv.ParseFloat(s, 64)
-		if err != nil {
-			return fmt.Errorf("must be a number, got %q", s)
+		if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+			return fmt.Errorf("must be a finite number, got %q", s)
 		}
 		v.SetFloat(f)
 	default:
@@ -195,10 +227,20 @@ func setDefaults(v reflect.Value) {
 	}
 }
 
-func fieldsByKey(t reflect.Type) map[string]int {
-	m := make(map[string]int, t.NumField())
+// fieldsByKey maps each key of struct type t to its field's index path.
+// The keys of a field tagged yaml:",inline" (a struct that several
+// sections share, such as the MQTT connection) are the parent's keys.
+func fieldsByKey(t reflect.Type) map[string][]int {
+	m := make(map[string][]int, t.NumField())
 	for i := 0; i < t.NumField(); i++ {
-		m[yamlKey(t.Field(i))] = i
+		f := t.Field(i)
+		if isInline(f) {
+			for k, sub := range fieldsByKey(f.Type) {
+				m[k] = append([]int{i}, sub...)
+			}
+			continue
+		}
+		m[yamlKey(f)] = []int{i}
 	}
 	return m
 }
@@ -206,6 +248,13 @@ func fieldsByKey(t reflect.Type) map[string]int {
 func yamlKey(f reflect.StructField) string {
 	k, _, _ := strings.Cut(f.Tag.Get("yaml"), ",")
 	return k
+}
+
+// isInline reports whether f is a struct whose keys are written at its
+// parent's level (yaml:",inline").
+func isInline(f reflect.StructField) bool {
+	_, opts, _ := strings.Cut(f.Tag.Get("yaml"), ",")
+	return opts == "inline" && f.Type.Kind() == reflect.Struct
 }
 
 func join(path, key string) string {
@@ -242,7 +291,7 @@ func nodeKindName(n *yaml.Node) string {
 }
 
 // suggest names the closest known key when the unknown one looks like a typo.
-func suggest(path, key string, fields map[string]int) string {
+func suggest(path, key string, fields map[string][]int) string {
 	best, bestD := "", 3
 	keys := make([]string, 0, len(fields))
 	for k := range fields {

@@ -10,7 +10,9 @@ import (
 	"strconv"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // DefaultCameraSource is the bundled recorded video the default camera reads,
@@ -24,14 +26,16 @@ type Error struct {
 	Msg  string
 }
 
+// Error tells where and what, with the credentials of any URL in it (a
+// value quoted back, a --set override) redacted.
 func (e *Error) Error() string {
 	switch {
 	case e.File == "":
-		return e.Msg
+		return secret.Redact(e.Msg)
 	case e.Line <= 0:
-		return e.File + ": " + e.Msg
+		return secret.Redact(e.File + ": " + e.Msg)
 	}
-	return e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg
+	return secret.Redact(e.File + ":" + strconv.Itoa(e.Line) + ": " + e.Msg)
 }
 
 // Errors is every error found in one configuration, in file order.
@@ -101,7 +105,7 @@ func Parse(file string, data []byte, sets []string) (*Conf, error) {
 	}
 	c := Defaults()
 	v := reflect.ValueOf(c).Elem()
-	d := &decoder{file: file, root: v, lines: map[string]int{}}
+	d := &decoder{file: file, root: v, lines: map[string]int{}, sizes: map[*yaml.Node]int{}}
 	d.decode(root, v, "")
 	errs = append(errs, d.errs...)
 	for _, e := range validate(v, "") {

@@ -9,6 +9,10 @@
 //	min:"v" max:"v"   inclusive bounds (numbers, durations, byte sizes)
 //	enum:"a|b"        the allowed values of a string
 //	help:"…"          the one-line comment written above the key in configs/edge-agent.yaml
+//	yaml:",inline"    on a struct field: its keys are the parent's (sections that share them)
+//	retired:"why"     a key that no longer does anything: accepted so that an
+//	                  older file still loads, left out of configs/edge-agent.yaml,
+//	                  and named with the reason by Retired
 package config
 
 import "time"
@@ -25,6 +29,9 @@ type Conf struct {
 	Metrics     Metrics     `yaml:"metrics"`
 	Improvement Improvement `yaml:"improvement"`
 	Uplink      Uplink      `yaml:"uplink"`
+	Events      Events      `yaml:"events"`
+	Hotlist     Hotlist     `yaml:"hotlist"`
+	API         API         `yaml:"api"`
 }
 
 // Identity names the tenant and device. Neither ever leaves the vehicle in
@@ -32,6 +39,9 @@ type Conf struct {
 type Identity struct {
 	TenantID string `yaml:"tenant_id" default:"" help:"tenant (customer) id; used locally only"`
 	DeviceID string `yaml:"device_id" default:"" help:"this gateway's id; used locally only, never sent"`
+	// VehicleID is checked for like the other two: no sample, sample
+	// topic, client id, username or certificate subject may hold it.
+	VehicleID string `yaml:"vehicle_id" default:"" help:"this vehicle's name or registration; used locally only, never sent"`
 }
 
 // Log sets up logging.
@@ -64,16 +74,16 @@ type Motion struct {
 
 // ALPR configures the plate engine.
 type ALPR struct {
-	ModelsDir     string        `yaml:"models_dir" default:"models" help:"folder with the patched OCR models (make models)"`
+	ModelsDir     string        `yaml:"models_dir" default:"models" help:"folder with the plate detector and reader networks (make models)"`
 	Region        string        `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack used to correct the reads"`
 	MinConfidence float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
 	MinChars      int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
 	SearchRate    float64       `yaml:"search_rate" default:"10" min:"0" max:"120" help:"frames per second per camera searched for plates; the others only advance the tracker; 0 searches every frame"`
-	DetectWidth   int           `yaml:"detect_width" default:"640" min:"320" max:"1920" help:"text detector input width: each pass sees a square of half this side (and the wide look, see wide_look, this width by 9/16)"`
-	WideLook      bool          `yaml:"wide_look" default:"false" help:"a whole 16:9 frame larger than detect_width (a camera without motion regions, the periodic whole-frame search) gets a first look from a wider detector: finds plates under about 200 px in a 1080p frame sooner, for about 36 MB more (the bench command always uses it)"`
-	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel"`
-	Networks      int           `yaml:"networks" default:"1" min:"1" max:"16" help:"sets of OCR networks the workers share (about 80 MB each, at most workers); the workers of a set take turns on its detector and its recogniser"`
-	RequireLayout bool          `yaml:"require_layout" default:"true" help:"a text line is a plate only when it fits a plate layout of the region (in region eu also when the blue EU country strip is on its left); false also reads vanity and foreign plates, and more signs"`
+	DetectWidth   int           `yaml:"detect_width" default:"960" min:"320" max:"1920" help:"plate detector input: each frame is seen scaled down so that its longer side is at most this (a 1080p frame at half size); larger finds smaller plates, at a cost that grows with its square"`
+	WideLook      bool          `yaml:"wide_look" default:"false" retired:"the plate detector sees every searched frame whole; the key is ignored" help:"retired"`
+	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel (they share the plate networks, one call at a time each)"`
+	Networks      int           `yaml:"networks" default:"1" min:"1" max:"16" retired:"the workers share one set of plate networks; the key is ignored" help:"retired"`
+	RequireLayout bool          `yaml:"require_layout" default:"true" help:"a box the detector is not sure of is a plate only when its text fits a plate layout of the region; false also reads such boxes as vanity and foreign plates, and more signs"`
 	MinFrames     int           `yaml:"min_frames" default:"2" min:"1" max:"100" help:"a vehicle pass is stored only when its plate was read in this many searched frames"`
 	TrackTimeout  time.Duration `yaml:"track_timeout" default:"1500ms" min:"100ms" max:"1m" help:"a vehicle pass ends when its plate is unseen this long"`
 	TopN          int           `yaml:"top_n" default:"5" min:"1" max:"20" help:"candidate readings kept per plate"`
@@ -104,7 +114,11 @@ type Store struct {
 // Metrics serves Prometheus metrics and health.
 type Metrics struct {
 	Listen string `yaml:"listen" default:"127.0.0.1:9810" help:"address for /metrics and /healthz; empty disables"`
-	Pprof  bool   `yaml:"pprof" default:"false" help:"serve /debug/pprof on the same address"`
+	Pprof  bool   `yaml:"pprof" default:"false" help:"serve /debug/pprof on the same address; only when it is a loopback address"`
+	// AllowRemote: /metrics and /healthz carry no plate, position or
+	// secret, but they tell an attacker on the network what the device is
+	// and does; opening them is a decision to write down.
+	AllowRemote bool `yaml:"allow_remote" default:"false" help:"allow a listen address other than loopback (metrics and health only; pprof is never served there)"`
 }
 
 // Improvement configures the opt-in improvement programme.
@@ -128,18 +142,22 @@ type Improvement struct {
 
 // Uplink sends released samples over MQTT.
 type Uplink struct {
-	Enabled          bool          `yaml:"enabled" default:"false" help:"send samples to the broker"`
+	Enabled    bool   `yaml:"enabled" default:"false" help:"send samples to the broker"`
+	Topic      string `yaml:"topic" default:"alpr/improvement/samples" help:"topic samples are published to"`
+	OutboxPath string `yaml:"outbox_path" default:"data/outbox.db" help:"SQLite file of the persistent outbox (samples, and read events and alerts in queues of their own)"`
+	MQTTLink   `yaml:",inline"`
+	QueueCaps  `yaml:",inline"`
+}
+
+// MQTTLink is how one publisher reaches its broker: the uplink's for
+// samples, the events' for the tenant's read events and alerts.
+type MQTTLink struct {
 	Broker           string        `yaml:"broker" default:"tcp://127.0.0.1:1883" help:"broker URL, tcp://host:port or ssl://host:port"`
-	Topic            string        `yaml:"topic" default:"alpr/improvement/samples" help:"topic samples are published to"`
+	AllowPlaintext   bool          `yaml:"allow_plaintext" default:"false" help:"allow a tcp:// (unencrypted) broker on another machine: credentials and payloads then cross the network in clear; a loopback broker needs no such leave"`
 	CredentialsFile  string        `yaml:"credentials_file" default:"" help:"file with username on the first line and password on the second"`
 	CAFile           string        `yaml:"ca_file" default:"" help:"PEM CA that the broker certificate must chain to (pinned)"`
 	CertFile         string        `yaml:"cert_file" default:"" help:"PEM client certificate for mutual TLS"`
 	KeyFile          string        `yaml:"key_file" default:"" help:"PEM key of the client certificate"`
-	OutboxPath       string        `yaml:"outbox_path" default:"data/outbox.db" help:"SQLite file of the persistent outbox"`
-	MaxEntries       int           `yaml:"max_entries" default:"100000" min:"1" max:"10000000" help:"outbox entries at most; the oldest are dropped and counted"`
-	MaxBytes         ByteSize      `yaml:"max_bytes" default:"256MiB" min:"1KiB" max:"1TiB" help:"outbox payload bytes at most; the oldest are dropped and counted"`
-	TTL              time.Duration `yaml:"ttl" default:"720h" min:"1m" max:"8760h" help:"entries older than this expire unsent, counted"`
-	MaxAttempts      int           `yaml:"max_attempts" default:"10" min:"1" max:"1000" help:"publish attempts before an entry is quarantined"`
 	BandwidthLimit   ByteSize      `yaml:"bandwidth_limit" default:"0B" min:"0B" max:"1GiB" help:"bytes per second at most; 0 is unlimited"`
 	RequireInterface string        `yaml:"require_interface" default:"" help:"send only while this network interface is up (e.g. wlan0); empty: always"`
 	ConnectTimeout   time.Duration `yaml:"connect_timeout" default:"10s" min:"1s" max:"5m" help:"time allowed for one connection attempt"`
@@ -147,4 +165,48 @@ type Uplink struct {
 	KeepAlive        time.Duration `yaml:"keep_alive" default:"30s" min:"5s" max:"10m" help:"MQTT keep-alive interval"`
 	BackoffMin       time.Duration `yaml:"backoff_min" default:"1s" min:"10ms" max:"1m" help:"first reconnect delay"`
 	BackoffMax       time.Duration `yaml:"backoff_max" default:"2m" min:"100ms" max:"1h" help:"longest reconnect delay"`
+}
+
+// QueueCaps bound one queue of the outbox.
+type QueueCaps struct {
+	MaxEntries  int           `yaml:"max_entries" default:"100000" min:"1" max:"10000000" help:"queued entries at most; the oldest are dropped and counted"`
+	MaxBytes    ByteSize      `yaml:"max_bytes" default:"256MiB" min:"1KiB" max:"1TiB" help:"queued payload bytes at most; the oldest are dropped and counted"`
+	TTL         time.Duration `yaml:"ttl" default:"720h" min:"1m" max:"8760h" help:"entries older than this expire unsent, counted"`
+	MaxAttempts int           `yaml:"max_attempts" default:"10" min:"1" max:"1000" help:"publish attempts before an entry is quarantined"`
+}
+
+// Events sends the tenant's own operational data, each stored read and
+// each hotlist alert, to the tenant's systems. It is separate from the
+// improvement programme: nothing of it is a sample, and nothing of it passes
+// the samples' consent gate or rides on their queue.
+type Events struct {
+	Enabled     bool   `yaml:"enabled" default:"false" help:"send an event for each stored read to the tenant's broker and/or webhook (hotlist alerts are sent even when false)"`
+	Topic       string `yaml:"topic" default:"edge-agent/reads" help:"topic read events are published to"`
+	AlertTopic  string `yaml:"alert_topic" default:"edge-agent/alerts" help:"topic hotlist alerts are published to (QoS 1, sent ahead of read events)"`
+	IncludeCrop bool   `yaml:"include_crop" default:"false" help:"add the plate crop (base64 JPEG) to each read event and alert"`
+	MQTT        bool   `yaml:"mqtt" default:"true" help:"send events and alerts to events.broker; false: only to events.webhook.url"`
+	MQTTLink    `yaml:",inline"`
+	QueueCaps   `yaml:",inline"`
+	Webhook     Webhook `yaml:"webhook"`
+}
+
+// Webhook POSTs each event and alert as JSON to an HTTPS URL.
+type Webhook struct {
+	URL       string        `yaml:"url" default:"" help:"https:// URL each read event and alert is POSTed to as JSON; empty: none"`
+	TokenFile string        `yaml:"token_file" default:"" help:"file holding a bearer token sent in the Authorization header; empty: none"`
+	CAFile    string        `yaml:"ca_file" default:"" help:"PEM CA that the server certificate must chain to (pinned); empty: the system roots"`
+	Timeout   time.Duration `yaml:"timeout" default:"10s" min:"1s" max:"5m" help:"time allowed for one POST, answer included; its queues share the caps of events"`
+}
+
+// Hotlist raises an alert when a read matches a listed plate.
+type Hotlist struct {
+	File          string        `yaml:"file" default:"" help:"CSV of plates to alert on: plate,label,priority (header optional, # starts a comment); empty: no hotlist"`
+	MaxEdits      int           `yaml:"max_edits" default:"1" min:"0" max:"2" help:"characters a read may differ by (substituted, missing or extra) and still match; look-alikes O/0 I/1 B/8 S/5 Z/2 are free"`
+	CheckInterval time.Duration `yaml:"check_interval" default:"2s" min:"100ms" max:"1h" help:"how often the file is checked for changes (SIGHUP reloads it at once)"`
+}
+
+// API serves the local HTTP API and the installer view.
+type API struct {
+	Listen    string `yaml:"listen" default:"127.0.0.1:9811" help:"address of the local API and installer view; empty disables; any address but loopback needs token_file"`
+	TokenFile string `yaml:"token_file" default:"" help:"file holding the bearer token every request must carry; empty: none (loopback only)"`
 }

@@ -2,10 +2,12 @@ package config
 
 import (
 	"fmt"
+	"maps"
 	"net"
 	"net/url"
 	"reflect"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -30,6 +32,9 @@ func checkBounds(v reflect.Value, path string) []fieldError {
 		f := v.Type().Field(i)
 		fv := v.Field(i)
 		p := join(path, yamlKey(f))
+		if isInline(f) {
+			p = path
+		}
 		switch fv.Kind() {
 		case reflect.Struct:
 			errs = append(errs, checkBounds(fv, p)...)
@@ -144,29 +149,48 @@ func (c *Conf) checkRules() []fieldError {
 	if err := CheckGPSSource(c.GPS.Source); err != nil {
 		add("gps.source", "%v", err)
 	}
-	if c.ALPR.Workers >= 1 && c.ALPR.Networks > c.ALPR.Workers {
-		add("alpr.networks", "must not exceed 'alpr.workers' (%d): a network set serves workers", c.ALPR.Workers)
-	}
 	if c.Store.Path == "" {
 		add("store.path", "must not be empty")
 	}
 	if c.Metrics.Listen != "" {
-		if _, _, err := net.SplitHostPort(c.Metrics.Listen); err != nil {
+		host, _, err := net.SplitHostPort(c.Metrics.Listen)
+		switch {
+		case err != nil:
 			add("metrics.listen", "must be host:port or empty, got %q", c.Metrics.Listen)
+		case IsLoopback(host):
+		case c.Metrics.Pprof:
+			add("metrics.pprof", "is served on a loopback 'metrics.listen' only, and that is %q", c.Metrics.Listen)
+		case !c.Metrics.AllowRemote:
+			add("metrics.listen", "is %q, not a loopback address: set 'metrics.allow_remote: true' to serve metrics and health there", c.Metrics.Listen)
 		}
 	}
-	u := c.Uplink
-	if bu, err := url.Parse(u.Broker); err != nil || (bu.Scheme != "tcp" && bu.Scheme != "ssl") || bu.Port() == "" {
-		add("uplink.broker", "must be tcp://host:port or ssl://host:port, got %q", u.Broker)
+	c.Uplink.MQTTLink.check("uplink", add)
+	checkTopic("uplink.topic", c.Uplink.Topic, add)
+	c.checkSampleTopic(add)
+	c.Events.MQTTLink.check("events", add)
+	checkTopic("events.topic", c.Events.Topic, add)
+	checkTopic("events.alert_topic", c.Events.AlertTopic, add)
+	if c.Events.Topic == c.Events.AlertTopic {
+		add("events.alert_topic", "must differ from 'events.topic' (%q): alerts and reads are told apart by topic", c.Events.Topic)
 	}
-	if u.Topic == "" || strings.ContainsAny(u.Topic, "+#") {
-		add("uplink.topic", "must be a topic without wildcards, got %q", u.Topic)
+	if w := c.Events.Webhook.URL; w != "" {
+		if wu, err := url.Parse(w); err != nil || wu.Scheme != "https" || wu.Host == "" {
+			add("events.webhook.url", "must be an https:// URL or empty, got %q", w)
+		} else if wu.User != nil {
+			add("events.webhook.url", "must not hold credentials; put a token in 'events.webhook.token_file'")
+		}
 	}
-	if (u.CertFile == "") != (u.KeyFile == "") {
-		add("uplink.cert_file", "and 'uplink.key_file' must be set together")
+	if !c.Events.MQTT && c.Events.Webhook.URL == "" && (c.Events.Enabled || c.Hotlist.File != "") {
+		add("events.mqtt", "is false and 'events.webhook.url' is empty: events and alerts would go nowhere")
 	}
-	if u.BackoffMin > u.BackoffMax {
-		add("uplink.backoff_min", "must not exceed 'uplink.backoff_max' (%s)", shortDuration(u.BackoffMax))
+	if c.API.Listen != "" {
+		host, _, err := net.SplitHostPort(c.API.Listen)
+		switch {
+		case err != nil:
+			add("api.listen", "must be host:port or empty, got %q", c.API.Listen)
+		case c.API.TokenFile == "" && !IsLoopback(host):
+			add("api.listen", "is %q, not a loopback address: set 'api.token_file' so that requests need a token", c.API.Listen)
+		}
 	}
 	if c.Improvement.QueuePath == "" {
 		add("improvement.queue_path", "must not be empty")
@@ -175,6 +199,91 @@ func (c *Conf) checkRules() []fieldError {
 		add("uplink.outbox_path", "must not be empty")
 	}
 	return errs
+}
+
+// check checks a broker link; section names its keys.
+func (l MQTTLink) check(section string, add func(path, format string, args ...any)) {
+	if bu, err := url.Parse(l.Broker); err != nil || (bu.Scheme != "tcp" && bu.Scheme != "ssl") || bu.Port() == "" {
+		add(section+".broker", "must be tcp://host:port or ssl://host:port, got %q", l.Broker)
+	}
+	if err := l.CheckPlaintext(section); err != nil {
+		add(section+".broker", "%v", err)
+	}
+	if (l.CertFile == "") != (l.KeyFile == "") {
+		add(section+".cert_file", "and '%s.key_file' must be set together", section)
+	}
+	if l.BackoffMin > l.BackoffMax {
+		add(section+".backoff_min", "must not exceed '%s.backoff_max' (%s)", section, shortDuration(l.BackoffMax))
+	}
+}
+
+// MinIdentifierLen is the shortest identifier searched for in what leaves
+// the vehicle (sanitize.MinIdentifierLen is this one). Shorter ids occur by
+// chance in any timestamp, hex id or base64 image.
+const MinIdentifierLen = 4
+
+// templateChars would make a topic a template that some broker, bridge or
+// later code fills in, maybe with an identifier.
+const templateChars = "{}%$<>"
+
+// checkSampleTopic refuses a samples' topic that is a template or holds an
+// identifier of the tenant, the device, the vehicle or a camera: samples
+// carry none, and their topic goes to the broker with each of them.
+func (c *Conf) checkSampleTopic(add func(path, format string, args ...any)) {
+	topic := c.Uplink.Topic
+	if strings.ContainsAny(topic, templateChars) {
+		add("uplink.topic", "must not be a template (%s), got %q", templateChars, topic)
+	}
+	ids := c.Identifiers()
+	for _, key := range slices.Sorted(maps.Keys(ids)) {
+		id := ids[key]
+		if len(id) >= MinIdentifierLen && strings.Contains(strings.ToLower(topic), strings.ToLower(id)) {
+			add("uplink.topic", "must not contain '%s' (%q): samples carry no identifier, nor does their topic", key, id)
+		}
+	}
+}
+
+// Identifiers are the names that must never leave the vehicle with a
+// sample, by the key that sets them: the tenant, device and vehicle ids and
+// each camera's name.
+func (c *Conf) Identifiers() map[string]string {
+	ids := map[string]string{
+		"identity.tenant_id":  c.Identity.TenantID,
+		"identity.device_id":  c.Identity.DeviceID,
+		"identity.vehicle_id": c.Identity.VehicleID,
+	}
+	for i, cam := range c.Cameras {
+		ids[fmt.Sprintf("cameras[%d].name", i)] = cam.Name
+	}
+	return ids
+}
+
+// CheckPlaintext refuses a tcp:// broker on another machine unless
+// 'SECTION.allow_plaintext' is true: its credentials and payloads would
+// cross the network in clear. The error follows the key's quoted name.
+func (l MQTTLink) CheckPlaintext(section string) error {
+	bu, err := url.Parse(l.Broker)
+	if err != nil || bu.Scheme != "tcp" || l.AllowPlaintext || IsLoopback(bu.Hostname()) {
+		return nil
+	}
+	return fmt.Errorf("is %q, unencrypted to another machine: use ssl:// or set '%s.allow_plaintext: true'", l.Broker, section)
+}
+
+func checkTopic(path, topic string, add func(path, format string, args ...any)) {
+	if topic == "" || strings.ContainsAny(topic, "+#") {
+		add(path, "must be a topic without wildcards, got %q", topic)
+	}
+}
+
+// IsLoopback reports whether host (a name or an address, without port) is
+// a loopback address: localhost, 127.0.0.0/8 or ::1. An empty host (all
+// interfaces) is not.
+func IsLoopback(host string) bool {
+	if host == "localhost" {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
 }
 
 // CheckGPSSource checks the syntax of gps.source: gpsd://host:port,

@@ -24,8 +24,16 @@ func writeStruct(b *strings.Builder, v reflect.Value, indent, firstPrefix string
 	for i := 0; i < v.NumField(); i++ {
 		f := v.Type().Field(i)
 		fv := v.Field(i)
+		if f.Tag.Get("retired") != "" {
+			continue
+		}
 		if f.Tag.Get("inherit") != "" {
 			fmt.Fprintf(b, "%s# %s: (a mapping) %s\n", indent, yamlKey(f), f.Tag.Get("help"))
+			continue
+		}
+		if isInline(f) {
+			writeStruct(b, fv, indent, prefix)
+			prefix = ""
 			continue
 		}
 		line := indent

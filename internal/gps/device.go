@@ -13,10 +13,10 @@ import (
 	"github.com/edge-agent/edge-agent/internal/read"
 )
 
-// startDevice follows NMEA sentences from a serial device (or a FIFO). A
+// newDevice follows, in Run, NMEA sentences from a serial device (or a FIFO). A
 // fix is stamped with the receiver's time when it agrees with the system
 // clock, else with the receive time (see liveFixTime).
-func startDevice(ctx context.Context, path string, baud int, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, o options) *live {
+func newDevice(path string, baud int, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, o options) *live {
 	log = log.With("gps", "nmea", "device", path)
 	hist := &history{limit: liveHistory}
 	m := newMetrics(reg, func() (time.Duration, bool) { return hist.age(o.now()) })
@@ -55,5 +55,5 @@ func startDevice(ctx context.Context, path string, baud int, cfg config.GPS, log
 		}
 		return got, err
 	}
-	return startLive(ctx, cfg.MaxAge, log, o, m, hist, s)
+	return &live{hist: hist, m: m, maxAge: cfg.MaxAge, log: log, o: o, s: s}
 }

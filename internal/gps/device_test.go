@@ -1,7 +1,6 @@
 package gps
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -49,12 +48,12 @@ func TestNMEADeviceOnTerminal(t *testing.T) {
 	clock.Store(base.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	reg := prometheus.NewRegistry()
-	src, err := Open(context.Background(), "nmea:"+slave+"?baud=9600", testCfg, testLog(t), reg,
-		WithClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
+	src, err := Open("nmea:"+slave+"?baud=9600", testCfg, testLog(t), reg,
+		withClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	run(t, src)
 
 	// Write until the source has opened the terminal and read a fix. The
 	// receiver's time is 400 ms before the receive time.
@@ -98,12 +97,12 @@ func TestNMEADeviceFIFO(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	src, err := Open(context.Background(), "nmea:"+path, testCfg, testLog(t), nil,
-		WithClock(func() time.Time { return now }), withBackoff(time.Millisecond, 5*time.Millisecond))
+	src, err := Open("nmea:"+path, testCfg, testLog(t), nil,
+		withClock(func() time.Time { return now }), withBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	run(t, src)
 	w, err := os.OpenFile(path, os.O_RDWR, 0) // RDWR: does not wait for a reader
 	if err != nil {
 		t.Fatal(err)
@@ -129,8 +128,8 @@ func TestNMEADeviceFIFO(t *testing.T) {
 
 func TestNMEADeviceNotYetPresent(t *testing.T) {
 	// A USB receiver that is not plugged in yet: Open waits for it instead
-	// of failing, and Close still returns.
-	src, err := Open(context.Background(), "nmea:/dev/edge-agent-test-no-such-gps", testCfg, testLog(t), nil,
+	// of failing, and Run still returns when its context ends.
+	src, err := Open("nmea:/dev/edge-agent-test-no-such-gps", testCfg, testLog(t), nil,
 		withBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
@@ -138,7 +137,5 @@ func TestNMEADeviceNotYetPresent(t *testing.T) {
 	if f := src.Nearest(time.Now()); f != nil {
 		t.Fatalf("fix from a missing device: %+v", f)
 	}
-	if err := src.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stop(t, src)
 }

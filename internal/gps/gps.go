@@ -25,8 +25,11 @@ type Source interface {
 	// Nearest returns the fix nearest in time to t, or nil when no fix lies
 	// within gps.max_age of t.
 	Nearest(t time.Time) *read.Fix
-	// Close stops following the source.
-	Close() error
+	// Run follows the source until ctx ends (a gpsd connection, a serial
+	// device: received fixes go to Nearest, failures are retried with
+	// backoff) and returns nil; for a source with nothing to follow (none,
+	// static, a recorded track) it returns at once. Open starts nothing.
+	Run(ctx context.Context) error
 }
 
 // Option changes how Open sets a source up.
@@ -45,9 +48,9 @@ type options struct {
 // ignore it.
 func WithRebase(t time.Time) Option { return func(o *options) { o.rebase = t } }
 
-// WithClock sets the clock (default time.Now) that live sources stamp
+// withClock sets the clock (default time.Now) that live sources stamp
 // received fixes with and that edge_gps_fix_age_seconds is measured against.
-func WithClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
+func withClock(now func() time.Time) Option { return func(o *options) { o.now = now } }
 
 // withBackoff sets the reconnect delays of live sources (tests).
 func withBackoff(lo, hi time.Duration) Option {
@@ -58,9 +61,10 @@ const sourceHelp = "use gpsd://host:port, nmea:PATH[?baud=N], static:LAT,LON or 
 
 // Open starts following source, the value of gps.source: gpsd://host:port,
 // nmea:PATH (a serial device, optionally nmea:/dev/ttyUSB0?baud=9600, or a
-// recorded track file), static:LAT,LON or none. Live sources run until Close
-// or until ctx ends. Metrics are registered on reg (nil: not registered).
-func Open(ctx context.Context, source string, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (Source, error) {
+// recorded track file), static:LAT,LON or none. It starts nothing: live
+// sources follow their source in Run. Metrics are registered on reg (nil:
+// not registered).
+func Open(source string, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (Source, error) {
 	o := options{now: time.Now, backoffMin: 500 * time.Millisecond, backoffMax: 30 * time.Second}
 	for _, opt := range opts {
 		opt(&o)
@@ -85,7 +89,7 @@ func Open(ctx context.Context, source string, cfg config.GPS, log *slog.Logger, 
 		if err != nil {
 			return nil, fmt.Errorf("'gps.source' %q: %w", source, err)
 		}
-		return startGPSD(ctx, addr, cfg, log, reg, o), nil
+		return newGPSD(addr, cfg, log, reg, o), nil
 	case scheme == "nmea":
 		path, baud, err := parseNMEASource(rest)
 		if err != nil {
@@ -106,23 +110,10 @@ func Open(ctx context.Context, source string, cfg config.GPS, log *slog.Logger, 
 		if statErr != nil && !strings.HasPrefix(path, "/dev/") {
 			return nil, fmt.Errorf("'gps.source' %q: %w", source, statErr)
 		}
-		return startDevice(ctx, path, baud, cfg, log, reg, o), nil
+		return newDevice(path, baud, cfg, log, reg, o), nil
 	default:
 		return nil, fmt.Errorf("'gps.source' %q: unknown source; %s", source, sourceHelp)
 	}
-}
-
-// OpenTrack loads a recorded NMEA track file, shifted so that its first fix
-// is at rebase (zero: the track's own times).
-func OpenTrack(path string, rebase time.Time, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (Source, error) {
-	o := options{now: time.Now}
-	for _, opt := range opts {
-		opt(&o)
-	}
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	return openTrack(path, rebase, cfg, log, reg, o)
 }
 
 // parseStatic reads "LAT,LON" in decimal degrees.
@@ -181,10 +172,10 @@ func parseNMEASource(s string) (path string, baud int, err error) {
 type noneSource struct{}
 
 func (noneSource) Nearest(time.Time) *read.Fix { return nil }
-func (noneSource) Close() error                { return nil }
+func (noneSource) Run(context.Context) error   { return nil }
 
 // staticSource is a gateway that does not move: every capture is at pos.
 type staticSource struct{ pos read.Position }
 
 func (s staticSource) Nearest(t time.Time) *read.Fix { return &read.Fix{Position: s.pos, Time: t} }
-func (staticSource) Close() error                    { return nil }
+func (staticSource) Run(context.Context) error       { return nil }

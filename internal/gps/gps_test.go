@@ -75,9 +75,8 @@ func TestOpenRejectsBadSources(t *testing.T) {
 		{"nmea:" + missing, "no such file or directory"},
 		{"nmea:" + filepath.Dir(missing), "is a folder, not a device or track file"},
 	} {
-		src, err := Open(context.Background(), tc.source, testCfg, nil, nil)
+		_, err := Open(tc.source, testCfg, nil, nil)
 		if err == nil {
-			src.Close()
 			t.Errorf("Open(%q) succeeded", tc.source)
 			continue
 		}
@@ -87,13 +86,39 @@ func TestOpenRejectsBadSources(t *testing.T) {
 	}
 }
 
+// run runs src until the end of the test.
+func run(t *testing.T, src Source) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx) }()
+	t.Cleanup(func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("Run = %v", err)
+		}
+	})
+}
+
+// stop runs src and ends it at once: Run returns, with nil.
+func stop(t *testing.T, src Source) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- src.Run(ctx) }()
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v", err)
+	}
+}
+
 func TestStaticAndNone(t *testing.T) {
 	reg := prometheus.NewRegistry()
-	src, err := Open(context.Background(), "static:-33.8688, 151.2093", testCfg, testLog(t), reg)
+	src, err := Open("static:-33.8688, 151.2093", testCfg, testLog(t), reg)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	run(t, src)
 	at := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	f := src.Nearest(at)
 	if f == nil || f.Lat != -33.8688 || f.Lon != 151.2093 || !f.Time.Equal(at) {
@@ -102,7 +127,7 @@ func TestStaticAndNone(t *testing.T) {
 	if v, ok := gather(t, reg, "edge_gps_fix_age_seconds", "", ""); !ok || v != 0 {
 		t.Fatalf("static fix age %v (exported %v), want 0", v, ok)
 	}
-	none, err := Open(context.Background(), "none", testCfg, nil, nil)
+	none, err := Open("none", testCfg, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -31,8 +31,8 @@ type report struct {
 	Lon   *float64 `json:"lon"`
 }
 
-// startGPSD follows gpsd at addr (host:port) over its JSON protocol.
-func startGPSD(ctx context.Context, addr string, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, o options) *live {
+// newGPSD follows, in Run, gpsd at addr (host:port) over its JSON protocol.
+func newGPSD(addr string, cfg config.GPS, log *slog.Logger, reg prometheus.Registerer, o options) *live {
 	log = log.With("gps", "gpsd", "addr", addr)
 	hist := &history{limit: liveHistory}
 	m := newMetrics(reg, func() (time.Duration, bool) { return hist.age(o.now()) })
@@ -71,7 +71,7 @@ func startGPSD(ctx context.Context, addr string, cfg config.GPS, log *slog.Logge
 		}
 		return got, err
 	}
-	return startLive(ctx, cfg.MaxAge, log, o, m, hist, s)
+	return &live{hist: hist, m: m, maxAge: cfg.MaxAge, log: log, o: o, s: s}
 }
 
 // parseReport reads one gpsd JSON report received at recv. ok tells whether

@@ -2,7 +2,6 @@ package gps
 
 import (
 	"bufio"
-	"context"
 	"fmt"
 	"net"
 	"sync/atomic"
@@ -76,12 +75,12 @@ func TestGPSDFixesAndReconnect(t *testing.T) {
 	clock.Store(base.UnixNano())
 	now := func() time.Time { return time.Unix(0, clock.Load()).UTC() }
 	reg := prometheus.NewRegistry()
-	src, err := Open(context.Background(), "gpsd://"+g.ln.Addr().String(), testCfg, testLog(t), reg,
-		WithClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
+	src, err := Open("gpsd://"+g.ln.Addr().String(), testCfg, testLog(t), reg,
+		withClock(now), withBackoff(time.Millisecond, 10*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	run(t, src)
 
 	if w := <-g.watches; w != `?WATCH={"enable":true,"json":true}`+"\n" {
 		t.Fatalf("client sent %q", w)
@@ -124,25 +123,19 @@ func TestGPSDFixesAndReconnect(t *testing.T) {
 	}
 }
 
-func TestGPSDCloseWhileUnreachable(t *testing.T) {
+func TestGPSDStopsWhileUnreachable(t *testing.T) {
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
 	}
 	addr := ln.Addr().String()
 	ln.Close() // nothing listens: every attempt is refused
-	src, err := Open(context.Background(), "gpsd://"+addr, testCfg, testLog(t), nil, withBackoff(time.Millisecond, 5*time.Millisecond))
+	src, err := Open("gpsd://"+addr, testCfg, testLog(t), nil, withBackoff(time.Millisecond, 5*time.Millisecond))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f := src.Nearest(time.Now()); f != nil {
 		t.Fatalf("fix without gpsd: %+v", f)
 	}
-	done := make(chan struct{})
-	go func() { src.Close(); close(done) }()
-	select {
-	case <-done:
-	case <-time.After(10 * time.Second):
-		t.Fatal("Close did not return")
-	}
+	stop(t, src) // returns while every attempt is refused
 }

@@ -1,7 +1,6 @@
 package gps
 
 import (
-	"context"
 	"strings"
 	"testing"
 	"time"
@@ -117,11 +116,11 @@ func TestTrackFile(t *testing.T) {
 	path := writeFile(t, "drive.nmea", track)
 	reg := prometheus.NewRegistry()
 	now := time.Date(2024, 12, 29, 0, 0, 12, 0, time.UTC)
-	src, err := Open(context.Background(), "nmea:"+path, testCfg, testLog(t), reg, WithClock(func() time.Time { return now }))
+	src, err := Open("nmea:"+path, testCfg, testLog(t), reg, withClock(func() time.Time { return now }))
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer src.Close()
+	run(t, src)
 	first := time.Date(2024, 12, 28, 23, 59, 58, 0, time.UTC)
 	for _, tc := range []struct {
 		at  time.Time
@@ -154,7 +153,7 @@ func TestTrackFile(t *testing.T) {
 func TestTrackRebase(t *testing.T) {
 	path := writeFile(t, "drive.nmea", track)
 	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	src, err := OpenTrack(path, start, testCfg, testLog(t), nil)
+	src, err := Open("nmea:"+path, testCfg, testLog(t), nil, WithRebase(start))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -165,7 +164,7 @@ func TestTrackRebase(t *testing.T) {
 		t.Fatalf("last fix after rebase: %+v", f)
 	}
 	// The same through Open, as a replay passes its clock start.
-	src, err = Open(context.Background(), "nmea:"+path, testCfg, nil, nil, WithRebase(start))
+	src, err = Open("nmea:"+path, testCfg, nil, nil, WithRebase(start))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -177,19 +176,19 @@ func TestTrackRebase(t *testing.T) {
 func TestTrackWithoutDate(t *testing.T) {
 	ggaOnly := sentence("GPGGA,120000.000,5230.0000,N,01324.0000,E,1,8,1.0,34.0,M,39.0,M,,") + "\n"
 	path := writeFile(t, "gga.nmea", ggaOnly)
-	_, err := OpenTrack(path, time.Time{}, testCfg, nil, nil)
+	_, err := Open("nmea:"+path, testCfg, nil, nil)
 	if err == nil || !strings.Contains(err.Error(), "no RMC sentence") || !strings.Contains(err.Error(), "'gps.source' nmea:") {
 		t.Fatalf("GGA-only track without rebase: %v", err)
 	}
 	start := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	src, err := OpenTrack(path, start, testCfg, nil, nil)
+	src, err := Open("nmea:"+path, testCfg, nil, nil, WithRebase(start))
 	if err != nil {
 		t.Fatal(err)
 	}
 	if f := src.Nearest(start); f == nil || f.Lat != 52.5 {
 		t.Fatalf("rebased GGA-only track: %+v", f)
 	}
-	_, err = OpenTrack(writeFile(t, "empty.nmea", "garbage\n"), start, testCfg, nil, nil)
+	_, err = Open("nmea:"+writeFile(t, "empty.nmea", "garbage\n"), testCfg, nil, nil, WithRebase(start))
 	if err == nil || !strings.Contains(err.Error(), "the track holds no fix (1 bad lines)") {
 		t.Fatalf("track without fix: %v", err)
 	}

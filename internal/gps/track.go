@@ -1,6 +1,7 @@
 package gps
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"log/slog"
@@ -21,7 +22,7 @@ type trackSource struct {
 }
 
 func (s *trackSource) Nearest(t time.Time) *read.Fix { return s.hist.nearest(t, s.maxAge) }
-func (s *trackSource) Close() error                  { return nil }
+func (s *trackSource) Run(context.Context) error     { return nil }
 
 // openTrack loads the NMEA file at path. Without a rebase time the track needs
 // an RMC sentence (the only one with a date).

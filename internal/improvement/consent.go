@@ -161,10 +161,19 @@ func purgeHeld(db *sql.DB, now time.Time, reason string, persist bool) (int, err
 // auditEntry is one line of improvement.audit_path.
 type auditEntry struct {
 	Time         time.Time `json:"time"`
-	Event        string    `json:"event"` // withdraw, opt-out, start, opt-in, resume
+	Event        string    `json:"event"` // withdraw, opt-out, start, opt-in, resume, transport
 	Reason       string    `json:"reason,omitempty"`
 	PurgedHeld   int       `json:"purged_held"`
 	PurgedOutbox int       `json:"purged_outbox"`
+	Transport    any       `json:"transport,omitempty"` // event "transport": the names samples go out under
+}
+
+// RecordTransport appends to improvement.audit_path the transport identity
+// (broker, topic, client id scheme, username, certificate; never a
+// password) that samples go out under from now on: the agent records it
+// at each start with the uplink on, outbox drain before it sends.
+func RecordTransport(cfg config.Improvement, identity any, now time.Time) error {
+	return appendAudit(cfg.AuditPath, auditEntry{Time: now, Event: "transport", Transport: identity})
 }
 
 // appendAudit appends e as one JSON line to the audit log (mode 0600) and

@@ -87,8 +87,10 @@ func (p *Programme) Follow(ctx context.Context, src Reads) error {
 			return err
 		}
 	}
-	p.worker.Add(1)
-	go p.catchUpLoop()
+	if p.started { // else Start starts it
+		p.worker.Add(1)
+		go p.catchUpLoop()
+	}
 	return nil
 }
 

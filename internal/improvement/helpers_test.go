@@ -16,6 +16,8 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
+	"github.com/mmcloughlin/geohash"
+
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
@@ -169,6 +171,7 @@ func (e *env) start(t *testing.T) {
 		t.Fatal(err)
 	}
 	e.p = p
+	p.Start()
 	t.Cleanup(func() { p.Close() })
 }
 
@@ -249,28 +252,8 @@ func rec(plate string, at time.Time, cell string) read.Record {
 	return r
 }
 
-// cellCentre decodes a geohash to the centre of its cell.
-func cellCentre(h string) (lat, lon float64) {
-	la, lo := [2]float64{-90, 90}, [2]float64{-180, 180}
-	even := true
-	for _, c := range h {
-		v := strings.IndexRune("0123456789bcdefghjkmnpqrstuvwxyz", c)
-		for i := 4; i >= 0; i-- {
-			r := &la
-			if even {
-				r = &lo
-			}
-			mid := (r[0] + r[1]) / 2
-			if v>>i&1 == 1 {
-				r[0] = mid
-			} else {
-				r[1] = mid
-			}
-			even = !even
-		}
-	}
-	return (la[0] + la[1]) / 2, (lo[0] + lo[1]) / 2
-}
+// cellCentre is the centre of a geohash cell.
+func cellCentre(h string) (lat, lon float64) { return geohash.DecodeCenter(h) }
 
 // decode parses released payloads, checking each against the contract.
 func decode(t *testing.T, cfg config.Improvement, payloads [][]byte) []sanitize.Sample {

@@ -2,6 +2,7 @@ package improvement
 
 import (
 	"bytes"
+	"database/sql"
 	"errors"
 	"image"
 	"math/rand/v2"
@@ -47,6 +48,7 @@ func TestNoIdentifiersReleased(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
+		p.Start()
 		refused := 0
 		for i := range 40 {
 			plate := word(3 + r.IntN(5))
@@ -54,7 +56,7 @@ func TestNoIdentifiersReleased(t *testing.T) {
 				plate = plate[:1] + []string{id.TenantID, id.DeviceID, camera}[r.IntN(3)] + plate[1:2]
 				refused++
 			}
-			rd := rec(plate, t0.Add(time.Duration(r.IntN(3600))*time.Second), []string{"u33d", "u33e", ""}[r.IntN(3)])
+			rd := rec(plate, t0.Add(-time.Duration(r.IntN(3600))*time.Second), []string{"u33d", "u33e", ""}[r.IntN(3)])
 			rd.Camera = camera
 			p.Offer(rd)
 			if i%8 == 7 {
@@ -107,8 +109,9 @@ func TestInvalidRecordsAreCounted(t *testing.T) {
 	e.flush(t, false)
 	e.p.Offer(rec("ab12cd", t0, "u33d")) // not plate characters
 	e.flush(t, false)
-	if e.held(t) != 0 || e.counter(t, "suppressed", ReasonInvalid) != 4 {
-		t.Errorf("held %d, invalid %v, identifier %v", e.held(t), e.counter(t, "suppressed", ReasonInvalid), e.counter(t, "suppressed", ReasonIdentifier))
+	if e.held(t) != 0 || e.counter(t, "suppressed", ReasonInvalid) != 3 || e.counter(t, "suppressed", ReasonClock) != 1 {
+		t.Errorf("held %d, invalid %v, clock %v (no capture time), identifier %v", e.held(t), e.counter(t, "suppressed", ReasonInvalid),
+			e.counter(t, "suppressed", ReasonClock), e.counter(t, "suppressed", ReasonIdentifier))
 	}
 }
 
@@ -159,5 +162,23 @@ edge_improvement_samples_released_total 0
 	problems, err := testutil.GatherAndLint(e.reg)
 	if err != nil || len(problems) > 0 {
 		t.Errorf("lint: %v %v", problems, err)
+	}
+}
+
+// TestQueueIsFsynced checks the holding queue's durability settings on
+// its connections, which a SIGKILL test cannot see (only a power cut loses
+// what was not fsynced): WAL with synchronous=FULL, so a held sample and a
+// withdrawal are on stable storage once committed.
+func TestQueueIsFsynced(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for name, db := range map[string]*sql.DB{"samples": e.p.db, "consent": e.p.consent} {
+		var mode string
+		var sync int
+		if err := db.QueryRow(`PRAGMA journal_mode`).Scan(&mode); err != nil || mode != "wal" {
+			t.Errorf("%s connection: journal_mode %q (%v), want wal", name, mode, err)
+		}
+		if err := db.QueryRow(`PRAGMA synchronous`).Scan(&sync); err != nil || sync != 2 {
+			t.Errorf("%s connection: synchronous %d (%v), want 2 (FULL)", name, sync, err)
+		}
 	}
 }

@@ -108,6 +108,7 @@ type Programme struct {
 	ctx       context.Context // ends at Close
 	cancel    context.CancelFunc
 	worker    sync.WaitGroup // the worker and the catch-up loop
+	started   bool           // Start ran; guarded by mu
 	closeOnce sync.Once
 
 	// The hand-over from the read store (Follow). offerMu orders OfferFinal,
@@ -199,9 +200,25 @@ func New(cfg config.Improvement, id config.Identity, sink Sink, log *slog.Logger
 			return nil, err
 		}
 	}
+	return p, nil
+}
+
+// Start starts the programme's goroutines: the maker of samples and, once
+// Follow was called, the catch-up from the read store. New starts none;
+// Close stops and joins them. Offered reads wait in the intake until Start.
+func (p *Programme) Start() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.started {
+		return
+	}
+	p.started = true
 	p.worker.Add(1)
 	go p.work()
-	return p, nil
+	if p.followed.Load() {
+		p.worker.Add(1)
+		go p.catchUpLoop()
+	}
 }
 
 // setEnabled derives the gate from cfg and the withdrawal; p.mu is held or

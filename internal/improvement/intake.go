@@ -78,13 +78,17 @@ func (p *Programme) make(rec read.Record, seq int64) {
 		p.decided(seq, ReasonSampleRate, nil)
 		return
 	}
+	now := p.clock.Now()
+	if err := checkStamp(rec.CapturedAt, now); err != nil {
+		p.decided(seq, ReasonClock, err)
+		return
+	}
 	start, err := sanitize.FloorToBucket(rec.CapturedAt, cfg.TimeBucket)
 	if err != nil {
 		p.decided(seq, ReasonInvalid, err)
 		return
 	}
 	c := candidate{rec: rec, seq: seq, start: start.Unix(), seconds: int64(cfg.TimeBucket / time.Second)}
-	now := p.clock.Now()
 	if reason, err := p.admit(c, cfg, now, false); reason != "" || err != nil {
 		p.dropped(reason, err)
 		return
@@ -104,6 +108,25 @@ func (p *Programme) make(rec read.Record, seq int64) {
 		return
 	}
 	p.m.made.Inc()
+}
+
+// futureSkew is how far in the future of the programme's clock a capture
+// stamp may lie: frames are stamped by the same clock a moment before they
+// are offered, so more means one of the two clocks was wrong.
+const futureSkew = time.Minute
+
+// checkStamp refuses a capture stamp that no bucket can be trusted with:
+// before read.ClockFloor (the clock was not set yet), or in the future (a
+// bucket that closes only then would hold the sample, or, once the clock is
+// set back, a bucket released by a wrong clock).
+func checkStamp(at, now time.Time) error {
+	switch {
+	case at.Before(read.ClockFloor):
+		return fmt.Errorf("captured at %s, before the clock was set", at.UTC().Format(time.RFC3339))
+	case at.After(now.Add(futureSkew)):
+		return fmt.Errorf("captured at %s, %s in the future", at.UTC().Format(time.RFC3339), at.Sub(now).Round(time.Second))
+	}
+	return nil
 }
 
 // decided records that the final read seq will not become a sample, for
@@ -228,11 +251,10 @@ func matchKeys(tx *sql.Tx, c candidate, maxPerPlate int) (string, error) {
 	return "", nil
 }
 
-// store inserts c with its keys under the current salt (replaced once it is
-// older than improvement.salt_rotation), opens its bucket with a random
-// release delay, and counts it for the day.
+// store inserts c with its keys under its bucket's salt, opens its bucket
+// with a random release delay, and counts it for the day.
 func store(tx *sql.Tx, c candidate, cfg *config.Improvement, now time.Time, day string) error {
-	id, key, err := currentSalt(tx, now, cfg.SaltRotation)
+	id, key, err := bucketSalt(tx, c, now, cfg.SaltRotation)
 	if err != nil {
 		return err
 	}
@@ -251,6 +273,21 @@ func store(tx *sql.Tx, c candidate, cfg *config.Improvement, now time.Time, day 
 	}
 	_, err = tx.Exec(`INSERT INTO daily (day, made) VALUES (?, 1) ON CONFLICT (day) DO UPDATE SET made = made + 1`, day)
 	return err
+}
+
+// bucketSalt is the salt of the samples of c's bucket, or for its first
+// sample the current salt (replaced once it is older than
+// improvement.salt_rotation). One salt per bucket: the k-threshold counts
+// distinct plates by their keys, which two salts would tell apart.
+func bucketSalt(tx *sql.Tx, c candidate, now time.Time, rotation time.Duration) (int64, []byte, error) {
+	var id int64
+	var key []byte
+	err := tx.QueryRow(`SELECT id, key FROM salts WHERE id = (SELECT salt FROM samples
+		WHERE bucket_start = ? AND bucket_seconds = ? AND salt IS NOT NULL ORDER BY id LIMIT 1)`, c.start, c.seconds).Scan(&id, &key)
+	if errors.Is(err, sql.ErrNoRows) {
+		return currentSalt(tx, now, rotation)
+	}
+	return id, key, err
 }
 
 // currentSalt returns the newest salt, first making a new one when there is

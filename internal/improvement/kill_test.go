@@ -38,6 +38,7 @@ func TestCursorKillChild(t *testing.T) {
 		fmt.Println("new:", err)
 		os.Exit(1)
 	}
+	p.Start()
 	if err := p.Follow(context.Background(), s); err != nil {
 		fmt.Println("follow:", err)
 		os.Exit(1)

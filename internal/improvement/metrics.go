@@ -19,6 +19,7 @@ const (
 	ReasonLate       = "late"        // its bucket was already released
 	ReasonIdentifier = "identifier"  // the payload would hold a tenant, device or camera id
 	ReasonInvalid    = "invalid"     // the record or payload failed the contract
+	ReasonClock      = "clock"       // stamped in the future or before the clock was set: no bucket can be trusted
 	ReasonKThreshold = "k_threshold" // its cell held fewer than improvement.min_per_cell samples
 	ReasonError      = "error"       // the holding queue failed
 	// ReasonBeforeConsent: the read was stored (its pass confirmed) before
@@ -27,7 +28,7 @@ const (
 )
 
 var reasons = []string{ReasonSampleRate, ReasonBusy, ReasonDailyCap, ReasonPlateCap, ReasonDuplicate,
-	ReasonLate, ReasonIdentifier, ReasonInvalid, ReasonKThreshold, ReasonError, ReasonBeforeConsent}
+	ReasonLate, ReasonIdentifier, ReasonInvalid, ReasonClock, ReasonKThreshold, ReasonError, ReasonBeforeConsent}
 
 // Consent states, the values of the state label of edge_improvement_consent.
 const (

@@ -42,6 +42,7 @@ func TestReplayToMosquitto(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	p.Start()
 	defer p.Close()
 	pub, err := uplink.New(ucfg, ob, nil, nil, uplink.WithGate(p.Consented))
 	if err != nil {

@@ -10,6 +10,8 @@ import (
 	"time"
 
 	_ "github.com/mattn/go-sqlite3" // the SQLite driver
+
+	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
 // The holding queue. Samples wait here, on the vehicle, until their bucket
@@ -70,6 +72,12 @@ CREATE TABLE IF NOT EXISTS owed_purge (
 func openQueue(path string) (*sql.DB, error) {
 	if path == "" {
 		return nil, errors.New("'improvement.queue_path' is empty")
+	}
+	// Opening for writing switches the file to WAL and creates tables:
+	// never to somebody else's file. Any table of ours marks the file as
+	// ours: a kill while the schema was made leaves only the first ones.
+	if err := sqlitefile.CheckOwn(path, "salts", "buckets", "samples", "daily", "cursor", "consent", "owed_purge"); err != nil {
+		return nil, fmt.Errorf("'improvement.queue_path': %w", err)
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("improvement queue directory: %w", err)

@@ -99,6 +99,12 @@ func (p *Programme) step(skipJitter bool) (int, error) {
 	}
 	now := p.clock.Now()
 	cfg := p.cfg.Load()
+	// An offer stamped in the future was stamped by a clock that has been
+	// set back since: it does not delay a release past now's jitter.
+	if _, err := p.db.Exec(`UPDATE buckets SET last_offer = ? WHERE decided IS NULL AND last_offer > ?`,
+		now.UnixNano(), now.UnixNano()); err != nil {
+		return 0, err
+	}
 	due, err := p.dueBuckets(now, skipJitter)
 	if err != nil {
 		return 0, err
@@ -173,21 +179,35 @@ type held struct {
 	id      int64
 	cell    string
 	payload []byte
+	vehicle string // the plate's key under the bucket's salt
 }
 
-// decide applies the k-threshold to a closed bucket: a cell with at least
-// min_per_cell samples is released as it is; smaller cells are generalised
-// one geohash level and released if the coarser cell gathers enough of them,
-// or dropped. The plate and event hashes are erased.
+// vehicles counts the distinct plates among hs: the k-threshold is about
+// vehicles, and max_per_plate above 1 lets one vehicle give several samples.
+func vehicles(hs []held) int {
+	seen := map[string]bool{}
+	for _, h := range hs {
+		seen[h.vehicle] = true
+	}
+	return len(seen)
+}
+
+// decide applies the k-threshold to a closed bucket: a cell with samples of
+// at least min_per_cell distinct plates is released as it is; smaller cells
+// are generalised one geohash level and released if the coarser cell
+// gathers enough plates, or dropped. The plate and event hashes are erased.
 func (p *Programme) decide(tx *sql.Tx, b bucket, cfg *config.Improvement, now time.Time) error {
-	rows, err := tx.Query(`SELECT id, cell, payload FROM samples WHERE bucket_start = ? AND bucket_seconds = ? AND ready = 0`, b.start, b.seconds)
+	// A bucket's samples share one salt (bucketSalt); a queue written
+	// before that may hold two, and counts a plate under each.
+	rows, err := tx.Query(`SELECT id, cell, payload, coalesce(salt, 0) || ':' || coalesce(hex(plate), id) FROM samples
+		WHERE bucket_start = ? AND bucket_seconds = ? AND ready = 0`, b.start, b.seconds)
 	if err != nil {
 		return err
 	}
 	cells := map[string][]held{}
 	for rows.Next() {
 		var h held
-		if err := rows.Scan(&h.id, &h.cell, &h.payload); err != nil {
+		if err := rows.Scan(&h.id, &h.cell, &h.payload, &h.vehicle); err != nil {
 			rows.Close()
 			return err
 		}
@@ -200,7 +220,7 @@ func (p *Programme) decide(tx *sql.Tx, b bucket, cfg *config.Improvement, now ti
 	parents := map[string][]held{}
 	for cell, hs := range cells {
 		switch {
-		case len(hs) >= cfg.MinPerCell:
+		case vehicles(hs) >= cfg.MinPerCell:
 		case cfg.BelowThreshold == "generalize" && len(cell) >= 2:
 			parents[cell[:len(cell)-1]] = append(parents[cell[:len(cell)-1]], hs...)
 		default:
@@ -209,7 +229,7 @@ func (p *Programme) decide(tx *sql.Tx, b bucket, cfg *config.Improvement, now ti
 	}
 	pol := sanitize.Policy{Improvement: *cfg, Identity: p.id}
 	for cell, hs := range parents {
-		if len(hs) < cfg.MinPerCell {
+		if vehicles(hs) < cfg.MinPerCell {
 			drop = append(drop, ids(hs)...)
 			continue
 		}

@@ -13,6 +13,7 @@ import (
 // Cells used below: u33d and u33e share the parent u33; u0 is far away.
 func TestKThresholdGeneralize(t *testing.T) {
 	e := newEnv(t, testConfig(t))
+	e.clock.Set(t0.Add(10 * time.Minute)) // no capture stamp in the future
 	pl := plates(20)
 	at := func(i int) time.Time { return t0.Add(time.Duration(i) * time.Minute) }
 	i := 0
@@ -71,8 +72,9 @@ func TestKThresholdDrop(t *testing.T) {
 	}
 }
 
-// TestPlateCap: one sample per plate per bucket, matched across a salt
-// rotation inside the bucket; the next bucket takes the plate again.
+// TestPlateCap: one sample per plate per bucket, also after the salt's
+// rotation time passed inside the bucket (the bucket keeps its salt); the
+// next bucket takes the plate again, under a new salt.
 func TestPlateCap(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.TimeBucket = 24 * time.Hour
@@ -89,7 +91,7 @@ func TestPlateCap(t *testing.T) {
 	e.flush(t, false)
 	var salts int
 	e.p.db.QueryRow(`SELECT count(*) FROM salts`).Scan(&salts)
-	if e.counter(t, "made") != 3 || e.counter(t, "suppressed", ReasonPlateCap) != 2 || salts != 2 {
+	if e.counter(t, "made") != 3 || e.counter(t, "suppressed", ReasonPlateCap) != 2 || salts != 1 {
 		t.Fatalf("made %v, plate_cap %v, salts %d", e.counter(t, "made"), e.counter(t, "suppressed", ReasonPlateCap), salts)
 	}
 	e.clock.Set(time.Date(2025, 6, 3, 1, 0, 0, 0, time.UTC)) // next day's bucket
@@ -192,6 +194,7 @@ func TestJitterIsRandom(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.MinPerCell = 1
 	e := newEnv(t, cfg)
+	e.clock.Set(t0.Add(8 * time.Hour)) // no capture stamp in the future
 	for h := range 8 {
 		e.p.Offer(rec(plates(8)[h], t0.Add(time.Duration(h)*time.Hour), "u33d"))
 	}
@@ -242,7 +245,9 @@ func TestShuffledOrder(t *testing.T) {
 	}
 }
 
-// TestRunReleases drives the release loop with the fake clock.
+// TestRunReleases drives the release loop with the fake clock: the clock
+// moves a minute each time the loop sleeps, never while it works, so the
+// test does not depend on how fast a loaded machine runs the loop.
 func TestRunReleases(t *testing.T) {
 	e := newEnv(t, testConfig(t))
 	for _, pl := range plates(3) {
@@ -252,15 +257,15 @@ func TestRunReleases(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- e.p.Run(ctx) }()
-	deadline := time.After(10 * time.Second)
-	for got := 0; got < 3; {
+	for got, steps := 0, 0; got < 3; {
 		select {
 		case <-e.sink.enqueued:
 			got++
-		case <-deadline:
-			t.Fatalf("Run released %d of 3", got)
-		case <-time.After(time.Millisecond):
-			e.clock.Advance(time.Minute) // an hour and ten minutes pass in at most 70 steps
+		case <-e.clock.waiting:
+			if steps++; steps > 24*60 {
+				t.Fatalf("Run released %d of 3 in a day of the fake clock", got)
+			}
+			e.clock.Advance(time.Minute) // the bucket closes and its delay passes in about 70 steps
 		}
 	}
 	if e.clock.Now().Before(time.Date(2025, 6, 2, 11, 0, 0, 0, time.UTC)) {
@@ -313,10 +318,84 @@ func BenchmarkOffer(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	p.Start()
 	defer p.Close()
 	r := rec("BENCH1", t0, "u33d")
 	b.ReportAllocs()
 	for b.Loop() {
 		p.Offer(r)
+	}
+}
+
+// TestKThresholdCountsVehicles: the k-threshold counts distinct plates, not
+// samples: three samples of one vehicle (max_per_plate 3) do not make a
+// cell of three; three vehicles do.
+func TestKThresholdCountsVehicles(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinPerCell, cfg.MaxPerPlate, cfg.BelowThreshold = 3, 3, "drop"
+	e := newEnv(t, cfg)
+	e.clock.Set(t0.Add(5 * time.Minute)) // no capture stamp in the future
+	pl := plates(4)
+	for i := range 3 {
+		e.p.Offer(rec(pl[3], t0.Add(time.Duration(i)*time.Minute), "u33d")) // one vehicle, three reads
+		e.p.Offer(rec(pl[i], t0.Add(time.Duration(i)*time.Minute), "u0bc")) // three vehicles
+	}
+	e.flush(t, false)
+	if e.held(t) != 6 {
+		t.Fatalf("held %d; want 6", e.held(t))
+	}
+	e.clock.Set(t0.Add(time.Hour))
+	e.flush(t, true)
+	_, _, _, all := e.sink.snapshot()
+	cells := map[string]int{}
+	for _, s := range decode(t, e.cfg, all) {
+		cells[s.Geohash]++
+	}
+	if len(cells) != 1 || cells["u0bc"] != 3 {
+		t.Errorf("released cells %v; want u0bc:3 (three vehicles), not u33d (three reads of one)", cells)
+	}
+	if n := e.counter(t, "suppressed", ReasonKThreshold); n != 3 {
+		t.Errorf("k_threshold suppressions %v; want the 3 samples of the one vehicle", n)
+	}
+}
+
+// TestUntrustedStampsMakeNoSample: a read stamped in the future of the
+// programme's clock, or before the clock was set (1970), makes no sample:
+// no bucket, and so no release, rests on a stamp from a wrong clock.
+func TestUntrustedStampsMakeNoSample(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinPerCell = 1
+	e := newEnv(t, cfg)
+	pl := plates(3)
+	e.p.Offer(rec(pl[0], t0.Add(3*time.Hour), "u33d"))  // clock ahead when stamped
+	e.p.Offer(rec(pl[1], time.Unix(95, 0), "u33d"))     // clock not set yet
+	e.p.Offer(rec(pl[2], t0.Add(-time.Minute), "u33d")) // a trusted stamp
+	e.flush(t, false)
+	if e.held(t) != 1 || e.counter(t, "suppressed", ReasonClock) != 2 {
+		t.Fatalf("held %d, clock %v; want 1 held and the 2 untrusted stamps suppressed", e.held(t), e.counter(t, "suppressed", ReasonClock))
+	}
+	var buckets int
+	e.p.db.QueryRow(`SELECT count(*) FROM buckets`).Scan(&buckets)
+	if buckets != 1 {
+		t.Errorf("%d buckets; want only the trusted stamp's", buckets)
+	}
+}
+
+// TestOfferStampedByClockAheadDoesNotHoldBucket: a sample offered while the
+// clock ran a day ahead (a read caught up from the store then) is released
+// once its bucket closed and the release delay passed on the corrected
+// clock, not a day later.
+func TestOfferStampedByClockAheadDoesNotHoldBucket(t *testing.T) {
+	cfg := testConfig(t)
+	cfg.MinPerCell = 1
+	e := newEnv(t, cfg)
+	e.clock.Set(t0.Add(24 * time.Hour)) // ahead
+	e.p.Offer(rec(plates(1)[0], t0, "u33d"))
+	e.flush(t, false)
+	e.clock.Set(t0.Add(2 * time.Hour)) // set right: the bucket closed an hour ago
+	e.flush(t, false)
+	e.clock.Advance(cfg.ReleaseJitter + time.Second)
+	if n := e.flush(t, false); n != 1 {
+		t.Errorf("released %d; want the sample, due since its release delay passed on the corrected clock", n)
 	}
 }

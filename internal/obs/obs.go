@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -18,16 +19,41 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // NewLogger returns a logger writing to w in format "text" or "json", whose
-// level can be changed at run time through level.
+// level can be changed at run time through level. Every message, string
+// and error it writes has the credentials of its URLs redacted
+// (secret.Redact): a camera URL with user:password or a token, a broker
+// URL, a URL quoted by an error.
 func NewLogger(w io.Writer, format string, level *slog.LevelVar) *slog.Logger {
-	opts := &slog.HandlerOptions{Level: level}
+	opts := &slog.HandlerOptions{Level: level, ReplaceAttr: redactAttr}
 	if format == "json" {
 		return slog.New(slog.NewJSONHandler(w, opts))
 	}
 	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// redactAttr redacts a log attribute's text: strings, errors, and values
+// that print themselves (a url.URL, a Stringer).
+func redactAttr(_ []string, a slog.Attr) slog.Attr {
+	switch v := a.Value; v.Kind() {
+	case slog.KindString:
+		if r := secret.Redact(v.String()); r != v.String() {
+			a.Value = slog.StringValue(r)
+		}
+	case slog.KindAny:
+		switch x := v.Any().(type) {
+		case error:
+			a.Value = slog.StringValue(secret.Redact(x.Error()))
+		case fmt.Stringer:
+			a.Value = slog.StringValue(secret.Redact(x.String()))
+		}
+	}
+	return a
 }
 
 // ParseLevel maps a config log level to slog's.
@@ -105,7 +131,7 @@ func (h *Health) Run() Report {
 		if r.Failing == nil {
 			r.Failing = map[string]string{}
 		}
-		r.Failing[name] = err.Error()
+		r.Failing[name] = secret.Redact(err.Error())
 		switch {
 		case !c.input:
 			r.Status = StatusUnhealthy
@@ -134,8 +160,26 @@ type Server struct {
 	done chan struct{}
 }
 
-// Listen starts serving on addr.
+// Timeouts of the metrics server's connections: a client that stalls (or
+// never sends) cannot hold a connection open. WriteTimeout leaves room for
+// /debug/pprof/profile's default 30 s.
+const (
+	readTimeout  = 10 * time.Second
+	writeTimeout = 60 * time.Second
+	idleTimeout  = 2 * time.Minute
+)
+
+// Listen starts serving on addr. pprof is served only when withPprof is
+// set and addr is a loopback address: a profile shows memory, and on any
+// other address it is refused (config validation refuses it first).
 func Listen(addr string, reg *prometheus.Registry, health *Health, withPprof bool, log *slog.Logger) (*Server, error) {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return nil, err
+	}
+	if withPprof && !config.IsLoopback(host) {
+		return nil, fmt.Errorf("pprof is served on a loopback address only, not %q", addr)
+	}
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", promhttp.HandlerFor(reg, promhttp.HandlerOpts{
 		MaxRequestsInFlight: 4,
@@ -154,7 +198,8 @@ func Listen(addr string, reg *prometheus.Registry, health *Health, withPprof boo
 		return nil, err
 	}
 	s := &Server{
-		srv:  &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second},
+		srv: &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second, ReadTimeout: readTimeout,
+			WriteTimeout: writeTimeout, IdleTimeout: idleTimeout},
 		ln:   ln,
 		done: make(chan struct{}),
 	}
@@ -168,8 +213,8 @@ func Listen(addr string, reg *prometheus.Registry, health *Health, withPprof boo
 	return s, nil
 }
 
-// Addr is the address the server listens on.
-func (s *Server) Addr() string { return s.ln.Addr().String() }
+// addr is the address the server listens on.
+func (s *Server) addr() string { return s.ln.Addr().String() }
 
 // Close stops the server and waits for it.
 func (s *Server) Close() {

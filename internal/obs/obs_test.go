@@ -26,24 +26,24 @@ func TestServerMetricsAndHealth(t *testing.T) {
 	}
 	defer srv.Close()
 
-	body, code := get(t, "http://"+srv.Addr()+"/metrics")
+	body, code := get(t, "http://"+srv.addr()+"/metrics")
 	if code != 200 || !strings.Contains(body, "edge_test_total 3") || !strings.Contains(body, "go_goroutines") {
 		t.Errorf("/metrics: %d\n%s", code, body)
 	}
-	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
+	if body, code = get(t, "http://"+srv.addr()+"/healthz"); code != 200 || !strings.Contains(body, `"ok"`) {
 		t.Errorf("/healthz healthy: %d %s", code, body)
 	}
 	fail = broken
-	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 503 || !strings.Contains(body, `"status":"degraded"`) ||
+	if body, code = get(t, "http://"+srv.addr()+"/healthz"); code != 503 || !strings.Contains(body, `"status":"degraded"`) ||
 		!strings.Contains(body, "no frame for 12s") {
 		t.Errorf("/healthz with a camera down: %d %s", code, body)
 	}
 	storeFail = errors.New("store folder is not writable")
-	if body, code = get(t, "http://"+srv.Addr()+"/healthz"); code != 503 || !strings.Contains(body, `"status":"unhealthy"`) ||
+	if body, code = get(t, "http://"+srv.addr()+"/healthz"); code != 503 || !strings.Contains(body, `"status":"unhealthy"`) ||
 		!strings.Contains(body, "no frame for 12s") || !strings.Contains(body, "not writable") {
 		t.Errorf("/healthz with a camera and the store down: %d %s", code, body)
 	}
-	if _, code = get(t, "http://"+srv.Addr()+"/debug/pprof/"); code != 404 {
+	if _, code = get(t, "http://"+srv.addr()+"/debug/pprof/"); code != 404 {
 		t.Errorf("pprof served without being enabled: %d", code)
 	}
 }
@@ -64,5 +64,23 @@ func TestParseLevel(t *testing.T) {
 		if got := ParseLevel(in); got != want {
 			t.Errorf("ParseLevel(%q) = %v", in, got)
 		}
+	}
+}
+
+// TestServerTimeoutsAndPprof: every connection has read, write and idle
+// timeouts; pprof is refused on an address other than loopback.
+func TestServerTimeoutsAndPprof(t *testing.T) {
+	log := slog.New(slog.DiscardHandler)
+	srv, err := Listen("127.0.0.1:0", prometheus.NewRegistry(), &Health{}, true, log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer srv.Close()
+	if s := srv.srv; s.ReadHeaderTimeout == 0 || s.ReadTimeout == 0 || s.WriteTimeout == 0 || s.IdleTimeout == 0 {
+		t.Errorf("timeouts: read header %v, read %v, write %v, idle %v", s.ReadHeaderTimeout, s.ReadTimeout, s.WriteTimeout, s.IdleTimeout)
+	}
+	if _, err := Listen("0.0.0.0:0", prometheus.NewRegistry(), &Health{}, true, log); err == nil ||
+		err.Error() != `pprof is served on a loopback address only, not "0.0.0.0:0"` {
+		t.Errorf("pprof on 0.0.0.0: %v", err)
 	}
 }

@@ -30,6 +30,18 @@ type Fix struct {
 	Time time.Time
 }
 
+// ClockFloor is the first capture time taken as real. A gateway without a
+// battery-backed clock starts at 1970 (or at its system image's date) until
+// NTP or GPS sets the clock; this agent was written after this date, so an
+// earlier stamp comes from a clock not yet set. Such a read is kept and
+// flagged (ClockUnset): retention by age cannot judge its age, and the
+// improvement programme cannot bucket it.
+var ClockFloor = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// ClockUnset reports whether the read was stamped before ClockFloor, by a
+// clock not yet set.
+func (r Record) ClockUnset() bool { return r.CapturedAt.Before(ClockFloor) }
+
 // Candidate is one reading of a plate with its confidence.
 type Candidate struct {
 	Text       Plate   `json:"text"`

@@ -22,7 +22,7 @@ var ErrIdentifier = errors.New("message holds a configured identifier")
 // (one to three bytes) occur by chance in any timestamp, hex id or base64
 // image, so a byte search cannot tell a leak from noise; give tenants,
 // devices and cameras ids of at least this length.
-const MinIdentifierLen = 4
+const MinIdentifierLen = config.MinIdentifierLen
 
 // Policy is what a sample is checked against: the programme's settings and
 // the identifiers that must appear nowhere in a message.
@@ -118,6 +118,14 @@ func AuditTopic(topic string, pol Policy) error {
 	return findIdentifier([]byte(topic), pol)
 }
 
+// TransportAudit is the check of the names a sample goes out under (its
+// topic, the client id, the username, the client certificate): none may
+// hold an identifier of c, as no payload may.
+func TransportAudit(c *config.Conf) func(name string) error {
+	pol := PolicyFor(c)
+	return func(name string) error { return AuditTopic(name, pol) }
+}
+
 func (s *Sample) check(c config.Improvement) error {
 	if s.Schema != SchemaVersion {
 		return fmt.Errorf("schema %q is not %q", s.Schema, SchemaVersion)
@@ -180,6 +188,9 @@ func findIdentifier(b []byte, pol Policy) error {
 		return err
 	}
 	if err := check("device", pol.Identity.DeviceID); err != nil {
+		return err
+	}
+	if err := check("vehicle", pol.Identity.VehicleID); err != nil {
 		return err
 	}
 	for _, c := range pol.Cameras {

@@ -3,18 +3,22 @@ package sanitize
 import (
 	"fmt"
 	"math"
-)
 
-// geohashAlphabet is the geohash base32 alphabet (no a, i, l, o).
-const geohashAlphabet = "0123456789bcdefghjkmnpqrstuvwxyz"
+	"github.com/mmcloughlin/geohash"
+)
 
 // MaxGeohashPrecision is the longest geohash Geohash writes; samples use at
 // most 5 characters (about 4.9 km × 4.9 km).
 const MaxGeohashPrecision = 12
 
+// edgeMargin is far below the smallest cell of MaxGeohashPrecision (1.7e-7
+// degrees of latitude) and far above the float rounding of the library's
+// (x+r)/2r near 1 (about 1e-14 degrees).
+const edgeMargin = 1e-9
+
 // Geohash encodes a WGS84 position as a geohash of precision characters: the
-// cell that contains the position, bisected longitude first. Latitude must be
-// in [-90, 90], longitude in [-180, 180] and precision in [1, 12].
+// cell that contains the position (github.com/mmcloughlin/geohash). Latitude
+// must be in [-90, 90], longitude in [-180, 180] and precision in [1, 12].
 func Geohash(lat, lon float64, precision int) (string, error) {
 	if precision < 1 || precision > MaxGeohashPrecision {
 		return "", fmt.Errorf("geohash precision %d is outside 1..%d", precision, MaxGeohashPrecision)
@@ -25,54 +29,16 @@ func Geohash(lat, lon float64, precision int) (string, error) {
 	if math.IsNaN(lon) || lon < -180 || lon > 180 {
 		return "", fmt.Errorf("longitude %v is outside -180..180", lon)
 	}
-	latR, lonR := [2]float64{-90, 90}, [2]float64{-180, 180}
-	out := make([]byte, precision)
-	for i := range out {
-		var idx byte
-		for bit := range 5 {
-			// Bits alternate longitude, latitude, starting with longitude.
-			if (i*5+bit)%2 == 0 {
-				idx = idx<<1 | bisect(lon, &lonR)
-			} else {
-				idx = idx<<1 | bisect(lat, &latR)
-			}
-		}
-		out[i] = geohashAlphabet[idx]
-	}
-	return string(out), nil
-}
-
-// bisect halves r towards v and returns 1 for the upper half, 0 for the
-// lower.
-func bisect(v float64, r *[2]float64) byte {
-	mid := (r[0] + r[1]) / 2
-	if v >= mid {
-		r[0] = mid
-		return 1
-	}
-	r[1] = mid
-	return 0
+	// The library's 32-bit integer encoding wraps +90 and +180 (and values
+	// within a rounding of them) round to the opposite edge; a point
+	// edgeMargin below them lies in the same top (right) cells at every
+	// precision up to 12.
+	lat, lon = min(lat, 90-edgeMargin), min(lon, 180-edgeMargin)
+	return geohash.EncodeWithPrecision(lat, lon, uint(precision)), nil
 }
 
 // validGeohash reports whether s is a non-empty geohash of at most max
 // characters of the geohash alphabet.
 func validGeohash(s string, maxLen int) bool {
-	if len(s) == 0 || len(s) > maxLen {
-		return false
-	}
-	for i := range len(s) {
-		if geohashIndex(s[i]) < 0 {
-			return false
-		}
-	}
-	return true
-}
-
-func geohashIndex(c byte) int {
-	for i := range len(geohashAlphabet) {
-		if geohashAlphabet[i] == c {
-			return i
-		}
-	}
-	return -1
+	return len(s) > 0 && len(s) <= maxLen && geohash.Validate(s) == nil
 }

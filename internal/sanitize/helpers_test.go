@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/mmcloughlin/geohash"
+
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/read"
 )
@@ -81,32 +83,10 @@ func insertSegment(jpg []byte, marker byte, body []byte) []byte {
 	return slices.Concat(jpg[:2], seg, jpg[2:])
 }
 
-// geohashCell decodes a geohash to its latitude and longitude bounds,
-// independently of Geohash.
+// geohashCell is the latitude and longitude bounds of a geohash cell.
 func geohashCell(h string) (latLo, latHi, lonLo, lonHi float64) {
-	latLo, latHi, lonLo, lonHi = -90, 90, -180, 180
-	bit := 0
-	for _, c := range h {
-		v := strings.IndexRune(geohashAlphabet, c)
-		for i := 4; i >= 0; i-- {
-			one := v>>i&1 == 1
-			if bit%2 == 0 {
-				if mid := (lonLo + lonHi) / 2; one {
-					lonLo = mid
-				} else {
-					lonHi = mid
-				}
-			} else {
-				if mid := (latLo + latHi) / 2; one {
-					latLo = mid
-				} else {
-					latHi = mid
-				}
-			}
-			bit++
-		}
-	}
-	return latLo, latHi, lonLo, lonHi
+	b := geohash.BoundingBox(h)
+	return b.MinLat, b.MaxLat, b.MinLng, b.MaxLng
 }
 
 // checkContract checks a payload against the contract without AuditPayload,

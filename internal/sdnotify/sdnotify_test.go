@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/coreos/go-systemd/v22/daemon"
 )
 
 // listen makes a notify socket as systemd does and names it in
@@ -19,38 +21,6 @@ func listen(t *testing.T) *net.UnixConn {
 	t.Cleanup(func() { conn.Close() })
 	t.Setenv("NOTIFY_SOCKET", sock)
 	return conn
-}
-
-func TestNotifyReachesSocket(t *testing.T) {
-	conn := listen(t)
-	if ok, err := Notify(Ready); !ok || err != nil {
-		t.Fatalf("Notify = %v, %v", ok, err)
-	}
-	buf := make([]byte, 64)
-	_ = conn.SetReadDeadline(time.Now().Add(5 * time.Second))
-	n, err := conn.Read(buf)
-	if err != nil || string(buf[:n]) != Ready {
-		t.Fatalf("socket got %q, %v", buf[:n], err)
-	}
-}
-
-func TestNoSocketIsNoOp(t *testing.T) {
-	t.Setenv("NOTIFY_SOCKET", "")
-	if ok, err := Notify(Ready); ok || err != nil {
-		t.Fatalf("Notify without socket = %v, %v", ok, err)
-	}
-}
-
-func TestWatchdogInterval(t *testing.T) {
-	t.Setenv("WATCHDOG_USEC", "4000000")
-	t.Setenv("WATCHDOG_PID", "")
-	if got := WatchdogInterval(); got != 2*time.Second {
-		t.Errorf("got %v", got)
-	}
-	t.Setenv("WATCHDOG_PID", "1")
-	if got := WatchdogInterval(); got != 0 {
-		t.Errorf("watchdog for another pid: got %v", got)
-	}
 }
 
 // RunWatchdog pings at every interval at which alive() holds, and sends
@@ -88,7 +58,7 @@ func TestRunWatchdogPingsOnlyWhileAlive(t *testing.T) {
 		if err != nil {
 			break
 		}
-		if string(buf[:n]) != Watchdog {
+		if string(buf[:n]) != daemon.SdNotifyWatchdog {
 			t.Fatalf("got %q", buf[:n])
 		}
 		pings++

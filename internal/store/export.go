@@ -41,6 +41,7 @@ type ExportRead struct {
 	CropBytes       int              `json:"crop_bytes"`
 	HasFrame        bool             `json:"has_frame"`
 	Final           bool             `json:"final"`
+	ClockUnset      bool             `json:"clock_unset,omitempty"` // stamped before the clock was set (read.ClockFloor)
 }
 
 // Export converts a record to its export form.
@@ -60,6 +61,7 @@ func Export(rec read.Record, final bool) ExportRead {
 		CropBytes:       len(rec.Crop),
 		HasFrame:        len(rec.Frame) > 0,
 		Final:           final,
+		ClockUnset:      rec.ClockUnset(),
 	}
 	if rec.Fix != nil {
 		lat, lon := rec.Fix.Lat, rec.Fix.Lon
@@ -79,41 +81,36 @@ func WriteJSONL(w io.Writer, rec read.Record, final bool) error {
 	return err
 }
 
-// TSVColumns are the columns WriteTSV writes, in order.
-var TSVColumns = []string{"id", "captured_at", "camera", "plate", "confidence", "char_confidences",
-	"box_x", "box_y", "box_w", "box_h", "region", "lat", "lon", "fix_time", "frames", "candidates",
-	"has_crop", "has_frame", "final"}
+// Columns are the columns of the tsv, csv and table exports, in order: the
+// fields a person reads, the confidence rounded to 2 decimals. The raw
+// per-character confidences and the candidates are only in the JSON lines.
+var Columns = []string{"id", "captured_at", "camera", "plate", "confidence", "region",
+	"lat", "lon", "fix_time", "frames", "has_crop", "final"}
 
-// WriteTSVHeader writes the header line of the TSV export.
-func WriteTSVHeader(w io.Writer) error {
-	_, err := io.WriteString(w, strings.Join(TSVColumns, "\t")+"\n")
-	return err
-}
-
-// WriteTSV writes rec as one tab-separated line with the columns of
-// TSVColumns. Tabs, newlines and backslashes inside a field are escaped as
-// \t, \n and \\; a missing fix leaves lat, lon and fix_time empty; lists are
-// comma-separated, a candidate as text:confidence.
-func WriteTSV(w io.Writer, rec read.Record, final bool) error {
+// Fields returns rec's values for Columns, as text: times in RFC 3339
+// (UTC, nanoseconds), empty lat, lon and fix_time without a fix.
+func Fields(rec read.Record, final bool) []string {
 	e := Export(rec, final)
 	f := strconv.FormatFloat
-	confs := make([]string, len(e.CharConfidences))
-	for i, c := range e.CharConfidences {
-		confs[i] = f(c, 'f', -1, 64)
-	}
-	cands := make([]string, len(e.Candidates))
-	for i, c := range e.Candidates {
-		cands[i] = string(c.Text) + ":" + f(c.Confidence, 'f', -1, 64)
-	}
 	var lat, lon, fixTime string
 	if e.Lat != nil {
 		lat, lon, fixTime = f(*e.Lat, 'f', -1, 64), f(*e.Lon, 'f', -1, 64), *e.FixTime
 	}
-	fields := []string{strconv.FormatInt(e.ID, 10), e.CapturedAt, e.Camera, e.Plate,
-		f(e.Confidence, 'f', -1, 64), strings.Join(confs, ","),
-		strconv.Itoa(e.Box.X), strconv.Itoa(e.Box.Y), strconv.Itoa(e.Box.W), strconv.Itoa(e.Box.H),
-		e.Region, lat, lon, fixTime, strconv.Itoa(e.Frames), strings.Join(cands, ","),
-		strconv.FormatBool(e.HasCrop), strconv.FormatBool(e.HasFrame), strconv.FormatBool(e.Final)}
+	return []string{strconv.FormatInt(e.ID, 10), e.CapturedAt, e.Camera, e.Plate,
+		f(e.Confidence, 'f', 2, 64), e.Region, lat, lon, fixTime, strconv.Itoa(e.Frames),
+		strconv.FormatBool(e.HasCrop), strconv.FormatBool(e.Final)}
+}
+
+// WriteTSVHeader writes the header line of the TSV export.
+func WriteTSVHeader(w io.Writer) error {
+	_, err := io.WriteString(w, strings.Join(Columns, "\t")+"\n")
+	return err
+}
+
+// WriteTSV writes rec as one tab-separated line of Fields. Tabs, newlines
+// and backslashes inside a field are escaped as \t, \n and \\.
+func WriteTSV(w io.Writer, rec read.Record, final bool) error {
+	fields := Fields(rec, final)
 	for i, s := range fields {
 		fields[i] = tsvEscaper.Replace(s)
 	}

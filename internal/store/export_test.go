@@ -58,7 +58,7 @@ func TestWriteJSONL(t *testing.T) {
 func TestWriteTSV(t *testing.T) {
 	rec := read.Record{
 		ID: 7, CapturedAt: time.Date(2025, 1, 2, 3, 4, 5, 0, time.UTC), Camera: "gate\tnorth",
-		Plate: "XY12", Confidence: 0.5, CharConfs: []float64{0.5, 0.25}, Box: image.Rect(1, 2, 11, 22),
+		Plate: "XY12", Confidence: 0.5061, CharConfs: []float64{0.5, 0.25}, Box: image.Rect(1, 2, 11, 22),
 		Candidates: []read.Candidate{{Text: "XY12", Confidence: 0.5}, {Text: "XV12", Confidence: 0.125}},
 		Frames:     2,
 	}
@@ -73,9 +73,9 @@ func TestWriteTSV(t *testing.T) {
 	if err := WriteTSV(&buf, rec, false); err != nil {
 		t.Fatal(err)
 	}
-	want := "id\tcaptured_at\tcamera\tplate\tconfidence\tchar_confidences\tbox_x\tbox_y\tbox_w\tbox_h\tregion\tlat\tlon\tfix_time\tframes\tcandidates\thas_crop\thas_frame\tfinal\n" +
-		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.5\t0.5,0.25\t1\t2\t10\t20\t\t\t\t\t2\tXY12:0.5,XV12:0.125\tfalse\tfalse\ttrue\n" +
-		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.5\t0.5,0.25\t1\t2\t10\t20\t\t-33.5\t151.25\t2025-01-02T03:04:05Z\t2\tXY12:0.5,XV12:0.125\tfalse\tfalse\tfalse\n"
+	want := "id\tcaptured_at\tcamera\tplate\tconfidence\tregion\tlat\tlon\tfix_time\tframes\thas_crop\tfinal\n" +
+		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.51\t\t\t\t\t2\tfalse\ttrue\n" +
+		"7\t2025-01-02T03:04:05Z\tgate\\tnorth\tXY12\t0.51\t\t-33.5\t151.25\t2025-01-02T03:04:05Z\t2\tfalse\tfalse\n"
 	if buf.String() != want {
 		t.Fatalf("got\n%q\nwant\n%q", buf.String(), want)
 	}

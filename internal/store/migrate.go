@@ -62,11 +62,24 @@ INSERT INTO final_counter (id, seq) VALUES (1, max(
 	coalesce((SELECT seq FROM sqlite_sequence WHERE name = 'reads'), 0),
 	coalesce((SELECT max(id) FROM reads), 0)));
 `},
+	// The local API finds a plate's reads, newest first, through reads_plate.
+	// store_info.uid is random, made once per store: with a read's id it
+	// names the read's events for good (ids restart in a new store file).
+	{name: "plate index and store id", sql: `
+CREATE INDEX reads_plate ON reads (plate, captured_at, id);
+CREATE TABLE store_info (
+	id  INTEGER PRIMARY KEY CHECK (id = 1),
+	uid TEXT NOT NULL
+);
+INSERT INTO store_info (id, uid) VALUES (1, lower(hex(randomblob(16))));
+`},
 }
 
 // migrate applies the migrations the database at path lacks, each in its own
 // transaction together with its user_version. A database that already holds
-// data is first copied to path.v<N>.bak (mode 0600).
+// data is first copied to path.v<N>.bak (mode 0600), which is removed once
+// every migration has committed: kept, its reads would escape retention
+// and the disk cap. After a failed migration it stays, for the operator.
 func migrate(db *sql.DB, path string, list []migration, log *slog.Logger) error {
 	var version int
 	if err := db.QueryRow("PRAGMA user_version").Scan(&version); err != nil {
@@ -85,8 +98,9 @@ func migrate(db *sql.DB, path string, list []migration, log *slog.Logger) error 
 	if version == 0 && tables > 0 {
 		return errors.New("the file holds tables but no schema version: not a read store")
 	}
+	var bak string
 	if tables > 0 {
-		bak := fmt.Sprintf("%s.v%d.bak", path, version)
+		bak = fmt.Sprintf("%s.v%d.bak", path, version)
 		if err := backup(db, bak); err != nil {
 			return fmt.Errorf("backup before migration: %w", err)
 		}
@@ -109,6 +123,12 @@ func migrate(db *sql.DB, path string, list []migration, log *slog.Logger) error 
 			return fmt.Errorf("migration %d (%s): %w", v+1, list[v].name, err)
 		}
 		log.Info("migrated the database", "version", v+1, "migration", list[v].name, "took", time.Since(start))
+	}
+	if bak != "" {
+		if err := os.Remove(bak); err != nil {
+			return fmt.Errorf("removing the backup after the migration: %w", err)
+		}
+		log.Info("migration done; backup removed", "backup", bak)
 	}
 	return nil
 }

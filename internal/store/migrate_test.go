@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,18 +11,27 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
-func TestMigrationBacksUpExistingData(t *testing.T) {
-	ctx := context.Background()
-	path := filepath.Join(t.TempDir(), "reads.db")
+// storeWithRead makes a store at path holding one read.
+func storeWithRead(t *testing.T, path string) {
+	t.Helper()
 	s, _ := openTest(t, path, testCfg())
 	rec := sampleRecord(time.Now(), 1000)
-	if _, err := s.Insert(ctx, &rec); err != nil {
+	if _, err := s.Insert(context.Background(), &rec); err != nil {
 		t.Fatal(err)
 	}
 	s.Close()
+}
 
+// TestMigrationRemovesBackup: a migration that commits leaves no backup
+// behind (its reads would escape retention); this build then refuses the
+// newer schema instead of writing into it.
+func TestMigrationRemovesBackup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reads.db")
+	storeWithRead(t, path)
 	// A later build adds a column.
 	next := append(append([]migration(nil), migrations...),
 		migration{name: "plate colour", sql: `ALTER TABLE reads ADD COLUMN colour TEXT NOT NULL DEFAULT ''`})
@@ -40,35 +50,51 @@ func TestMigrationBacksUpExistingData(t *testing.T) {
 	if _, err := db.Exec(`UPDATE reads SET colour = 'white'`); err != nil {
 		t.Fatalf("new column missing: %v", err)
 	}
-
-	bak := fmt.Sprintf("%s.v%d.bak", path, len(migrations))
-	fi, err := os.Stat(bak)
-	if err != nil {
-		t.Fatalf("no backup before migrating: %v", err)
-	}
-	if fi.Mode().Perm() != 0o600 {
-		t.Fatalf("backup has mode %v, want 0600", fi.Mode().Perm())
-	}
-	// The backup is the old schema with the data.
-	old, err := sql.Open("sqlite3", dsn(bak, "mode=ro"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer old.Close()
-	var n int
-	if err := old.QueryRow("SELECT count(*) FROM reads").Scan(&n); err != nil || n != 1 {
-		t.Fatalf("backup holds %d reads (%v), want 1", n, err)
-	}
-	if err := old.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) {
-		t.Fatalf("backup at version %d (%v), want %d", v, err, len(migrations))
+	if m, _ := filepath.Glob(path + ".v*.bak"); len(m) != 0 {
+		t.Errorf("backups left after a migration that committed: %v", m)
 	}
 
-	// This build refuses the newer schema instead of writing into it.
 	db.Close()
 	_, err = Open(path, testCfg(), testLog(t), nil)
 	want := fmt.Sprintf("schema version %d is newer than this build knows (%d)", len(next), len(migrations))
 	if err == nil || !strings.Contains(err.Error(), want) {
 		t.Fatalf("Open of a newer schema: %v", err)
+	}
+}
+
+// TestFailedMigrationKeepsBackup: the backup of a database whose migration
+// failed stays, mode 0600, with the old schema and the data.
+func TestFailedMigrationKeepsBackup(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "reads.db")
+	storeWithRead(t, path)
+	bad := append(append([]migration(nil), migrations...), migration{name: "broken", sql: `ALTER TABLE nope ADD COLUMN x`})
+	db, err := sql.Open("sqlite3", dsn(path))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	if err := migrate(db, path, bad, testLog(t)); err == nil {
+		t.Fatal("a broken migration succeeded")
+	}
+	bak := fmt.Sprintf("%s.v%d.bak", path, len(migrations))
+	fi, err := os.Stat(bak)
+	if err != nil {
+		t.Fatalf("no backup after a failed migration: %v", err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Fatalf("backup has mode %v, want 0600", fi.Mode().Perm())
+	}
+	old, err := sql.Open("sqlite3", dsn(bak, "mode=ro"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Close()
+	var n, v int
+	if err := old.QueryRow("SELECT count(*) FROM reads").Scan(&n); err != nil || n != 1 {
+		t.Fatalf("backup holds %d reads (%v), want 1", n, err)
+	}
+	if err := old.QueryRow("PRAGMA user_version").Scan(&v); err != nil || v != len(migrations) {
+		t.Fatalf("backup at version %d (%v), want %d", v, err, len(migrations))
 	}
 }
 
@@ -102,7 +128,7 @@ func TestOpenRefusesForeignDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	db.Close()
-	if _, err := Open(path, testCfg(), testLog(t), nil); err == nil || !strings.Contains(err.Error(), "not a read store") {
+	if _, err := Open(path, testCfg(), testLog(t), nil); !errors.Is(err, sqlitefile.ErrForeign) {
 		t.Fatalf("Open of a foreign database: %v", err)
 	}
 }

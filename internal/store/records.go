@@ -57,6 +57,7 @@ func (s *Store) Finalize(ctx context.Context, rec *read.Record) (seq int64, err 
 func (s *Store) write(ctx context.Context, rec *read.Record, final bool) (int64, error) {
 	inserted := rec.ID == 0
 	seq, err := s.writeRecord(ctx, rec, final)
+	s.wrote(err)
 	if err != nil {
 		if !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
 			s.m.writeErrors.Inc()
@@ -255,25 +256,9 @@ func (s *Store) QueryState(ctx context.Context, since time.Time, fn func(rec rea
 	if !since.IsZero() {
 		sinceNS = since.UnixNano()
 	}
-	rows, err := s.r.QueryContext(ctx, selectRecord+`, final FROM reads WHERE captured_at >= ? ORDER BY captured_at, id`, sinceNS)
-	if err != nil {
-		return fmt.Errorf("query reads: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var final bool
-		rec, err := scanRecord(rows, &final)
-		if err != nil {
-			return fmt.Errorf("query reads: %w", err)
-		}
-		if err := fn(rec, final); err != nil {
-			return err
-		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query reads: %w", err)
-	}
-	return nil
+	var final bool
+	return s.eachRecord(ctx, "query reads", selectRecord+`, final FROM reads WHERE captured_at >= ? ORDER BY captured_at, id`,
+		[]any{sinceNS}, &final, func(rec read.Record) error { return fn(rec, final) })
 }
 
 // QueryFinalAfter calls fn for every final read with a final_seq above seq,
@@ -283,23 +268,32 @@ func (s *Store) QueryState(ctx context.Context, since time.Time, fn func(rec rea
 // asks for them, so a caller that wants a batch stops early by returning an
 // error of its own.
 func (s *Store) QueryFinalAfter(ctx context.Context, seq int64, fn func(rec read.Record, seq int64) error) error {
-	rows, err := s.r.QueryContext(ctx, selectRecord+`, final_seq FROM reads WHERE final_seq > ? ORDER BY final_seq`, seq)
+	var rs int64
+	return s.eachRecord(ctx, fmt.Sprintf("query reads after final_seq %d", seq),
+		selectRecord+`, final_seq FROM reads WHERE final_seq > ? ORDER BY final_seq`,
+		[]any{seq}, &rs, func(rec read.Record) error { return fn(rec, rs) })
+}
+
+// eachRecord runs query (selectRecord and one more column, scanned into
+// extra) and calls fn for each row, in order; what names the query in
+// errors. It stops at the first error fn returns and returns it.
+func (s *Store) eachRecord(ctx context.Context, what, query string, args []any, extra any, fn func(read.Record) error) error {
+	rows, err := s.r.QueryContext(ctx, query, args...)
 	if err != nil {
-		return fmt.Errorf("query reads after final_seq %d: %w", seq, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	defer rows.Close()
 	for rows.Next() {
-		var rs int64
-		rec, err := scanRecord(rows, &rs)
+		rec, err := scanRecord(rows, extra)
 		if err != nil {
-			return fmt.Errorf("query reads after final_seq %d: %w", seq, err)
+			return fmt.Errorf("%s: %w", what, err)
 		}
-		if err := fn(rec, rs); err != nil {
+		if err := fn(rec); err != nil {
 			return err
 		}
 	}
 	if err := rows.Err(); err != nil {
-		return fmt.Errorf("query reads after final_seq %d: %w", seq, err)
+		return fmt.Errorf("%s: %w", what, err)
 	}
 	return nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -203,26 +204,33 @@ func TestRunEnforcesPeriodically(t *testing.T) {
 	now.Store(time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC).UnixNano())
 	s.Now = func() time.Time { return time.Unix(0, now.Load()) }
 	s.Interval = 5 * time.Millisecond
+	// Each pass ends by asking for the free space: the test waits for
+	// passes, not for time, so a loaded machine only makes it slower.
+	s.cfg.MinFreeBytes = 1
+	ctx, cancel := context.WithCancel(context.Background())
+	passes := make(chan struct{})
+	s.FreeSpace = func(string) (uint64, error) {
+		select {
+		case passes <- struct{}{}:
+		case <-ctx.Done():
+		}
+		return 1 << 40, nil
+	}
 	insertN(t, s, s.Now().Add(-30*time.Minute), 1, 10)
 
-	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- s.Run(ctx) }()
-	// The read is 30 minutes old: kept. Then the clock moves on an hour.
+	<-passes // the pass at start
+	if n, err := s.Count(context.Background()); err != nil || n != 1 {
+		t.Fatalf("the read 30 minutes old: %d stored (%v), want kept", n, err)
+	}
+	// The clock moves on an hour: the pass after the next tick deletes it
+	// (one already under way may have read the clock before).
 	now.Add(int64(time.Hour))
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		n, err := s.Count(context.Background())
-		if err != nil {
-			t.Fatal(err)
-		}
-		if n == 0 {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("Run did not evict the expired read")
-		}
-		time.Sleep(5 * time.Millisecond)
+	<-passes
+	<-passes
+	if n, err := s.Count(context.Background()); err != nil || n != 0 {
+		t.Fatalf("%d reads (%v) two passes after the read expired", n, err)
 	}
 	cancel()
 	if err := <-done; err != nil {
@@ -284,5 +292,41 @@ func TestInsertOverMaxBytesWakesRetention(t *testing.T) {
 	}
 	if used > int64(cfg.MaxBytes) {
 		t.Fatalf("%d bytes of data after the woken pass, cap %d", used, cfg.MaxBytes)
+	}
+}
+
+// TestUnsetClockReadsKept: reads stamped before the clock was set (a
+// gateway booting in 1970) are never deleted by age, whose cutoff they
+// would all fall before; they are flagged; eviction by size takes reads in
+// the order they were stored, so a read stamped 1970 after older reads
+// goes after them.
+func TestUnsetClockReadsKept(t *testing.T) {
+	cfg := testCfg()
+	cfg.Retention = 24 * time.Hour
+	s, reg := openTest(t, filepath.Join(t.TempDir(), "reads.db"), cfg)
+	now := time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
+	old := insertN(t, s, now.Add(-48*time.Hour), 2, 100)  // two days old: deleted
+	boot := insertN(t, s, time.Unix(95, 0).UTC(), 2, 100) // 95 s after boot, clock unset
+	recent := insertN(t, s, now.Add(-time.Hour), 1, 100)  // kept
+	if _, err := s.Enforce(context.Background(), now); err != nil {
+		t.Fatal(err)
+	}
+	if got, want := ids(t, s), append(append([]int64(nil), boot...), recent...); !slices.Equal(got, want) {
+		t.Fatalf("left %v, want the unset-clock reads %v and the recent %v (the old %v deleted)", got, boot, recent, old)
+	}
+	if v := metricValue(t, reg, "edge_store_evictions_total", "reason", "age"); v != 2 {
+		t.Errorf("evictions{reason=age} = %v, want 2", v)
+	}
+	rec, err := s.Get(context.Background(), boot[0])
+	if err != nil || !rec.ClockUnset() || !Export(rec, true).ClockUnset {
+		t.Errorf("read %d stamped %s: not flagged clock_unset (%v)", boot[0], rec.CapturedAt, err)
+	}
+	// By size, the oldest stored go first, whatever their stamps.
+	n, err := s.deleteOldest(context.Background(), 1)
+	if err != nil || n != 1 {
+		t.Fatal(n, err)
+	}
+	if got := ids(t, s); got[0] != boot[1] {
+		t.Errorf("eviction by size deleted %v first; want %d, the first stored", got, boot[0])
 	}
 }

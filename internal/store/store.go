@@ -34,6 +34,7 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
 // busyTimeout is how long a statement waits for a lock held by another
@@ -42,6 +43,13 @@ const busyTimeout = 10 * time.Second
 
 // walSizeLimit is the size the WAL is truncated to after a checkpoint.
 const walSizeLimit = 4 << 20
+
+// walCheckpointPages is the WAL size, in pages, at which a commit
+// checkpoints it (SQLite's default is 1000). Pages new to the database sit
+// in the WAL until then, and a checkpoint must grow the main file by them:
+// at most 1 MiB of 4 KiB pages, so that the reserve file's room always
+// covers the checkpoint that a full disk's evictions start with.
+const walCheckpointPages = 256
 
 // ErrReadOnly is returned by the writing methods of a store opened with
 // OpenReadOnly.
@@ -61,6 +69,7 @@ type Store struct {
 
 	wake     chan struct{} // an Insert asks Run for a retention pass now
 	pageSize int64
+	disk     diskState // why the disk counts as full, for Check
 
 	// FreeSpace reports the bytes available to the agent on the filesystem
 	// holding dir. It defaults to a unix.Statfs lookup; tests replace it to
@@ -91,6 +100,11 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	// Opening for writing switches the file to WAL and creates tables:
+	// never to somebody else's file.
+	if err := sqlitefile.CheckOwn(path, "reads"); err != nil {
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("store %s: %w", path, err)
 	}
@@ -102,13 +116,19 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	// _txlock=immediate: a write transaction takes the write lock at BEGIN,
 	// so it never fails half-way on a lock upgrade.
 	s.w = sql.OpenDB(connector{
+		// secure_delete=FAST zeroes the cells a DELETE frees in the pages it
+		// writes anyway (plate text, positions); the pages it frees whole
+		// (crops) go at the next incremental vacuum, which truncates them
+		// off the file. ON would also rewrite each freed crop page into the
+		// WAL: twice the writes, and no room for them on a full disk.
 		dsn: dsn(path, "_journal_mode=WAL", "_synchronous=FULL", "_auto_vacuum=incremental",
-			"_txlock=immediate", "_foreign_keys=on"),
+			"_txlock=immediate", "_foreign_keys=on", "_secure_delete=fast"),
 		// Truncate the WAL back to this size after a checkpoint, so that a
 		// burst (or a long export holding a snapshot) does not leave a big
 		// file behind.
 		driver: &sqlite3.SQLiteDriver{ConnectHook: func(c *sqlite3.SQLiteConn) error {
-			_, err := c.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d", walSizeLimit), nil)
+			_, err := c.Exec(fmt.Sprintf("PRAGMA journal_size_limit = %d; PRAGMA wal_autocheckpoint = %d",
+				walSizeLimit, walCheckpointPages), nil)
 			return err
 		}},
 	})
@@ -146,6 +166,7 @@ func Open(path string, cfg config.Store, log *slog.Logger, reg prometheus.Regist
 	s.r = sql.OpenDB(connector{dsn: dsn(path, "_query_only=1"), driver: &sqlite3.SQLiteDriver{}})
 	s.r.SetMaxOpenConns(4)
 	s.m = newMetrics(reg, s.sizeOnDisk)
+	s.keepReserve()
 	return s, nil
 }
 
@@ -189,6 +210,9 @@ func (s *Store) Close() error {
 
 // Path is the database file.
 func (s *Store) Path() string { return s.path }
+
+// dir is the folder of the database file.
+func (s *Store) dir() string { return filepath.Dir(s.path) }
 
 // connector opens connections with a driver of our own, so that no driver is
 // registered globally and each connection can run a hook.

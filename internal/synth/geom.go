@@ -8,9 +8,6 @@ type vec struct{ X, Y float64 }
 // homography is a 3×3 projective transform in row-major order.
 type homography [9]float64
 
-// identity is the transform that changes nothing.
-var identity = homography{1, 0, 0, 0, 1, 0, 0, 0, 1}
-
 // then returns the transform that applies h first and then o.
 func (h homography) then(o homography) homography {
 	var r homography

@@ -2,25 +2,11 @@ package uplink
 
 import (
 	"context"
-	"math/rand/v2"
+	"math"
 	"time"
-)
 
-// backoff is the delay before reconnect attempt n (0-based): exponential
-// from lo, capped at hi, with "equal jitter" (half fixed, half random) so
-// that a fleet coming back into coverage does not reconnect in step.
-func backoff(lo, hi time.Duration, n int, rnd func() float64) time.Duration {
-	d := hi
-	if n < 32 {
-		if e := lo << n; e > 0 && e < hi {
-			d = e
-		}
-	}
-	if rnd == nil {
-		rnd = rand.Float64
-	}
-	return d/2 + time.Duration(rnd()*float64(d/2))
-}
+	"golang.org/x/time/rate"
+)
 
 // sleep waits d or until ctx ends, and reports whether d elapsed.
 func sleep(ctx context.Context, d time.Duration) bool {
@@ -34,35 +20,39 @@ func sleep(ctx context.Context, d time.Duration) bool {
 	}
 }
 
-// limiter caps the send rate in bytes per second with a token bucket that
-// may go into debt: a message larger than the bucket is sent, and the wait
-// that follows pays for it, so the average rate holds for any size.
+// limiter caps the send rate in bytes per second with a token bucket of
+// one second's bytes (golang.org/x/time/rate). A message larger than the
+// bucket takes it in bucket-sized parts, waiting for each, so the average
+// rate holds for any size.
 type limiter struct {
-	rate   float64 // bytes per second; 0 is unlimited
-	tokens float64
-	last   time.Time
-	now    func() time.Time
-	sleep  func(context.Context, time.Duration) bool
+	lim   *rate.Limiter // nil: unlimited
+	now   func() time.Time
+	sleep func(context.Context, time.Duration) bool
 }
 
 func newLimiter(bytesPerSecond int64) *limiter {
-	return &limiter{rate: float64(bytesPerSecond), tokens: float64(bytesPerSecond), now: time.Now, sleep: sleep}
+	l := &limiter{now: time.Now, sleep: sleep}
+	if bytesPerSecond > 0 {
+		l.lim = rate.NewLimiter(rate.Limit(bytesPerSecond), int(min(bytesPerSecond, math.MaxInt32)))
+	}
+	return l
 }
 
-// wait takes n bytes from the bucket, sleeping until the debt is paid. It
+// wait takes n bytes from the bucket, sleeping until they are there. It
 // returns false when ctx ended first.
 func (l *limiter) wait(ctx context.Context, n int) bool {
-	if l.rate <= 0 {
+	if l.lim == nil {
 		return true
 	}
-	now := l.now()
-	if !l.last.IsZero() {
-		l.tokens = min(l.rate, l.tokens+l.rate*now.Sub(l.last).Seconds())
+	for n > 0 {
+		k := min(n, l.lim.Burst())
+		now := l.now()
+		r := l.lim.ReserveN(now, k)
+		if d := r.DelayFrom(now); d > 0 && !l.sleep(ctx, d) {
+			r.CancelAt(l.now())
+			return false
+		}
+		n -= k
 	}
-	l.last = now
-	l.tokens -= float64(n)
-	if l.tokens >= 0 {
-		return true
-	}
-	return l.sleep(ctx, time.Duration(-l.tokens/l.rate*float64(time.Second)))
+	return true
 }

@@ -15,61 +15,74 @@ import (
 	"github.com/eclipse/paho.mqtt.golang/packets"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
-// brokerURL checks 'uplink.broker'.
-func brokerURL(s string) (*url.URL, error) {
+// brokerURL checks 'SEC.broker'.
+func brokerURL(sec, s string) (*url.URL, error) {
 	u, err := url.Parse(s)
 	if err != nil || u.Host == "" {
-		return nil, fmt.Errorf("'uplink.broker' must be a URL such as tcp://host:1883 or ssl://host:8883, not %q", s)
+		return nil, fmt.Errorf("'%s.broker' must be a URL such as tcp://host:1883 or ssl://host:8883, not %q", sec, secret.Redact(s))
 	}
 	if u.Scheme != "tcp" && u.Scheme != "ssl" {
-		return nil, fmt.Errorf("'uplink.broker' must start with tcp:// or ssl://, not %s://", u.Scheme)
+		return nil, fmt.Errorf("'%s.broker' must start with tcp:// or ssl://, not %s://", sec, u.Scheme)
 	}
 	if u.User != nil {
-		return nil, errors.New("'uplink.broker' must not hold credentials; put them in 'uplink.credentials_file'")
+		return nil, fmt.Errorf("'%[1]s.broker' must not hold credentials; put them in '%[1]s.credentials_file'", sec)
 	}
 	if u.Port() == "" {
-		return nil, fmt.Errorf("'uplink.broker' must name a port (%s://%s:PORT)", u.Scheme, u.Hostname())
+		return nil, fmt.Errorf("'%s.broker' must name a port (%s://%s:PORT)", sec, u.Scheme, u.Hostname())
 	}
 	return u, nil
 }
 
 // tlsConfig builds the TLS settings of an ssl:// broker: the CA of
-// 'uplink.ca_file' is the only trusted root when set (pinned), the system
+// 'SEC.ca_file' is the only trusted root when set (pinned), the system
 // roots otherwise; a client certificate is presented when cert_file is set.
-func tlsConfig(cfg config.Uplink, u *url.URL) (*tls.Config, error) {
+func tlsConfig(sec string, cfg config.MQTTLink, u *url.URL) (*tls.Config, error) {
 	if u.Scheme != "ssl" {
 		for key, v := range map[string]string{"ca_file": cfg.CAFile, "cert_file": cfg.CertFile, "key_file": cfg.KeyFile} {
 			if v != "" {
-				return nil, fmt.Errorf("'uplink.%s' needs an ssl:// broker, and 'uplink.broker' is %s://", key, u.Scheme)
+				return nil, fmt.Errorf("'%s.%s' needs an ssl:// broker, and '%s.broker' is %s://", sec, key, sec, u.Scheme)
 			}
 		}
 		return nil, nil
 	}
 	tc := &tls.Config{MinVersion: tls.VersionTLS12, ServerName: u.Hostname()}
 	if cfg.CAFile != "" {
-		pem, err := os.ReadFile(cfg.CAFile)
+		pool, err := LoadCA(sec+".ca_file", cfg.CAFile)
 		if err != nil {
-			return nil, fmt.Errorf("'uplink.ca_file': %w", err)
-		}
-		pool := x509.NewCertPool()
-		if !pool.AppendCertsFromPEM(pem) {
-			return nil, fmt.Errorf("'uplink.ca_file' %s holds no PEM certificate", cfg.CAFile)
+			return nil, err
 		}
 		tc.RootCAs = pool
 	}
 	if (cfg.CertFile == "") != (cfg.KeyFile == "") {
-		return nil, errors.New("'uplink.cert_file' and 'uplink.key_file' must be set together")
+		return nil, fmt.Errorf("'%[1]s.cert_file' and '%[1]s.key_file' must be set together", sec)
 	}
 	if cfg.CertFile != "" {
+		if err := secret.CheckFile(sec+".key_file", cfg.KeyFile); err != nil {
+			return nil, err
+		}
 		cert, err := tls.LoadX509KeyPair(cfg.CertFile, cfg.KeyFile)
 		if err != nil {
-			return nil, fmt.Errorf("'uplink.cert_file'/'uplink.key_file': %w", err)
+			return nil, fmt.Errorf("'%[1]s.cert_file'/'%[1]s.key_file': %[2]w", sec, err)
 		}
 		tc.Certificates = []tls.Certificate{cert}
 	}
 	return tc, nil
+}
+
+// LoadCA reads the PEM CA file path, named by its config key in errors.
+func LoadCA(key, path string) (*x509.CertPool, error) {
+	pem, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("'%s': %w", key, err)
+	}
+	pool := x509.NewCertPool()
+	if !pool.AppendCertsFromPEM(pem) {
+		return nil, fmt.Errorf("'%s' %s holds no PEM certificate", key, path)
+	}
+	return pool, nil
 }
 
 // credentials is a username and password; it never prints its password.
@@ -78,19 +91,19 @@ type credentials struct{ user, password string }
 // String shows the username only.
 func (c credentials) String() string { return "user " + c.user + " (password redacted)" }
 
-// readCredentials reads 'uplink.credentials_file': the username on the
+// readCredentials reads 'SEC.credentials_file': the username on the
 // first line, the password on the second. An empty path means none.
-func readCredentials(path string) (credentials, error) {
+func readCredentials(sec, path string) (credentials, error) {
 	if path == "" {
 		return credentials{}, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := secret.ReadFile(sec+".credentials_file", path)
 	if err != nil {
-		return credentials{}, fmt.Errorf("'uplink.credentials_file': %w", err)
+		return credentials{}, err
 	}
 	lines := strings.SplitN(strings.ReplaceAll(string(b), "\r\n", "\n"), "\n", 3)
 	if len(lines) < 2 || lines[0] == "" {
-		return credentials{}, fmt.Errorf("'uplink.credentials_file' %s must hold the username on line 1 and the password on line 2", path)
+		return credentials{}, fmt.Errorf("'%s.credentials_file' %s must hold the username on line 1 and the password on line 2", sec, path)
 	}
 	return credentials{user: lines[0], password: lines[1]}, nil
 }
@@ -107,13 +120,23 @@ func clientID() string {
 // reconnects, so paho's are off; sessions are clean, so nothing of a
 // previous connection is resent by paho (the outbox resends instead).
 func (p *Publisher) newClient(lost chan<- error) (mqtt.Client, error) {
-	creds, err := readCredentials(p.cfg.CredentialsFile)
+	creds, err := readCredentials(p.section, p.cfg.CredentialsFile)
+	if err != nil {
+		return nil, err
+	}
+	if p.audit != nil && creds.user != "" && creds.user != p.username {
+		// The file changed since New: audit the new username too.
+		if err := p.audit(creds.user); err != nil {
+			return nil, fmt.Errorf("'%s.credentials_file': the username: %w", p.section, err)
+		}
+	}
+	id, err := p.newClientID()
 	if err != nil {
 		return nil, err
 	}
 	o := mqtt.NewClientOptions().
 		AddBroker(p.cfg.Broker).
-		SetClientID(clientID()).
+		SetClientID(id).
 		SetProtocolVersion(4).
 		SetCleanSession(true).
 		SetAutoReconnect(false).
@@ -139,16 +162,16 @@ func (p *Publisher) newClient(lost chan<- error) (mqtt.Client, error) {
 }
 
 // explainConnectError adds what to check to the broker's refusals.
-func explainConnectError(err error) error {
+func explainConnectError(sec string, err error) error {
 	switch {
 	case errors.Is(err, packets.ErrorRefusedBadUsernameOrPassword):
-		return fmt.Errorf("%w: the broker refused the credentials of 'uplink.credentials_file'", err)
+		return fmt.Errorf("%w: the broker refused the credentials of '%s.credentials_file'", err, sec)
 	case errors.Is(err, packets.ErrorRefusedNotAuthorised):
-		return fmt.Errorf("%w: the broker does not authorise this client; check 'uplink.credentials_file' or the client certificate", err)
+		return fmt.Errorf("%w: the broker does not authorise this client; check '%s.credentials_file' or the client certificate", err, sec)
 	}
 	var uerr x509.UnknownAuthorityError
 	if errors.As(err, &uerr) {
-		return fmt.Errorf("%w: the broker's certificate does not chain to 'uplink.ca_file'", err)
+		return fmt.Errorf("%w: the broker's certificate does not chain to '%s.ca_file'", err, sec)
 	}
 	return err
 }

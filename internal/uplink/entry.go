@@ -26,11 +26,11 @@ func (e *Entry) Leave() error { return nil }
 // that is already gone (dropped by a cap meanwhile) is not an error.
 func (e *Entry) Remove() error {
 	o := e.o
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
 	var n int64
-	err := o.tx(false, func(tx *sql.Tx) error {
-		res, err := tx.Exec(`DELETE FROM outbox WHERE seq = ?`, e.Seq)
+	err := o.f.tx(false, func(tx *sql.Tx) error {
+		res, err := tx.Exec(`DELETE FROM `+o.table+` WHERE seq = ?`, e.Seq)
 		if err != nil {
 			return err
 		}
@@ -48,12 +48,12 @@ func (e *Entry) Remove() error {
 // is moved to quarantine (quarantined is then true) instead of being retried.
 func (e *Entry) Failed(reason string) (quarantined bool, err error) {
 	o := e.o
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
 	var n int64
-	err = o.tx(false, func(tx *sql.Tx) error {
+	err = o.f.tx(false, func(tx *sql.Tx) error {
 		var attempts int
-		err := tx.QueryRow(`UPDATE outbox SET attempts = attempts + 1 WHERE seq = ? RETURNING attempts`, e.Seq).Scan(&attempts)
+		err := tx.QueryRow(`UPDATE `+o.table+` SET attempts = attempts + 1 WHERE seq = ? RETURNING attempts`, e.Seq).Scan(&attempts)
 		if errors.Is(err, sql.ErrNoRows) {
 			return nil
 		}
@@ -77,10 +77,10 @@ func (e *Entry) Failed(reason string) (quarantined bool, err error) {
 // with the reason, so that it is never retried but can still be inspected.
 func (e *Entry) Quarantine(reason string) error {
 	o := e.o
-	o.mu.Lock()
-	defer o.mu.Unlock()
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
 	var n int64
-	err := o.tx(false, func(tx *sql.Tx) (err error) {
+	err := o.f.tx(false, func(tx *sql.Tx) (err error) {
 		n, err = o.quarantine(tx, e.Seq, reason)
 		return err
 	})
@@ -92,8 +92,8 @@ func (e *Entry) Quarantine(reason string) error {
 }
 
 func (o *Outbox) quarantine(tx *sql.Tx, seq int64, reason string) (int64, error) {
-	res, err := tx.Exec(`INSERT INTO quarantine (seq, enqueued, quarantined, attempts, reason, payload)
-		SELECT seq, enqueued, ?, attempts, ?, payload FROM outbox WHERE seq = ?`,
+	res, err := tx.Exec(`INSERT INTO `+o.qtable+` (seq, enqueued, quarantined, attempts, reason, payload)
+		SELECT seq, enqueued, ?, attempts, ?, payload FROM `+o.table+` WHERE seq = ?`,
 		o.opts.Now().UnixNano(), reason, seq)
 	if err != nil {
 		return 0, err
@@ -102,16 +102,16 @@ func (o *Outbox) quarantine(tx *sql.Tx, seq int64, reason string) (int64, error)
 	if err != nil || n == 0 {
 		return 0, err
 	}
-	if _, err := tx.Exec(`DELETE FROM outbox WHERE seq = ?`, seq); err != nil {
+	if _, err := tx.Exec(`DELETE FROM `+o.table+` WHERE seq = ?`, seq); err != nil {
 		return 0, err
 	}
-	_, err = tx.Exec(`DELETE FROM quarantine WHERE seq NOT IN
-		(SELECT seq FROM quarantine ORDER BY seq DESC LIMIT ?)`, maxQuarantined)
+	_, err = tx.Exec(`DELETE FROM `+o.qtable+` WHERE seq NOT IN
+		(SELECT seq FROM `+o.qtable+` ORDER BY seq DESC LIMIT ?)`, maxQuarantined)
 	return n, err
 }
 
 // quarantined updates the counters after n entries of size bytes each moved
-// to quarantine. Called with o.mu held.
+// to quarantine. Called with o.f.mu held.
 func (o *Outbox) quarantined(n, size int64) {
 	if n == 0 {
 		return
@@ -122,7 +122,7 @@ func (o *Outbox) quarantined(n, size int64) {
 }
 
 // sub updates the counters after n entries of bytes total left the queue.
-// Called with o.mu held.
+// Called with o.f.mu held.
 func (o *Outbox) sub(n, bytes int64) {
 	o.depth -= n
 	o.bytes -= bytes
@@ -135,23 +135,23 @@ func (o *Outbox) sub(n, bytes int64) {
 // tx runs fn in a transaction. durable selects synchronous=FULL (the commit
 // is fsynced before tx returns) or NORMAL (the commit reaches stable storage
 // with the next fsync: losing it to power loss re-sends or re-counts an
-// entry, never loses one). Called with o.mu held.
-func (o *Outbox) tx(durable bool, fn func(*sql.Tx) error) error {
-	if o.conn == nil {
+// entry, never loses one). Called with f.mu held.
+func (f *outboxFile) tx(durable bool, fn func(*sql.Tx) error) error {
+	if f.conn == nil {
 		return errors.New("outbox closed")
 	}
 	ctx := context.Background()
-	if durable != o.durable {
+	if durable != f.durable {
 		mode := "NORMAL"
 		if durable {
 			mode = "FULL"
 		}
-		if _, err := o.conn.ExecContext(ctx, "PRAGMA synchronous="+mode); err != nil {
+		if _, err := f.conn.ExecContext(ctx, "PRAGMA synchronous="+mode); err != nil {
 			return err
 		}
-		o.durable = durable
+		f.durable = durable
 	}
-	tx, err := o.conn.BeginTx(ctx, nil)
+	tx, err := f.conn.BeginTx(ctx, nil)
 	if err != nil {
 		return err
 	}
@@ -169,9 +169,9 @@ func (o *Outbox) Peek(n int) ([]*Entry, error) { return o.PeekAfter(0, n) }
 // PeekAfter is Peek for the entries after sequence number after: a sender
 // with entries in flight asks for the ones that follow them.
 func (o *Outbox) PeekAfter(after int64, n int) ([]*Entry, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	if o.conn == nil {
+	o.f.mu.Lock()
+	defer o.f.mu.Unlock()
+	if o.f.conn == nil {
 		return nil, errors.New("outbox closed")
 	}
 	for {
@@ -198,8 +198,8 @@ type expiredRow struct{ seq, size int64 }
 // head reads the first n rows after seq after and splits them into live
 // and expired ones.
 func (o *Outbox) head(after int64, n int) ([]*Entry, []expiredRow, error) {
-	rows, err := o.conn.QueryContext(context.Background(),
-		`SELECT seq, enqueued, attempts, size, payload FROM outbox WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
+	rows, err := o.f.conn.QueryContext(context.Background(),
+		`SELECT seq, enqueued, attempts, size, payload FROM `+o.table+` WHERE seq > ? ORDER BY seq LIMIT ?`, after, n)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -225,9 +225,9 @@ func (o *Outbox) head(after int64, n int) ([]*Entry, []expiredRow, error) {
 
 func (o *Outbox) expire(rows []expiredRow) error {
 	var n, bytes int64
-	err := o.tx(false, func(tx *sql.Tx) error {
+	err := o.f.tx(false, func(tx *sql.Tx) error {
 		for _, r := range rows {
-			res, err := tx.Exec(`DELETE FROM outbox WHERE seq = ?`, r.seq)
+			res, err := tx.Exec(`DELETE FROM `+o.table+` WHERE seq = ?`, r.seq)
 			if err != nil {
 				return err
 			}

@@ -79,7 +79,7 @@ func TestSIGKILLIntegration(t *testing.T) {
 	// The 21st start ends cleanly: drain what the killed agents left.
 	ob := openTest(t, path, OutboxOptions{})
 	var ok string
-	if err := ob.conn.QueryRowContext(t.Context(), "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
+	if err := ob.f.conn.QueryRowContext(t.Context(), "PRAGMA integrity_check").Scan(&ok); err != nil || ok != "ok" {
 		t.Fatalf("integrity_check: %s %v", ok, err)
 	}
 	p, err := New(testConfig(b.URL()), ob, nil, nil)

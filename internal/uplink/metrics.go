@@ -16,54 +16,74 @@ type metrics struct {
 	connected       prometheus.Gauge
 }
 
-func newMetrics(reg prometheus.Registerer, ob *Outbox) *metrics {
+// newMetrics registers a publisher's metrics, named prefix_…, and a
+// collector of the figures of each route's queue: the samples' publisher
+// (one route) as prefix_outbox_…, any other with a label queue naming it.
+func newMetrics(reg prometheus.Registerer, prefix string, routes []Route) *metrics {
 	f := promauto.With(reg)
-	reg.MustRegister(outboxCollector{ob})
+	for _, r := range routes {
+		var labels prometheus.Labels
+		if len(routes) > 1 || r.Queue.Name() != "" {
+			labels = prometheus.Labels{"queue": r.Queue.Name()}
+		}
+		reg.MustRegister(NewOutboxCollector(prefix, labels, r.Queue))
+	}
 	return &metrics{
 		published: f.NewCounter(prometheus.CounterOpts{
-			Name: "edge_uplink_published_total",
+			Name: prefix + "_published_total",
 			Help: "PUBLISH packets sent, resends included.",
 		}),
 		acked: f.NewCounter(prometheus.CounterOpts{
-			Name: "edge_uplink_acked_total",
+			Name: prefix + "_acked_total",
 			Help: "Entries acknowledged by the broker (PUBACK) and removed from the outbox.",
 		}),
 		retries: f.NewCounter(prometheus.CounterOpts{
-			Name: "edge_uplink_retries_total",
+			Name: prefix + "_retries_total",
 			Help: "Failed publish attempts (no PUBACK in time or connection lost), each charged to the oldest unacknowledged entry.",
 		}),
 		connectAttempts: f.NewCounter(prometheus.CounterOpts{
-			Name: "edge_uplink_connect_attempts_total",
+			Name: prefix + "_connect_attempts_total",
 			Help: "Connection attempts to the broker.",
 		}),
 		connectFailures: f.NewCounter(prometheus.CounterOpts{
-			Name: "edge_uplink_connect_failures_total",
+			Name: prefix + "_connect_failures_total",
 			Help: "Connection attempts to the broker that failed.",
 		}),
 		connected: f.NewGauge(prometheus.GaugeOpts{
-			Name: "edge_uplink_connected",
+			Name: prefix + "_connected",
 			Help: "1 while connected to the broker, 0 otherwise.",
 		}),
 	}
 }
 
-var (
-	descDepth       = prometheus.NewDesc("edge_uplink_outbox_entries", "Entries queued in the outbox.", nil, nil)
-	descBytes       = prometheus.NewDesc("edge_uplink_outbox_bytes", "Payload bytes queued in the outbox.", nil, nil)
-	descOldest      = prometheus.NewDesc("edge_uplink_outbox_oldest_age_seconds", "Age of the oldest queued entry; 0 when empty.", nil, nil)
-	descQuarantined = prometheus.NewDesc("edge_uplink_outbox_quarantined_entries", "Entries held in quarantine.", nil, nil)
-	descQTotal      = prometheus.NewDesc("edge_uplink_outbox_quarantined_total", "Entries moved to quarantine.", nil, nil)
-	descExpired     = prometheus.NewDesc("edge_uplink_outbox_expired_total", "Entries deleted unsent after their TTL.", nil, nil)
-	descDropped     = prometheus.NewDesc("edge_uplink_outbox_dropped_total", "Entries deleted unsent by the entry or byte cap (oldest first).", nil, nil)
-	descScrapeOK    = prometheus.NewDesc("edge_uplink_outbox_scrape_success", "1 when the outbox figures could be read.", nil, nil)
-)
+// outboxCollector reads one queue's figures once per scrape.
+type outboxCollector struct {
+	ob                                                                    *Outbox
+	depth, bytes, oldest, quarantined, qTotal, expired, dropped, scrapeOK *prometheus.Desc
+}
 
-// outboxCollector reads the outbox's figures once per scrape.
-type outboxCollector struct{ ob *Outbox }
+// NewOutboxCollector returns a collector of ob's figures, named
+// prefix_outbox_…, with the constant labels.
+func NewOutboxCollector(prefix string, labels prometheus.Labels, ob *Outbox) prometheus.Collector {
+	d := func(name, help string) *prometheus.Desc {
+		return prometheus.NewDesc(prefix+"_outbox_"+name, help, nil, labels)
+	}
+	return outboxCollector{
+		ob:          ob,
+		depth:       d("entries", "Entries queued in the outbox."),
+		bytes:       d("bytes", "Payload bytes queued in the outbox."),
+		oldest:      d("oldest_age_seconds", "Age of the oldest queued entry; 0 when empty."),
+		quarantined: d("quarantined_entries", "Entries held in quarantine."),
+		qTotal:      d("quarantined_total", "Entries moved to quarantine."),
+		expired:     d("expired_total", "Entries deleted unsent after their TTL."),
+		dropped:     d("dropped_total", "Entries deleted unsent by the entry or byte cap (oldest first)."),
+		scrapeOK:    d("scrape_success", "1 when the outbox figures could be read."),
+	}
+}
 
 // Describe sends the descriptors of the outbox metrics.
 func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descDepth, descBytes, descOldest, descQuarantined, descQTotal, descExpired, descDropped, descScrapeOK} {
+	for _, d := range []*prometheus.Desc{c.depth, c.bytes, c.oldest, c.quarantined, c.qTotal, c.expired, c.dropped, c.scrapeOK} {
 		ch <- d
 	}
 }
@@ -72,15 +92,15 @@ func (c outboxCollector) Describe(ch chan<- *prometheus.Desc) {
 func (c outboxCollector) Collect(ch chan<- prometheus.Metric) {
 	s, err := c.ob.Stats()
 	if err != nil {
-		ch <- prometheus.MustNewConstMetric(descScrapeOK, prometheus.GaugeValue, 0)
+		ch <- prometheus.MustNewConstMetric(c.scrapeOK, prometheus.GaugeValue, 0)
 		return
 	}
-	ch <- prometheus.MustNewConstMetric(descScrapeOK, prometheus.GaugeValue, 1)
-	ch <- prometheus.MustNewConstMetric(descDepth, prometheus.GaugeValue, float64(s.Depth))
-	ch <- prometheus.MustNewConstMetric(descBytes, prometheus.GaugeValue, float64(s.Bytes))
-	ch <- prometheus.MustNewConstMetric(descOldest, prometheus.GaugeValue, s.OldestAge.Seconds())
-	ch <- prometheus.MustNewConstMetric(descQuarantined, prometheus.GaugeValue, float64(s.Quarantined))
-	ch <- prometheus.MustNewConstMetric(descQTotal, prometheus.CounterValue, float64(s.QuarantinedTotal))
-	ch <- prometheus.MustNewConstMetric(descExpired, prometheus.CounterValue, float64(s.Expired))
-	ch <- prometheus.MustNewConstMetric(descDropped, prometheus.CounterValue, float64(s.Dropped))
+	ch <- prometheus.MustNewConstMetric(c.scrapeOK, prometheus.GaugeValue, 1)
+	ch <- prometheus.MustNewConstMetric(c.depth, prometheus.GaugeValue, float64(s.Depth))
+	ch <- prometheus.MustNewConstMetric(c.bytes, prometheus.GaugeValue, float64(s.Bytes))
+	ch <- prometheus.MustNewConstMetric(c.oldest, prometheus.GaugeValue, s.OldestAge.Seconds())
+	ch <- prometheus.MustNewConstMetric(c.quarantined, prometheus.GaugeValue, float64(s.Quarantined))
+	ch <- prometheus.MustNewConstMetric(c.qTotal, prometheus.CounterValue, float64(s.QuarantinedTotal))
+	ch <- prometheus.MustNewConstMetric(c.expired, prometheus.CounterValue, float64(s.Expired))
+	ch <- prometheus.MustNewConstMetric(c.dropped, prometheus.CounterValue, float64(s.Dropped))
 }

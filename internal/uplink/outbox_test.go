@@ -3,6 +3,7 @@ package uplink
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -255,7 +256,7 @@ func TestOutboxQuarantine(t *testing.T) {
 	}
 	var reason string
 	var attempts int
-	err := ob.conn.QueryRowContext(t.Context(), `SELECT reason, attempts FROM quarantine ORDER BY seq LIMIT 1`).Scan(&reason, &attempts)
+	err := ob.f.conn.QueryRowContext(t.Context(), `SELECT reason, attempts FROM quarantine ORDER BY seq LIMIT 1`).Scan(&reason, &attempts)
 	if err != nil || reason != "no PUBACK" || attempts != 3 {
 		t.Fatalf("quarantine row: %q %d %v", reason, attempts, err)
 	}
@@ -326,4 +327,50 @@ func TestOutboxWaitAndDrained(t *testing.T) {
 		t.Fatal(err)
 	}
 	<-drained
+}
+
+// TestRemovedPayloadsNotLeftInFile: a payload acknowledged (Remove),
+// expired or dropped by a cap does not stay readable in the file's free
+// pages or freed cells once the outbox is closed.
+func TestRemovedPayloadsNotLeftInFile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "o.db")
+	c := &clock{t: time.Date(2025, 6, 2, 8, 0, 0, 0, time.UTC)}
+	ob, err := OpenOutbox(path, OutboxOptions{MaxEntries: 3, TTL: time.Hour, Now: c.now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	marker := func(what string, i int) []byte {
+		return []byte(fmt.Sprintf("PAYLOAD-%s-%02d-%s", what, i, strings.Repeat("x", 40)))
+	}
+	for i := range 3 {
+		if err := ob.Enqueue(marker("expired", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.t = c.t.Add(2 * time.Hour)
+	for i := range 4 { // the first one goes on the cap, after the three expire
+		if err := ob.Enqueue(marker("acked", i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, e := range peekAll(t, ob) {
+		if err := e.Remove(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ob.Close(); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if errors.Is(err, os.ErrNotExist) {
+			continue
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i := bytes.Index(b, []byte("PAYLOAD-")); i >= 0 {
+			t.Errorf("%s still holds a removed payload: %q", filepath.Base(p), b[i:i+24])
+		}
+	}
 }

@@ -11,13 +11,14 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
-	"net/url"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
+	"github.com/edge-agent/edge-agent/internal/retry"
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // window is the number of entries published before their PUBACKs are
@@ -26,20 +27,23 @@ import (
 // at most 32 resends.
 const window = 32
 
-// Publisher drains an Outbox to the broker. Build it with New, run Run in a
-// goroutine.
+// Publisher drains outbox queues to the broker. Build it with New (the
+// samples) or NewPublisher, run Run in a goroutine.
 type Publisher struct {
-	cfg     config.Uplink
-	ob      *Outbox
-	log     *slog.Logger
-	m       *metrics
-	tlsCfg  *tls.Config
-	limiter *limiter
-	gate    Gate
-	ifaceUp func(name string) bool
-	poll    time.Duration // how often a closed gate or a down interface is re-checked
-	rnd     func() float64
-	heart   *live.Heart // beaten by Run; nil: not watched
+	section  string // the config section of its keys, for errors: "uplink", "events"
+	cfg      config.MQTTLink
+	routes   []Route
+	queues   []*Outbox // the routes' queues
+	log      *slog.Logger
+	m        *metrics
+	tlsCfg   *tls.Config
+	limiter  *limiter
+	gate     Gate
+	ifaceUp  func(name string) bool
+	poll     time.Duration           // how often a closed gate or a down interface is re-checked
+	heart    *live.Heart             // beaten by Run; nil: not watched
+	audit    func(name string) error // WithTransportAudit; nil: none
+	username string                  // of credentials_file, for Identity
 }
 
 // Option changes a Publisher.
@@ -56,14 +60,47 @@ type Gate func() (open bool, err error)
 // closed nothing is published and entries stay queued.
 func WithGate(gate Gate) Option { return func(p *Publisher) { p.gate = gate } }
 
-// WithPollInterval sets how often a closed gate or a down interface is
+// withPollInterval sets how often a closed gate or a down interface is
 // re-checked (default 2s).
-func WithPollInterval(d time.Duration) Option { return func(p *Publisher) { p.poll = d } }
+func withPollInterval(d time.Duration) Option { return func(p *Publisher) { p.poll = d } }
 
-// New checks cfg and builds a publisher for ob. reg receives the uplink
-// metrics (nil: not exported).
+// Route is one queue a publisher drains and the topic its entries go to.
+type Route struct {
+	Queue *Outbox
+	Topic string
+	Key   string // the topic's config key, for errors ("uplink.topic")
+}
+
+// Spec is what one publisher sends, where, and under which names.
+type Spec struct {
+	// Section is the config section of the link's keys ("uplink",
+	// "events"): errors name its keys.
+	Section string
+	Link    config.MQTTLink
+	// Routes are drained in this order of priority: entries of an earlier
+	// route go out ahead of any queued in a later one. All in one file.
+	Routes []Route
+	// Metrics prefixes the publisher's metric names ("edge_uplink").
+	Metrics string
+}
+
+// New checks cfg and builds the samples' publisher for ob. reg receives
+// the uplink metrics (nil: not exported).
 func New(cfg config.Uplink, ob *Outbox, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (*Publisher, error) {
 	if ob == nil {
+		return nil, errors.New("uplink: no outbox")
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	spec := Spec{Section: "uplink", Link: cfg.MQTTLink, Routes: []Route{{ob, cfg.Topic, "uplink.topic"}}, Metrics: "edge_uplink"}
+	return NewPublisher(spec, log.With("component", "uplink"), reg, opts...)
+}
+
+// NewPublisher checks spec and builds a publisher of its routes. reg
+// receives its metrics (nil: not exported).
+func NewPublisher(spec Spec, log *slog.Logger, reg prometheus.Registerer, opts ...Option) (*Publisher, error) {
+	if len(spec.Routes) == 0 {
 		return nil, errors.New("uplink: no outbox")
 	}
 	if log == nil {
@@ -72,35 +109,48 @@ func New(cfg config.Uplink, ob *Outbox, log *slog.Logger, reg prometheus.Registe
 	if reg == nil {
 		reg = prometheus.NewRegistry()
 	}
-	u, err := brokerURL(cfg.Broker)
+	sec, cfg := spec.Section, spec.Link
+	u, err := brokerURL(sec, cfg.Broker)
 	if err != nil {
 		return nil, err
 	}
-	if cfg.Topic == "" || containsWildcard(cfg.Topic) {
-		return nil, fmt.Errorf("'uplink.topic' must be a topic name without + or #, not %q", cfg.Topic)
+	if err := cfg.CheckPlaintext(sec); err != nil {
+		return nil, fmt.Errorf("'%s.broker' %w", sec, err)
+	}
+	var queues []*Outbox
+	for _, r := range spec.Routes {
+		if r.Queue == nil || r.Queue.f != spec.Routes[0].Queue.f {
+			return nil, errors.New("uplink: the routes' queues must be queues of one outbox file")
+		}
+		if r.Topic == "" || containsWildcard(r.Topic) {
+			return nil, fmt.Errorf("'%s' must be a topic name without + or #, not %q", r.Key, r.Topic)
+		}
+		queues = append(queues, r.Queue)
 	}
 	for key, d := range map[string]time.Duration{"connect_timeout": cfg.ConnectTimeout, "ack_timeout": cfg.AckTimeout,
 		"keep_alive": cfg.KeepAlive, "backoff_min": cfg.BackoffMin, "backoff_max": cfg.BackoffMax} {
 		if d <= 0 {
-			return nil, fmt.Errorf("'uplink.%s' must be > 0", key)
+			return nil, fmt.Errorf("'%s.%s' must be > 0", sec, key)
 		}
 	}
 	if cfg.BackoffMax < cfg.BackoffMin {
-		return nil, fmt.Errorf("'uplink.backoff_max' (%s) must be ≥ 'uplink.backoff_min' (%s)", cfg.BackoffMax, cfg.BackoffMin)
+		return nil, fmt.Errorf("'%[1]s.backoff_max' (%[2]s) must be ≥ '%[1]s.backoff_min' (%[3]s)", sec, cfg.BackoffMax, cfg.BackoffMin)
 	}
-	tc, err := tlsConfig(cfg, u)
+	tc, err := tlsConfig(sec, cfg, u)
 	if err != nil {
 		return nil, err
 	}
-	if _, err := readCredentials(cfg.CredentialsFile); err != nil {
+	creds, err := readCredentials(sec, cfg.CredentialsFile)
+	if err != nil {
 		return nil, err
 	}
 	p := &Publisher{
-		cfg: cfg, ob: ob, tlsCfg: tc,
-		log:     log.With("component", "uplink"),
-		limiter: newLimiter(int64(cfg.BandwidthLimit)),
-		ifaceUp: interfaceUp,
-		poll:    2 * time.Second,
+		section: sec, cfg: cfg, routes: spec.Routes, queues: queues, tlsCfg: tc,
+		log:      log,
+		username: creds.user,
+		limiter:  newLimiter(int64(cfg.BandwidthLimit)),
+		ifaceUp:  interfaceUp,
+		poll:     2 * time.Second,
 	}
 	p.limiter.sleep = func(ctx context.Context, d time.Duration) bool {
 		p.heart.BeatIn(d)
@@ -109,7 +159,10 @@ func New(cfg config.Uplink, ob *Outbox, log *slog.Logger, reg prometheus.Registe
 	for _, o := range opts {
 		o(p)
 	}
-	p.m = newMetrics(reg, ob)
+	if err := p.auditTransport(); err != nil {
+		return nil, err
+	}
+	p.m = newMetrics(reg, spec.Metrics, spec.Routes)
 	return p, nil
 }
 
@@ -184,6 +237,7 @@ func (p *Publisher) waitAllowed(ctx context.Context) bool {
 // every attempt).
 func (p *Publisher) Run(ctx context.Context) error {
 	failures := 0
+	wait := retry.New(p.cfg.BackoffMin, p.cfg.BackoffMax)
 	var last string // the previous failure, "" after a connection that worked
 	for ctx.Err() == nil {
 		p.heart.Beat()
@@ -199,8 +253,9 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		if failures == 0 {
 			last = "" // connected before this failure
+			wait.Reset()
 		}
-		delay := backoff(p.cfg.BackoffMin, p.cfg.BackoffMax, failures, p.rnd)
+		delay := wait.Next()
 		failures++
 		level, msg := slog.LevelWarn, fmt.Sprint(err)
 		if msg == last {
@@ -208,7 +263,7 @@ func (p *Publisher) Run(ctx context.Context) error {
 		}
 		last = msg
 		p.log.Log(ctx, level, "uplink interrupted; will retry", "err", err, "retry_in", delay,
-			"failures", failures, "broker", redact(p.cfg.Broker))
+			"failures", failures, "broker", secret.Redact(p.cfg.Broker))
 		p.heart.BeatIn(delay)
 		if !sleep(ctx, delay) {
 			break
@@ -217,22 +272,10 @@ func (p *Publisher) Run(ctx context.Context) error {
 	return nil
 }
 
-// WaitDrained returns nil once the outbox is empty, or ctx's error.
+// WaitDrained returns nil once every queue of the publisher is empty at
+// once, or ctx's error.
 func (p *Publisher) WaitDrained(ctx context.Context) error {
-	select {
-	case <-p.ob.Drained():
-		return nil
-	case <-ctx.Done():
-		return ctx.Err()
-	}
-}
-
-func redact(broker string) string {
-	u, err := url.Parse(broker)
-	if err != nil {
-		return "(unparsable)"
-	}
-	return u.Redacted()
+	return waitAllDrained(ctx, p.queues)
 }
 
 // Drain runs the publisher until the outbox is empty (nil) or ctx ends (its

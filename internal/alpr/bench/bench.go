@@ -1,7 +1,10 @@
-// Package bench measures a plate recogniser on a folder of photos: one TSV
-// line per image with the best plate and the recognition time, and, where
-// the folder has a manifest.tsv, accuracy, detection recall and timing
-// figures.
+// Package bench measures the plate engine on a folder of photos: one TSV
+// line per image with the best plate and the search time, and, where the
+// folder has a manifest.tsv, scores. A folder of street scenes (a manifest
+// with boxes) is searched as the agent searches a frame; a folder of plate
+// crops (a manifest of image, state, plate_text) is read crop by crop, the
+// reader and the region's rules alone; with Options.Detector, only the
+// detector's boxes are scored.
 package bench
 
 import (
@@ -18,7 +21,15 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
+	"github.com/edge-agent/edge-agent/internal/alpr/platedet"
 )
+
+// Engine is what a run measures: alpr.Engine.
+type Engine interface {
+	alpr.Recognizer
+	Detect(img gocv.Mat) ([]platedet.Detection, error)
+	ReadBox(img gocv.Mat, box image.Rectangle) (alpr.Plate, bool, error)
+}
 
 // Options configure a Run.
 type Options struct {
@@ -33,42 +44,64 @@ type Options struct {
 	Holdout int
 	// Limit, when above 0, stops after that many images.
 	Limit int
+	// Keep, when not nil, selects the images to run by file name (a split,
+	// a video of a set).
+	Keep func(image string) bool
+	// Detector scores the detector's boxes alone (recall and precision at
+	// IoU MatchIoU) instead of the plates read.
+	Detector bool
 }
 
 // Result is one image's outcome.
 type Result struct {
 	Image  string
-	Plate  alpr.Plate // the best plate; zero when none was read
-	Found  bool
+	Plates []alpr.Plate         // the plates read, best first
+	Boxes  []platedet.Detection // Options.Detector: the boxes found
 	Time   time.Duration
 	Labels []Label
 }
 
-// Run recognises every .jpg, .jpeg and .png in dir, in name order, and
-// writes a line per image to opts.Out. It returns the results and the
-// scores (nil scores when dir has no manifest.tsv).
-func Run(ctx context.Context, rec alpr.Recognizer, dir string, opts Options) ([]Result, []Score, error) {
-	images, err := listImages(dir)
+// Best is the best plate read, and whether there is one.
+func (r Result) Best() (alpr.Plate, bool) {
+	if len(r.Plates) == 0 {
+		return alpr.Plate{}, false
+	}
+	return r.Plates[0], true
+}
+
+// Run measures every .jpg, .jpeg and .png in dir (that opts.Keep keeps), in
+// name order, and writes a line per image to opts.Out. It returns the
+// results and the scores (nil scores when dir has no manifest.tsv).
+func Run(ctx context.Context, e Engine, dir string, opts Options) ([]Result, []Score, error) {
+	m, err := ReadManifest(filepath.Join(dir, "manifest.tsv"))
 	if err != nil {
 		return nil, nil, err
+	}
+	images, err := listImages(dir, m)
+	if err != nil {
+		return nil, nil, err
+	}
+	if opts.Keep != nil {
+		images = slices.DeleteFunc(images, func(n string) bool { return !opts.Keep(n) })
+		if len(images) == 0 {
+			return nil, nil, fmt.Errorf("dataset %q: no image selected", dir)
+		}
 	}
 	if opts.Limit > 0 && opts.Limit < len(images) {
 		images = images[:opts.Limit]
 	}
-	labels, err := ReadManifest(filepath.Join(dir, "manifest.tsv"))
-	if err != nil {
-		return nil, nil, err
+	if m.Crops && opts.Detector {
+		return nil, nil, fmt.Errorf("dataset %q holds plate crops: there is no detector to score", dir)
 	}
 	results := make([]Result, 0, len(images))
 	for i, name := range images {
 		if err := ctx.Err(); err != nil {
 			return results, nil, err
 		}
-		r, err := runOne(rec, filepath.Join(dir, name))
+		r, err := runOne(e, dir, name, m, opts)
 		if err != nil {
 			return results, nil, err
 		}
-		r.Labels = labels[name]
 		results = append(results, r)
 		if err := writeLine(opts.Out, r); err != nil {
 			return results, nil, err
@@ -77,10 +110,10 @@ func Run(ctx context.Context, rec alpr.Recognizer, dir string, opts Options) ([]
 			progress(opts.Progress, i+1, len(images))
 		}
 	}
-	if labels == nil {
+	if m.Labels == nil {
 		return results, nil, nil
 	}
-	scores := []Score{score("all", results)}
+	scores := []Score{score("all", results, opts.Detector)}
 	if opts.Holdout > 1 {
 		var tune, hold []Result
 		k := 0
@@ -95,12 +128,14 @@ func Run(ctx context.Context, rec alpr.Recognizer, dir string, opts Options) ([]
 			}
 			k++
 		}
-		scores = append(scores, score("tuning", tune), score("holdout", hold))
+		scores = append(scores, score("tuning", tune, opts.Detector), score("holdout", hold, opts.Detector))
 	}
 	return results, scores, nil
 }
 
-func listImages(dir string) ([]string, error) {
+// listImages lists the images of a dataset: its folder's, and those its
+// manifest names in subfolders.
+func listImages(dir string, m Manifest) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("dataset: %w", err)
@@ -114,6 +149,11 @@ func listImages(dir string) ([]string, error) {
 			}
 		}
 	}
+	for name := range m.Labels {
+		if strings.Contains(name, "/") {
+			out = append(out, name)
+		}
+	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("dataset %q: no .jpg or .png images", dir)
 	}
@@ -121,20 +161,37 @@ func listImages(dir string) ([]string, error) {
 	return out, nil
 }
 
-func runOne(rec alpr.Recognizer, path string) (Result, error) {
+func runOne(e Engine, dir, name string, m Manifest, opts Options) (Result, error) {
+	path := filepath.Join(dir, name)
 	img := gocv.IMRead(path, gocv.IMReadColor)
 	defer img.Close()
 	if img.Empty() {
 		return Result{}, fmt.Errorf("%s: cannot decode image", path)
 	}
+	r := Result{Image: name, Labels: slices.Clone(m.Labels[name])}
+	whole := image.Rect(0, 0, img.Cols(), img.Rows())
+	if m.Crops {
+		for i := range r.Labels {
+			r.Labels[i].Box = whole
+		}
+	}
 	start := time.Now()
-	plates, err := rec.Recognize(img, nil)
-	r := Result{Image: filepath.Base(path), Time: time.Since(start)}
+	var err error
+	switch {
+	case m.Crops:
+		var p alpr.Plate
+		var ok bool
+		if p, ok, err = e.ReadBox(img, whole); ok {
+			r.Plates = []alpr.Plate{p}
+		}
+	case opts.Detector:
+		r.Boxes, err = e.Detect(img)
+	default:
+		r.Plates, err = e.Recognize(img, nil)
+	}
+	r.Time = time.Since(start)
 	if err != nil {
 		return r, fmt.Errorf("%s: %w", path, err)
-	}
-	if len(plates) > 0 {
-		r.Plate, r.Found = plates[0], true
 	}
 	return r, nil
 }
@@ -143,8 +200,12 @@ func writeLine(w io.Writer, r Result) error {
 	if w == nil {
 		return nil
 	}
-	b := r.Plate.Box
-	_, err := fmt.Fprintf(w, "%s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%.1f\n", r.Image, r.Plate.Text, r.Plate.Conf,
+	p, _ := r.Best()
+	text, conf, b := p.Text, p.Conf, p.Box
+	if len(r.Boxes) > 0 {
+		text, conf, b = "", r.Boxes[0].Score, r.Boxes[0].Box
+	}
+	_, err := fmt.Fprintf(w, "%s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%.1f\n", r.Image, text, conf,
 		b.Min.X, b.Min.Y, b.Dx(), b.Dy(), float64(r.Time.Microseconds())/1000)
 	return err
 }
@@ -162,16 +223,4 @@ func progress(w io.Writer, done, total int) {
 		end = "\n"
 	}
 	fmt.Fprintf(w, "\r[%s] %d/%d%s", bar, done, total, end)
-}
-
-// hit reports that a plate box was found where a label is: the centre of
-// box lies inside the labelled box.
-func hit(box image.Rectangle, labels []Label) bool {
-	c := image.Pt((box.Min.X+box.Max.X)/2, (box.Min.Y+box.Max.Y)/2)
-	for _, l := range labels {
-		if c.In(l.Box) {
-			return true
-		}
-	}
-	return false
 }

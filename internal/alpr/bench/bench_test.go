@@ -3,8 +3,8 @@ package bench
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
-	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
@@ -13,12 +13,13 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
+	"github.com/edge-agent/edge-agent/internal/alpr/alprtest"
 )
 
 func openEngine(t testing.TB, region string) *alpr.Engine {
 	t.Helper()
 	dir := filepath.Join("..", "..", "..", "models")
-	e, err := alpr.Open(alpr.Options{ModelsDir: dir, Region: region, Workers: 1, WideLook: true}) // as edge-agent bench
+	e, err := alpr.Open(alpr.Options{ModelsDir: dir, Region: region, Workers: 1})
 	if err != nil {
 		if strings.Contains(err.Error(), "not found") {
 			t.Skipf("models not installed (%v); run 'make models'", err)
@@ -29,49 +30,45 @@ func openEngine(t testing.TB, region string) *alpr.Engine {
 	return e
 }
 
-// writePhoto writes a 1280×720 JPEG with a plate of the given text at box
+// writeScene writes a 1280×720 street with a plate of the given text at box
 // (no plate when text is empty).
-func writePhoto(t *testing.T, path, text string, box image.Rectangle) {
+func writeScene(t *testing.T, path, text string, box image.Rectangle) {
 	t.Helper()
-	img := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(90, 100, 110, 0), 720, 1280, gocv.MatTypeCV8UC3)
+	img := alprtest.Street(t, 1280, 720)
 	defer img.Close()
-	gocv.Circle(&img, image.Pt(300, 200), 80, color.RGBA{30, 80, 160, 0}, -1)
 	if text != "" {
-		gocv.Rectangle(&img, box, color.RGBA{235, 235, 230, 0}, -1)
-		gocv.Rectangle(&img, box, color.RGBA{20, 20, 20, 0}, 2)
-		scale := float64(box.Dy()) / 50
-		size := gocv.GetTextSize(text, gocv.FontHersheySimplex, scale, 3)
-		org := image.Pt(box.Min.X+(box.Dx()-size.X)/2, box.Min.Y+(box.Dy()+size.Y)/2)
-		gocv.PutText(&img, text, org, gocv.FontHersheySimplex, scale, color.RGBA{10, 10, 10, 0}, 3)
+		alprtest.PastePlate(t, &img, text, 1, box)
 	}
 	if !gocv.IMWrite(path, img) {
 		t.Fatalf("cannot write %s", path)
 	}
 }
 
-// syntheticDataset writes three photos: a plate labelled right, a plate
-// labelled wrong (O for 0), and an unlabelled photo without a plate.
-func syntheticDataset(t *testing.T) string {
+func writeFile(t *testing.T, path, body string) {
+	t.Helper()
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// syntheticScenes writes three street scenes: a plate labelled right, a
+// plate labelled wrong (O for 0), and an unlabelled one without a plate.
+func syntheticScenes(t *testing.T) string {
 	dir := t.TempDir()
-	box := image.Rect(500, 400, 800, 460)
-	writePhoto(t, filepath.Join(dir, "a.jpg"), "ABC1234", box)
-	writePhoto(t, filepath.Join(dir, "b.png"), "XYZ9070", box)
-	writePhoto(t, filepath.Join(dir, "c.jpg"), "", box)
-	manifest := "image\tplate_text\tx\ty\tw\th\n" +
-		"a.jpg\tABC1234\t490\t390\t320\t80\n" +
-		"b.png\tXYZ9O7O\t490\t390\t320\t80\n"
-	if err := os.WriteFile(filepath.Join(dir, "manifest.tsv"), []byte(manifest), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("not an image"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	box := image.Rect(540, 460, 740, 560)
+	writeScene(t, filepath.Join(dir, "a.jpg"), "ABC1234", box)
+	writeScene(t, filepath.Join(dir, "b.png"), "XYZ9070", box)
+	writeScene(t, filepath.Join(dir, "c.jpg"), "", box)
+	writeFile(t, filepath.Join(dir, "manifest.tsv"), "image\tplate_text\tx\ty\tw\th\n"+
+		"a.jpg\tABC1234\t530\t450\t220\t120\n"+
+		"b.png\tXYZ9O7O\t530\t450\t220\t120\n")
+	writeFile(t, filepath.Join(dir, "notes.txt"), "not an image")
 	return dir
 }
 
 func TestRunWritesLinesAndScores(t *testing.T) {
 	e := openEngine(t, "us")
-	dir := syntheticDataset(t)
+	dir := syntheticScenes(t)
 	var out, prog bytes.Buffer
 	results, scores, err := Run(context.Background(), e, dir, Options{Out: &out, Progress: &prog})
 	if err != nil {
@@ -91,8 +88,8 @@ func TestRunWritesLinesAndScores(t *testing.T) {
 		t.Fatalf("scores %+v, want one (no holdout)", scores)
 	}
 	s := scores[0]
-	if s.Images != 2 || s.Exact != 1 || s.Folded != 2 || s.Detected != 2 {
-		t.Errorf("score %+v, want 2 images, exact 1, folded 2, detected 2", s)
+	if s.Images != 2 || s.Exact != 1 || s.Folded != 2 || s.Detected != 2 || s.Plates != 2 || s.PlateExact != 1 || s.PlateFolded != 2 || s.Extra != 0 {
+		t.Errorf("score %+v, want 2 images, exact 1, folded 2, detected 2, the same per plate, no extra", s)
 	}
 	if s.Median <= 0 || s.P90 < s.Median {
 		t.Errorf("times %+v", s)
@@ -101,8 +98,70 @@ func TestRunWritesLinesAndScores(t *testing.T) {
 		t.Errorf("progress %q does not end at 3/3", prog.String())
 	}
 	var sum bytes.Buffer
-	if err := s.Write(&sum); err != nil || !strings.Contains(sum.String(), "exact 50.0% (1)  O/0-folded 100.0% (2)  detected 100.0% (2)") {
+	if err := s.Write(&sum); err != nil || !strings.Contains(sum.String(), "exact 50.0% (1)  O/0-folded 100.0% (2)  detected 100.0% (2)") ||
+		!strings.Contains(sum.String(), "plates 2  read 50.0% (1)  folded 100.0% (2)  extra 0") {
 		t.Errorf("summary %q", sum.String())
+	}
+}
+
+// TestRunDetector scores the detector's boxes alone against tight labels:
+// one found, one label where no plate is drawn (missed); every box the
+// detector gives counts.
+func TestRunDetector(t *testing.T) {
+	e := openEngine(t, "us")
+	dir := t.TempDir()
+	box := image.Rect(540, 460, 740, 560)
+	writeScene(t, filepath.Join(dir, "a.jpg"), "ABC1234", box)
+	writeScene(t, filepath.Join(dir, "b.jpg"), "", box)
+	writeFile(t, filepath.Join(dir, "manifest.tsv"), "image\tplate_text\tx\ty\tw\th\n"+
+		"a.jpg\t\t540\t460\t200\t100\nb.jpg\t\t540\t460\t200\t100\n")
+	boxes := 0
+	for _, name := range []string{"a.jpg", "b.jpg"} {
+		img := gocv.IMRead(filepath.Join(dir, name), gocv.IMReadColor)
+		ds, err := e.Detect(img)
+		img.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		boxes += len(ds)
+	}
+	_, scores, err := Run(context.Background(), e, dir, Options{Detector: true, Keep: func(n string) bool { return n != "c.jpg" }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := scores[0]
+	if !s.Detector || s.Plates != 2 || s.Found != 1 || s.Boxes != boxes {
+		t.Errorf("score %+v, want 2 plates, 1 found, %d boxes", s, boxes)
+	}
+	var sum bytes.Buffer
+	want := fmt.Sprintf("recall 50.0%% (1)  precision %.1f%% (1 of %d)  false per frame %.3f", 100/float64(boxes), boxes, float64(boxes-1)/2)
+	if err := s.Write(&sum); err != nil || !strings.Contains(sum.String(), want) {
+		t.Errorf("summary %q, want %q", sum.String(), want)
+	}
+}
+
+// TestRunCrops reads a folder of plate crops (a manifest of image, state,
+// plate_text), each whole image one plate; labels under 4 characters name
+// no plate.
+func TestRunCrops(t *testing.T) {
+	e := openEngine(t, "us")
+	dir := t.TempDir()
+	for _, c := range []struct{ name, text string }{{"ak1.png", "KDT4821"}, {"ca2.png", "7XYZ123"}} {
+		img := gocv.NewMatWithSize(156, 320, gocv.MatTypeCV8UC3)
+		alprtest.PastePlate(t, &img, c.text, 2, image.Rect(0, 0, 320, 156))
+		gocv.IMWrite(filepath.Join(dir, c.name), img)
+		img.Close()
+	}
+	writeFile(t, filepath.Join(dir, "manifest.tsv"), "image\tstate\tplate_text\nak1.png\tak\tKDT4821\nca2.png\tca\t0\n")
+	_, scores, err := Run(context.Background(), e, dir, Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s := scores[0]; s.Images != 1 || s.Exact != 1 || s.PlateExact != 1 {
+		t.Errorf("score %+v, want the one labelled crop read", s)
+	}
+	if _, _, err := Run(context.Background(), e, dir, Options{Detector: true}); err == nil {
+		t.Error("a crop folder was scored as detector boxes")
 	}
 }
 
@@ -113,11 +172,12 @@ func TestRunErrors(t *testing.T) {
 		t.Errorf("empty folder: %v", err)
 	}
 	bad := t.TempDir()
-	if err := os.WriteFile(filepath.Join(bad, "x.jpg"), []byte("not a jpeg"), 0o600); err != nil {
-		t.Fatal(err)
-	}
+	writeFile(t, filepath.Join(bad, "x.jpg"), "not a jpeg")
 	if _, _, err := Run(context.Background(), e, bad, Options{}); err == nil || !strings.Contains(err.Error(), "cannot decode image") {
 		t.Errorf("undecodable image: %v", err)
+	}
+	if _, _, err := Run(context.Background(), e, bad, Options{Keep: func(string) bool { return false }}); err == nil || !strings.Contains(err.Error(), "no image selected") {
+		t.Errorf("nothing kept: %v", err)
 	}
 }
 
@@ -126,19 +186,18 @@ func TestReadManifestErrors(t *testing.T) {
 		{"h\na.jpg\tABC\t1\t2\t3\n", "manifest.tsv:2: 5 columns, want 6 (image, plate_text, x, y, w, h)"},
 		{"h\na.jpg\tABC\t1\tx\t3\t4\n", `manifest.tsv:2: column 4: "x" is not an integer`},
 		{"h\na.jpg\tABC\t1\t2\t0\t4\n", "manifest.tsv:2: box size 0x4 is not positive"},
+		{"image\tstate\tplate_text\na.png\tak\n", "manifest.tsv:2: 2 columns, want 3 (image, state, plate_text)"},
 	} {
 		path := filepath.Join(t.TempDir(), "manifest.tsv")
-		if err := os.WriteFile(path, []byte(tc.body), 0o600); err != nil {
-			t.Fatal(err)
-		}
+		writeFile(t, path, tc.body)
 		_, err := ReadManifest(path)
 		if err == nil || !strings.HasSuffix(err.Error(), tc.want) {
 			t.Errorf("ReadManifest(%q) = %v, want ...%s", tc.body, err, tc.want)
 		}
 	}
-	labels, err := ReadManifest(filepath.Join(t.TempDir(), "none.tsv"))
-	if labels != nil || err != nil {
-		t.Errorf("missing manifest: %v, %v; want nil, nil", labels, err)
+	m, err := ReadManifest(filepath.Join(t.TempDir(), "none.tsv"))
+	if m.Labels != nil || err != nil {
+		t.Errorf("missing manifest: %v, %v; want no labels, no error", m, err)
 	}
 }
 

@@ -17,6 +17,11 @@ const (
 	czRegion = "D[ABCEHJKLMPSTUZ]"
 	// czLetter: letters of later Czech series (G, O, Q and W are not used).
 	czLetter = "[A-FH-NPR-VX-Z]"
+	// usLetter: most US states issue no I, O or Q (they read as 1 and 0),
+	// so a US layout reads a 0 or 1 at a letter position as no letter
+	// rather than bending it into O or I; plates of the states that do
+	// (vanity, Iowa's Q) keep their reading as the catch-all's.
+	usLetter = "[A-HJ-NPR-Z]"
 	// gbLetter: UK plates use no I or Q; gbYear: nor O, U or Z as the year
 	// letter of the older prefix and suffix plates.
 	gbLetter = "[A-HJ-PR-Z]"
@@ -37,16 +42,16 @@ var packDefs = map[string]packDef{
 	// mostly scores: the common layouts get full weight and any 5–8
 	// alphanumerics still count as a US plate, with a lower weight.
 	"us": {noFormat: 0.7, specs: []spec{
-		{name: "us", pattern: "LLLDDDD", weight: 1}, // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
-		{name: "us", pattern: "DLLLDDD", weight: 1}, // 1ABC234: CA
-		{name: "us", pattern: "LLLDDD", weight: 1},  // ABC123
-		{name: "us", pattern: "DDDLLL", weight: 1},  // 123ABC
-		{name: "us", pattern: "LLDDDDD", weight: 1}, // AB12345: IL
-		{name: "us", pattern: "DLLDDD", weight: 1},  // 1AB234: MA
-		{name: "us", pattern: "DLLLDD", weight: 1},  // 1ABC23
-		{name: "us", pattern: "LDDLLL", weight: 1},  // A12BCD: NJ
-		{name: "us", pattern: "LLLLDD", weight: 1},  // ABCD12: FL
-		{name: "us", pattern: "LLLDLD", weight: 1},  // ABC1D2: FL, CO
+		{name: "us", pattern: usLetter + "{3}DDDD", weight: 1},               // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
+		{name: "us", pattern: "D" + usLetter + "{3}DDD", weight: 1},          // 1ABC234: CA
+		{name: "us", pattern: usLetter + "{3}DDD", weight: 1},                // ABC123
+		{name: "us", pattern: "DDD" + usLetter + "{3}", weight: 1},           // 123ABC
+		{name: "us", pattern: usLetter + "{2}DDDDD", weight: 1},              // AB12345: IL
+		{name: "us", pattern: "D" + usLetter + "{2}DDD", weight: 1},          // 1AB234: MA
+		{name: "us", pattern: "D" + usLetter + "{3}DD", weight: 1},           // 1ABC23
+		{name: "us", pattern: usLetter + "DD" + usLetter + "{3}", weight: 1}, // A12BCD: NJ
+		{name: "us", pattern: usLetter + "{4}DD", weight: 1},                 // ABCD12: FL
+		{name: "us", pattern: usLetter + "{3}D" + usLetter + "D", weight: 1}, // ABC1D2: FL, CO
 		{name: "us-any", pattern: "A{5,8}", weight: 0.85, catchAll: true},
 	}},
 	// Europe: a set of national layouts; any of them is accepted and the

@@ -1,0 +1,290 @@
+// Package platedet finds licence plates in a frame with the plate detector
+// trained by scripts/train/detector.py: a small fully convolutional network
+// that sees a whole frame once, scaled so that its longer side is at most
+// Options.Width pixels, and answers on a grid of stride 4 how likely a
+// plate's centre is in each cell and the plate's box. It runs in OpenCV's
+// DNN module; the decoding here is the one the training script validates
+// with (detector.py: decode).
+package platedet
+
+import (
+	"errors"
+	"fmt"
+	"image"
+	"math"
+	"slices"
+	"sort"
+	"sync"
+
+	"gocv.io/x/gocv"
+)
+
+// File is the detector's file name in the models folder.
+const File = "plate-detector.onnx"
+
+// stride is the network's output stride: one cell per 4x4 input pixels.
+const stride = 4
+
+// maps is the number of output maps: centre probability, centre offset x
+// and y within the cell, log width and log height in cells.
+const maps = 5
+
+// Defaults of Options.
+const (
+	// DefaultWidth shows a 1920x1080 frame at half its size and a 1280x720
+	// one at three quarters: a 30 px plate of a 1080p frame reaches the
+	// network 15 px wide, the smallest it was trained to find (10 px) with
+	// some room, at about 20 ms a frame on two cores.
+	DefaultWidth = 960
+	// DefaultMinScore is the centre probability a plate must reach. On the
+	// held-out dashcam video it keeps recall while false plates stay under
+	// one in twenty frames (see assets/models/README.md).
+	DefaultMinScore = 0.3
+	// DefaultMaxPlates bounds the plates kept per call, best first.
+	DefaultMaxPlates = 8
+)
+
+// nmsIoU: of two detections overlapping more than this, or the weaker with
+// its centre inside the better, the weaker is dropped. Plates do not
+// overlap; one plate found at two cells overlaps itself by far more, or is
+// a part of itself.
+const nmsIoU = 0.3
+
+// Options configure a Detector. Zero values take the defaults.
+type Options struct {
+	// Width is the longer side of the network's input: an area larger than
+	// that is scaled down to it, a smaller one is seen at its own size, or,
+	// with Enlarge, scaled up to it (by MaxEnlarge at most).
+	Width     int
+	Enlarge   bool
+	MinScore  float64
+	MaxPlates int
+}
+
+// MaxEnlarge is the most an area is scaled up with Options.Enlarge: a plate
+// shown larger than twice its pixels gains no detail.
+const MaxEnlarge = 2.0
+
+// Detection is a plate found in a frame.
+type Detection struct {
+	Box   image.Rectangle // in frame pixels
+	Score float64         // centre probability, 0..1
+}
+
+// Detector is the plate detector network. It is safe for concurrent use:
+// calls take turns on the network, whose output is only valid until its
+// next run.
+type Detector struct {
+	opts   Options
+	mu     sync.Mutex
+	net    gocv.Net
+	canvas gocv.Mat // the padded input, reused while the input size stays
+}
+
+// New loads the detector from path.
+func New(path string, opts Options) (*Detector, error) {
+	if opts.Width == 0 {
+		opts.Width = DefaultWidth
+	}
+	if opts.MinScore == 0 {
+		opts.MinScore = DefaultMinScore
+	}
+	if opts.MaxPlates == 0 {
+		opts.MaxPlates = DefaultMaxPlates
+	}
+	if opts.Width < 128 || opts.Width > 4096 {
+		return nil, fmt.Errorf("platedet: input width %d is outside 128..4096", opts.Width)
+	}
+	if opts.MinScore < 0 || opts.MinScore >= 1 {
+		return nil, fmt.Errorf("platedet: minimum score %g is outside [0, 1)", opts.MinScore)
+	}
+	net := gocv.ReadNetFromONNX(path)
+	if net.Empty() {
+		net.Close()
+		return nil, fmt.Errorf("platedet: cannot load %q", path)
+	}
+	d := &Detector{opts: opts, net: net, canvas: gocv.NewMat()}
+	// A network of another shape is refused now rather than misread later.
+	blank := gocv.NewMatWithSize(64, 64, gocv.MatTypeCV8UC3)
+	defer blank.Close()
+	if _, err := d.Detect(blank, image.Rect(0, 0, 64, 64)); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("platedet: %q is not a plate detector of this agent: %w", path, err)
+	}
+	return d, nil
+}
+
+// Close frees the network.
+func (d *Detector) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.canvas.Close()
+	return d.net.Close()
+}
+
+// Input returns the scale at which the detector sees an area and the size
+// of its input: the area scaled so that its longer side is at most
+// Options.Width (enlarged only with Options.Enlarge), padded to multiples
+// of 32.
+func (d *Detector) Input(area image.Rectangle) (scale float64, size image.Point) {
+	scale = float64(d.opts.Width) / float64(max(area.Dx(), area.Dy()))
+	if d.opts.Enlarge {
+		scale = min(MaxEnlarge, scale)
+	} else {
+		scale = min(1, scale)
+	}
+	w := max(32, int(math.Round(float64(area.Dx())*scale)))
+	h := max(32, int(math.Round(float64(area.Dy())*scale)))
+	return scale, image.Pt((w+31)/32*32, (h+31)/32*32)
+}
+
+// Detect finds the plates inside area of img (8-bit BGR): the whole frame,
+// or a window of it. Boxes are in img's pixels, best first.
+func (d *Detector) Detect(img gocv.Mat, area image.Rectangle) ([]Detection, error) {
+	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
+		return nil, errors.New("platedet: Detect needs a non-empty 8-bit BGR image")
+	}
+	area = area.Intersect(image.Rect(0, 0, img.Cols(), img.Rows()))
+	if area.Dx() < 8 || area.Dy() < 8 {
+		return nil, nil
+	}
+	scale, size := d.Input(area)
+	sw := min(size.X, int(math.Round(float64(area.Dx())*scale)))
+	sh := min(size.Y, int(math.Round(float64(area.Dy())*scale)))
+
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.canvas.Cols() != size.X || d.canvas.Rows() != size.Y {
+		d.canvas.Close()
+		d.canvas = gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV8UC3)
+	}
+	d.canvas.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	src := img.Region(area)
+	dst := d.canvas.Region(image.Rect(0, 0, sw, sh))
+	switch {
+	case sw == area.Dx() && sh == area.Dy():
+		src.CopyTo(&dst)
+	case scale > 1:
+		gocv.Resize(src, &dst, image.Pt(sw, sh), 0, 0, gocv.InterpolationLinear)
+	default:
+		gocv.Resize(src, &dst, image.Pt(sw, sh), 0, 0, gocv.InterpolationArea)
+	}
+	src.Close()
+	dst.Close()
+
+	blob := gocv.BlobFromImage(d.canvas, 1.0/255, size, gocv.NewScalar(0, 0, 0, 0), false, false)
+	defer blob.Close()
+	d.net.SetInput(blob, "")
+	out := d.net.Forward("")
+	defer out.Close()
+	gw, gh := size.X/stride, size.Y/stride
+	if out.Total() != maps*gw*gh {
+		return nil, fmt.Errorf("platedet: output of %d values for a %dx%d input, want %d", out.Total(), size.X, size.Y, maps*gw*gh)
+	}
+	v, err := out.DataPtrFloat32()
+	if err != nil {
+		return nil, fmt.Errorf("platedet: output: %w", err)
+	}
+	dets := decode(v, gw, gh, float32(d.opts.MinScore))
+	valid := image.Rect(0, 0, sw, sh)
+	out2 := make([]Detection, 0, len(dets))
+	for _, c := range dets {
+		if c.cx < float64(valid.Min.X) || c.cx >= float64(valid.Max.X) || c.cy < float64(valid.Min.Y) || c.cy >= float64(valid.Max.Y) {
+			continue // a centre in the padding
+		}
+		b := image.Rect(
+			area.Min.X+int(math.Floor((c.cx-c.w/2)/scale)), area.Min.Y+int(math.Floor((c.cy-c.h/2)/scale)),
+			area.Min.X+int(math.Ceil((c.cx+c.w/2)/scale)), area.Min.Y+int(math.Ceil((c.cy+c.h/2)/scale)),
+		).Intersect(area)
+		if b.Empty() {
+			continue
+		}
+		out2 = append(out2, Detection{Box: b, Score: float64(c.score)})
+	}
+	out2 = Suppress(out2)
+	if len(out2) > d.opts.MaxPlates {
+		out2 = out2[:d.opts.MaxPlates]
+	}
+	return out2, nil
+}
+
+// cand is a decoded peak in input pixels.
+type cand struct {
+	cx, cy, w, h float64
+	score        float32
+}
+
+// maxLogSize bounds the decoded log size, so that a wild value cannot make
+// an absurd box (e^6 cells is 1600 input pixels).
+const maxLogSize = 6
+
+// decode finds the cells whose centre probability is at least minScore and
+// at least that of its eight neighbours, and reads their boxes. v holds the
+// five maps of gw x gh cells one after the other.
+func decode(v []float32, gw, gh int, minScore float32) []cand {
+	n := gw * gh
+	heat := v[:n]
+	var out []cand
+	for y := 0; y < gh; y++ {
+		for x := 0; x < gw; x++ {
+			p := heat[y*gw+x]
+			if p < minScore || !peak(heat, gw, gh, x, y, p) {
+				continue
+			}
+			i := y*gw + x
+			out = append(out, cand{
+				cx:    (float64(x) + float64(v[n+i])) * stride,
+				cy:    (float64(y) + float64(v[2*n+i])) * stride,
+				w:     math.Exp(min(float64(v[3*n+i]), maxLogSize)) * stride,
+				h:     math.Exp(min(float64(v[4*n+i]), maxLogSize)) * stride,
+				score: p,
+			})
+		}
+	}
+	return out
+}
+
+// peak reports whether p, at (x, y), is at least each of its neighbours.
+func peak(heat []float32, gw, gh, x, y int, p float32) bool {
+	for dy := -1; dy <= 1; dy++ {
+		for dx := -1; dx <= 1; dx++ {
+			nx, ny := x+dx, y+dy
+			if (dx == 0 && dy == 0) || nx < 0 || ny < 0 || nx >= gw || ny >= gh {
+				continue
+			}
+			if heat[ny*gw+nx] > p {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Suppress sorts detections best first and drops each that overlaps a
+// better one by more than nmsIoU or has its centre inside a better one.
+func Suppress(ds []Detection) []Detection {
+	ds = slices.Clone(ds)
+	sort.SliceStable(ds, func(i, j int) bool { return ds[i].Score > ds[j].Score })
+	out := ds[:0]
+next:
+	for _, d := range ds {
+		c := image.Pt((d.Box.Min.X+d.Box.Max.X)/2, (d.Box.Min.Y+d.Box.Max.Y)/2)
+		for _, k := range out {
+			if IoU(d.Box, k.Box) > nmsIoU || c.In(k.Box) {
+				continue next
+			}
+		}
+		out = append(out, d)
+	}
+	return out
+}
+
+// IoU is the intersection over union of two boxes.
+func IoU(a, b image.Rectangle) float64 {
+	in := a.Intersect(b)
+	if in.Empty() {
+		return 0
+	}
+	i := float64(in.Dx() * in.Dy())
+	return i / (float64(a.Dx()*a.Dy()+b.Dx()*b.Dy()) - i)
+}

@@ -1,0 +1,210 @@
+package alpr
+
+import (
+	"image"
+	"math"
+
+	"gocv.io/x/gocv"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/platedet"
+	"github.com/edge-agent/edge-agent/internal/alpr/platereader"
+)
+
+// search is the search of one frame: the boxes the detector found, the
+// windows it looked at, and the plates read. It lives for one Recognize
+// call; the engine it runs on holds no state of a frame.
+type search struct {
+	e      *Engine
+	img    gocv.Mat
+	frame  image.Rectangle
+	found  []platedet.Detection
+	halved bool // the frame was seen again at half the scale
+	looks  int  // windows looked at for expected plates
+	plates []Plate
+}
+
+func newSearch(e *Engine, img gocv.Mat) *search {
+	return &search{e: e, img: img, frame: image.Rect(0, 0, img.Cols(), img.Rows())}
+}
+
+// run detects the plates of the whole frame, looks closer where expected
+// plates were not found, and reads every box.
+func (s *search) run(expected []image.Rectangle) error {
+	var err error
+	if s.found, err = s.e.det.Detect(s.img, s.frame); err != nil {
+		return err
+	}
+	if err := s.lookBig(); err != nil {
+		return err
+	}
+	if err := s.lookExpected(expected); err != nil {
+		return err
+	}
+	return s.read()
+}
+
+// lookBig sees the frame again at half the scale when a box found is wider
+// than Tuning.BigPlate at the detector's input, and keeps the better of
+// the boxes of both passes.
+func (s *search) lookBig() error {
+	scale, _ := s.e.det.Input(s.frame)
+	big := false
+	for _, d := range s.found {
+		big = big || float64(d.Box.Dx())*scale > float64(s.e.tune.BigPlate)
+	}
+	if !big {
+		return nil
+	}
+	s.halved = true
+	ds, err := s.e.half.Detect(s.img, s.frame)
+	if err != nil {
+		return err
+	}
+	s.found = platedet.Suppress(append(s.found, ds...))
+	return nil
+}
+
+// lookExpected runs the detector over a window around each expected box
+// (at most Tuning.MaxLooks) that no box found overlaps: the window is seen
+// at full resolution or more, where a plate too small for the whole frame's
+// scale is found.
+func (s *search) lookExpected(expected []image.Rectangle) error {
+	t := s.e.tune
+	for _, b := range expected {
+		if s.looks == t.MaxLooks {
+			break
+		}
+		if s.covered(b) {
+			continue
+		}
+		s.looks++
+		ds, err := s.e.look.Detect(s.img, lookWindow(b, s.frame, t.LookWindow))
+		if err != nil {
+			return err
+		}
+		s.found = platedet.Suppress(append(s.found, ds...))
+	}
+	if len(s.found) > t.MaxPlates {
+		s.found = s.found[:t.MaxPlates]
+	}
+	return nil
+}
+
+// covered reports whether a box found overlaps b.
+func (s *search) covered(b image.Rectangle) bool {
+	for _, d := range s.found {
+		if d.Box.Overlaps(b) {
+			return true
+		}
+	}
+	return false
+}
+
+// minLookSide is the least side of a look window, in frame pixels: the
+// detector needs some context around a plate (and enlarges a window at
+// most platedet.MaxEnlarge times).
+const minLookSide = 128
+
+// lookWindow is a square window of k times b's width (at least minLookSide)
+// centred on b, slid inside the frame.
+func lookWindow(b, frame image.Rectangle, k float64) image.Rectangle {
+	side := max(minLookSide, int(math.Round(k*float64(b.Dx()))))
+	c := image.Pt((b.Min.X+b.Max.X)/2, (b.Min.Y+b.Max.Y)/2)
+	w := image.Rect(c.X-side/2, c.Y-side/2, c.X-side/2+side, c.Y-side/2+side)
+	if d := frame.Min.X - w.Min.X; d > 0 {
+		w = w.Add(image.Pt(d, 0))
+	}
+	if d := frame.Min.Y - w.Min.Y; d > 0 {
+		w = w.Add(image.Pt(0, d))
+	}
+	if d := w.Max.X - frame.Max.X; d > 0 {
+		w = w.Sub(image.Pt(d, 0))
+	}
+	if d := w.Max.Y - frame.Max.Y; d > 0 {
+		w = w.Sub(image.Pt(0, d))
+	}
+	return w.Intersect(frame)
+}
+
+// read reads every box found, in one batch, each in the crops of
+// readViews, and keeps for each box its best plate.
+func (s *search) read() error {
+	if len(s.found) == 0 {
+		return nil
+	}
+	n := len(readViews)
+	areas := make([]image.Rectangle, 0, n*len(s.found))
+	for _, d := range s.found {
+		for _, v := range readViews {
+			areas = append(areas, v.area(d.Box, s.frame))
+		}
+	}
+	chars, err := s.e.reader.Read(s.img, areas)
+	if err != nil {
+		return err
+	}
+	for i, d := range s.found {
+		var best Plate
+		found := false
+		for k := range n {
+			p, ok := s.e.plateOf(chars[i*n+k], d)
+			if ok && (!found || rank(p) > rank(best)) {
+				best, found = p, true
+				best.Sharpness = float64(k) // the view, for the sharpness below
+			}
+		}
+		if !found {
+			continue
+		}
+		best.Sharpness = sharpness(s.img, areas[i*n+int(best.Sharpness)])
+		s.plates = append(s.plates, best)
+	}
+	return nil
+}
+
+// view is a crop of a box for the reader: the box grown by its share of the
+// box's width and height on each side.
+type view struct{ x, y float64 }
+
+func (v view) area(box, frame image.Rectangle) image.Rectangle {
+	mx := int(math.Round(v.x * float64(box.Dx())))
+	my := int(math.Round(v.y * float64(box.Dy())))
+	return image.Rect(box.Min.X-mx, box.Min.Y-my, box.Max.X+mx, box.Max.Y+my).Intersect(frame)
+}
+
+// readViews are the crops each box is read in: the margins the reader was
+// trained with, a wider one that holds an edge character the box cut, and a
+// tighter one that leaves out text around the plate.
+var readViews = []view{
+	{platereader.MarginX, platereader.MarginY},
+	{0.14, platereader.MarginY},
+	{0.02, 0.04},
+}
+
+// rank orders readings of one box: one that fits a layout of the region
+// first, then the more confident.
+func rank(p Plate) float64 {
+	r := p.Conf
+	if p.Format != "" && p.Layout {
+		r++
+	}
+	return r
+}
+
+// sharpness is the variance of the Laplacian of the grey levels of area.
+func sharpness(img gocv.Mat, area image.Rectangle) float64 {
+	crop := img.Region(area)
+	defer crop.Close()
+	grey := gocv.NewMat()
+	defer grey.Close()
+	gocv.CvtColor(crop, &grey, gocv.ColorBGRToGray)
+	lap := gocv.NewMat()
+	defer lap.Close()
+	gocv.Laplacian(grey, &lap, gocv.MatTypeCV64F, 1, 1, 0, gocv.BorderDefault)
+	mean, std := gocv.NewMat(), gocv.NewMat()
+	defer mean.Close()
+	defer std.Close()
+	gocv.MeanStdDev(lap, &mean, &std)
+	v := std.GetDoubleAt(0, 0)
+	return v * v
+}

@@ -1,0 +1,223 @@
+package events
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"image"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/testutil"
+
+	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/hotlist"
+	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/edge-agent/edge-agent/internal/store"
+	"github.com/edge-agent/edge-agent/internal/uplink"
+)
+
+type fixture struct {
+	t     *testing.T
+	dir   string
+	st    *store.Store
+	ob    *uplink.Outbox
+	dest  Destination
+	outl  *Outlets
+	hot   *hotlist.List
+	clock time.Time
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	f := &fixture{t: t, dir: t.TempDir(), clock: time.Date(2026, 5, 1, 8, 0, 0, 123456789, time.UTC)}
+	var err error
+	if f.st, err = store.Open(filepath.Join(f.dir, "reads.db"), config.Defaults().Store, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { f.st.Close() })
+	entries, _, err := hotlist.Parse(strings.NewReader("ABC1234,stolen,high\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.hot = hotlist.New(entries, 1)
+	f.open()
+	return f
+}
+
+// open opens the outbox file and its queues (again, after close).
+func (f *fixture) open() {
+	f.t.Helper()
+	if f.outl != nil { // a restart: the old handle goes first, as with a process
+		f.outl.Close()
+		f.ob.Close()
+	}
+	var err error
+	if f.ob, err = uplink.OpenOutbox(filepath.Join(f.dir, "outbox.db"), uplink.OutboxOptions{}); err != nil {
+		f.t.Fatal(err)
+	}
+	o, err := OpenOutlets(config.Defaults().Events, f.ob, nil, nil)
+	if err != nil {
+		f.t.Fatal(err)
+	}
+	f.dest, f.outl = o.Dests[0], o
+	ob := f.ob
+	f.t.Cleanup(func() { o.Close(); ob.Close() })
+}
+
+func (f *fixture) producer(opts Options) *Producer {
+	f.t.Helper()
+	p := New(f.st, f.ob, []Destination{f.dest}, f.hot, opts, nil, nil)
+	if err := p.Prepare(context.Background()); err != nil {
+		f.t.Fatal(err)
+	}
+	return p
+}
+
+func (f *fixture) record(plate string) read.Record {
+	f.clock = f.clock.Add(time.Second)
+	return read.Record{CapturedAt: f.clock, Camera: "front", Plate: read.Plate(plate), Confidence: 0.91234,
+		Region: "us", Box: image.Rect(1, 2, 3, 4), Frames: 3, Crop: []byte{0xff, 0xd8, 0xff, 0xd9},
+		Fix: &read.Fix{Position: read.Position{Lat: 48.1, Lon: 11.5}, Time: f.clock}}
+}
+
+// take removes and decodes every message of q.
+func take(t *testing.T, q *uplink.Outbox) []Message {
+	t.Helper()
+	es, err := q.Peek(1000)
+	if errors.Is(err, uplink.ErrEmpty) {
+		return nil
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []Message
+	for _, e := range es {
+		var m Message
+		dec := json.NewDecoder(strings.NewReader(string(e.Payload)))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&m); err != nil {
+			t.Fatalf("payload %s: %v", e.Payload, err)
+		}
+		out = append(out, m)
+		if err := e.Remove(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return out
+}
+
+func TestProducerEventsAndAlerts(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	old := f.record("ABC1234")
+	if _, err := f.st.Insert(ctx, &old); err != nil { // history: stored before events existed
+		t.Fatal(err)
+	}
+	p := f.producer(Options{Reads: true, DeviceID: "dev-1"})
+	flush := func() {
+		t.Helper()
+		if err := p.Flush(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	flush()
+	if got := take(t, f.dest.Reads); len(got) != 0 {
+		t.Fatalf("history sent: %d events", len(got))
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 0 {
+		t.Fatalf("history alerted: %d", len(got))
+	}
+
+	// A pass first stored with a look-alike of a listed plate: alert at once.
+	a := f.record("A8C1235")
+	if _, err := f.st.InsertProvisional(ctx, &a); err != nil {
+		t.Fatal(err)
+	}
+	flush()
+	alerts := take(t, f.dest.Alerts)
+	if len(alerts) != 1 || alerts[0].Final || alerts[0].Alert == nil || alerts[0].Alert.ListedPlate != "ABC1234" ||
+		alerts[0].Alert.Edits != 1 || alerts[0].Alert.Priority != "high" || alerts[0].RecordID != a.ID {
+		t.Fatalf("alerts %+v", alerts)
+	}
+	uid, _ := f.st.UID(ctx)
+	if alerts[0].EventID != EventID(uid, TypeAlert, a.ID) || alerts[0].Schema != SchemaVersion || alerts[0].Crop != "" {
+		t.Fatalf("alert %+v", alerts[0])
+	}
+	if got := take(t, f.dest.Reads); len(got) != 0 {
+		t.Fatalf("a provisional read sent as an event: %+v", got)
+	}
+	// Its end: one read event, no second alert.
+	a.Plate = "A8C1234"
+	if _, err := f.st.Finalize(ctx, &a); err != nil {
+		t.Fatal(err)
+	}
+	// A pass whose first text does not match but whose final text does.
+	b := f.record("QQQ1111")
+	if _, err := f.st.InsertProvisional(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	flush()
+	if got := take(t, f.dest.Alerts); len(got) != 0 {
+		t.Fatalf("alerted again or on a non-match: %+v", got)
+	}
+	b.Plate = "ABC1234"
+	if _, err := f.st.Finalize(ctx, &b); err != nil {
+		t.Fatal(err)
+	}
+	flush()
+	reads := take(t, f.dest.Reads)
+	if len(reads) != 2 || reads[0].RecordID != a.ID || reads[1].RecordID != b.ID || !reads[0].Final ||
+		reads[0].Plate != "A8C1234" || reads[0].Confidence != 0.912 || reads[0].DeviceID != "dev-1" ||
+		reads[0].Position == nil || reads[0].Position.Lat != 48.1 || !reads[0].CapturedAt.Equal(a.CapturedAt) ||
+		reads[0].EventID != EventID(uid, TypeRead, a.ID) {
+		t.Fatalf("read events %+v", reads)
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 1 || got[0].RecordID != b.ID || !got[0].Final {
+		t.Fatalf("alert on the final text: %+v", got)
+	}
+	if n := testutil.ToFloat64(p.alerts.WithLabelValues("high")); n != 2 {
+		t.Errorf("edge_hotlist_alerts_total{priority=high} %v, want 2", n)
+	}
+	if n := testutil.ToFloat64(p.enqueued.WithLabelValues(TypeRead)); n != 2 {
+		t.Errorf("read events counted %v, want 2", n)
+	}
+}
+
+// A new producer on the same files (a restart) decides nothing twice; one
+// that sends crops puts them in.
+func TestProducerRestartSendsNothingTwice(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	p := f.producer(Options{Reads: true})
+	r := f.record("ABC1234")
+	if _, err := f.st.Insert(ctx, &r); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	f.open()
+	p2 := f.producer(Options{Reads: true, IncludeCrop: true})
+	if err := p2.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t, f.dest.Reads); len(got) != 1 {
+		t.Fatalf("%d read events after the restart, want the 1 of before", len(got))
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 1 {
+		t.Fatalf("%d alerts after the restart, want 1", len(got))
+	}
+	s := f.record("ZZZ9999")
+	if _, err := f.st.Insert(ctx, &s); err != nil {
+		t.Fatal(err)
+	}
+	if err := p2.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t, f.dest.Reads); len(got) != 1 || got[0].Crop != "/9j/2Q==" {
+		t.Fatalf("read event with crop: %+v", got)
+	}
+}

@@ -1,0 +1,516 @@
+"""Trains the plate detector: a small fully convolutional network that sees
+a whole frame once (scaled so that its longer side is DETECT_WIDTH pixels)
+and answers, on a grid of stride 4, how likely a plate's centre is there and
+the plate's box. It runs in the agent through OpenCV's DNN module
+(internal/alpr/detect.go), which decodes the same outputs as `decode` here.
+
+Data (read from the datasets folder, never copied):
+  dashcam-ro frames of three of its four drive videos (the fourth,
+  data.HELDOUT_VIDEO, is the validation video); the EU and BR photos but their
+  held-out quarter; US crops of the train split warped over the dashcam
+  plates (inpainted away first) at the sizes US plates have beside EU ones;
+  rendered US, EU and BR plates; and, as negatives, camera overlays (date,
+  time, speed, GPS, camera id) burned into the corners and signs with phone
+  numbers and words.
+
+Usage: detector.py --data ../shared/datasets --out DIR [--minutes 75] [--seed 1]
+Writes DIR/plate-detector.onnx and DIR/plate-detector.json (recipe, figures).
+"""
+import argparse
+import json
+import math
+import os
+import sys
+import time
+
+import cv2
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import compose
+import data
+import onnxutil
+import render
+
+STRIDE = 4
+DETECT_WIDTH = 960  # the longer side of the detector's input (alpr.detect_width)
+CROP_H, CROP_W = 320, 512  # training crops; the network is fully convolutional
+BATCH = 12
+CHANNELS = (16, 32, 64, 96, 128)
+# Plate widths, in detector input pixels, that training scales plates to:
+# 30-60 px plates of a 1080p frame are 15-30 px at DETECT_WIDTH 960.
+MIN_W, MAX_W = 10.0, 220.0
+US_WIDTH_RATIO = (0.5, 0.75)  # a US plate (30.5 cm) beside an EU one (52 cm), with slack
+
+
+def cbr(i, o, k=3, s=1, g=1):
+    return nn.Sequential(nn.Conv2d(i, o, k, s, k // 2, groups=g, bias=False), nn.BatchNorm2d(o), nn.ReLU(inplace=True))
+
+
+def dws(i, o, s=1):
+    """Depthwise 3x3 then pointwise 1x1: cheap in OpenCV's DNN module."""
+    return nn.Sequential(cbr(i, i, 3, s, g=i), cbr(i, o, 1))
+
+
+class Net(nn.Module):
+    """Backbone to stride 32, top-down fusion back to stride 4, and a head of
+    five maps: plate-centre logit, centre offset (x, y) within the cell, and
+    log width and height in cells."""
+
+    def __init__(self, c=CHANNELS):
+        super().__init__()
+        self.stem = nn.Sequential(cbr(3, c[0], 3, 2), cbr(c[0], c[1], 3, 2))
+        self.s4 = dws(c[1], c[1])
+        self.s8 = nn.Sequential(dws(c[1], c[2], 2), dws(c[2], c[2]))
+        self.s16 = nn.Sequential(dws(c[2], c[3], 2), dws(c[3], c[3]), dws(c[3], c[3]))
+        self.s32 = nn.Sequential(dws(c[3], c[4], 2), dws(c[4], c[4]), dws(c[4], c[4]))
+        self.l16, self.l8, self.l4 = cbr(c[4], c[3], 1), cbr(c[3], c[2], 1), cbr(c[2], c[1], 1)
+        self.m16, self.m8, self.m4 = dws(c[3], c[3]), dws(c[2], c[2]), dws(c[1], c[1])
+        self.up = nn.Upsample(scale_factor=2, mode="nearest")
+        self.head = nn.Sequential(cbr(c[1], c[1]), nn.Conv2d(c[1], 5, 1))
+        nn.init.constant_(self.head[1].bias[:1], -4.0)  # start with "no plate anywhere"
+
+    def forward(self, x):
+        x4 = self.s4(self.stem(x))
+        x8 = self.s8(x4)
+        x16 = self.s16(x8)
+        x32 = self.s32(x16)
+        y = self.m16(x16 + self.up(self.l16(x32)))
+        y = self.m8(x8 + self.up(self.l8(y)))
+        y = self.m4(x4 + self.up(self.l4(y)))
+        return self.head(y)
+
+
+class Exported(nn.Module):
+    """What the agent runs: the centre map as a probability."""
+
+    def __init__(self, net):
+        super().__init__()
+        self.net = net
+
+    def forward(self, x):
+        o = self.net(x)
+        return torch.cat([torch.sigmoid(o[:, :1]), o[:, 1:]], 1)
+
+
+def to_input(img):
+    """BGR uint8 HxW -> float tensor 3xHxW in [0, 1] (blobFromImage 1/255)."""
+    return torch.from_numpy(img).permute(2, 0, 1).float() / 255.0
+
+
+# ---------------------------------------------------------------- scenes --
+
+class Scenes:
+    """Training images with boxes, and the generator of training crops."""
+
+    def __init__(self, root, rng):
+        ds = data.datasets(root)
+        dash_train, _ = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
+        eu_train, _ = data.holdout_split(data.read_scenes(ds["openalpr-eu"], "eu"))
+        br_train, _ = data.holdout_split(data.read_scenes(ds["openalpr-br"], "br"))
+        us_train, _ = data.us_split(data.read_us_crops(ds["openalpr-us-crops"]))
+        self.rng = rng
+        t = time.time()
+        self.dash = [(cv2.imread(i.path), [p.box for p in i.plates]) for i in dash_train]
+        self.photos = [(cv2.imread(i.path), [p.box for p in i.plates]) for i in eu_train + br_train]
+        self.us = [cv2.imread(p) for p, _, _ in us_train]
+        for name, imgs in (("dashcam", [d[0] for d in self.dash]), ("photos", [p[0] for p in self.photos]), ("us", self.us)):
+            if any(i is None for i in imgs):
+                raise SystemExit("an image of %s did not decode" % name)
+        print("scenes: %d dashcam frames, %d photos, %d US crops (%.0f s)" %
+              (len(self.dash), len(self.photos), len(self.us), time.time() - t), flush=True)
+        self.sources = {"dashcam": len(self.dash), "photos": len(self.photos), "us_crops": len(self.us)}
+
+    def _plate_board(self):
+        """A US crop (70%) or a rendered plate."""
+        rng = self.rng
+        if rng.random() < 0.7:
+            return self.us[rng.integers(len(self.us))]
+        return render.random_plate(rng, (0.5, 0.3, 0.2))[0]
+
+    def _replace_plates(self, img, boxes):
+        """Erases some plates and warps other plates over them."""
+        rng = self.rng
+        out = []
+        for b in boxes:
+            if rng.random() < 0.35:
+                out.append(b)
+                continue
+            compose.erase(img, b)
+            board = self._plate_board()
+            x, y, w, h = b
+            nw = w * rng.uniform(*US_WIDTH_RATIO) if rng.random() < 0.7 else w * rng.uniform(0.75, 1.05)
+            nh = nw * board.shape[0] / board.shape[1]
+            cx, cy = x + w / 2, y + h / 2 + rng.uniform(-0.2, 0.2) * h
+            q = compose.quad_of((cx - nw / 2, cy - nh / 2, nw, nh))
+            q = compose.jitter_quad(rng, q, 0.08)
+            compose.paste(rng, img, board, q)
+            out.append(compose.box_of(q))
+        return out
+
+    def _add_plates(self, img, boxes, n):
+        """Warps n plates at free places of the lower part of img (plates on
+        cars parked or passing where none was labelled)."""
+        rng = self.rng
+        H, W = img.shape[:2]
+        out = list(boxes)
+        for _ in range(n):
+            board = self._plate_board()
+            nw = rng.uniform(0.02, 0.12) * W
+            nh = nw * board.shape[0] / board.shape[1]
+            x, y = rng.uniform(0, W - nw), rng.uniform(0.35 * H, H - nh)
+            if any(iou((x, y, nw, nh), b) > 0 or _near((x, y, nw, nh), b) for b in out):
+                continue
+            q = compose.jitter_quad(rng, compose.quad_of((x, y, nw, nh)), 0.08)
+            compose.paste(rng, img, board, q)
+            out.append(compose.box_of(q))
+        return out
+
+    def sample(self):
+        """A training crop (CROP_H x CROP_W BGR) and its plate boxes."""
+        rng = self.rng
+        r = rng.random()
+        if r < 0.72:
+            src, boxes = self.dash[rng.integers(len(self.dash))]
+        else:
+            src, boxes = self.photos[rng.integers(len(self.photos))]
+        img = src.copy()
+        if rng.random() < 0.6:
+            boxes = self._replace_plates(img, boxes)
+        if rng.random() < 0.3:
+            boxes = self._add_plates(img, boxes, int(rng.integers(1, 3)))
+        # Scale so that a chosen plate is MIN_W..MAX_W wide (more small ones),
+        # and place the crop around it (or anywhere, for scenes without one).
+        focus = boxes[rng.integers(len(boxes))] if boxes and rng.random() < 0.9 else None
+        if focus is not None:
+            w = math.exp(rng.uniform(math.log(MIN_W), math.log(MAX_W)))
+            s = w / focus[2]
+            fx, fy = focus[0] + focus[2] / 2, focus[1] + focus[3] / 2
+            cx = fx * s - rng.uniform(0.1, 0.9) * CROP_W
+            cy = fy * s - rng.uniform(0.1, 0.9) * CROP_H
+        else:
+            s = DETECT_WIDTH / max(img.shape[:2]) * rng.uniform(0.6, 1.6)
+            cx = rng.uniform(0, max(1, img.shape[1] * s - CROP_W))
+            cy = rng.uniform(0, max(1, img.shape[0] * s - CROP_H))
+        # Never smaller than the crop (less a little): a border mirrored or
+        # tiled would show plates without boxes.
+        s_min = 0.9 * max(CROP_W / img.shape[1], CROP_H / img.shape[0])
+        if s < s_min:
+            cx, cy = cx * s_min / s, cy * s_min / s
+            s = s_min
+        cx = min(max(cx, -0.1 * CROP_W), max(0, img.shape[1] * s - 0.9 * CROP_W))
+        cy = min(max(cy, -0.1 * CROP_H), max(0, img.shape[0] * s - 0.9 * CROP_H))
+        angle = rng.uniform(-4, 4) if rng.random() < 0.4 else 0.0
+        M = cv2.getRotationMatrix2D((0, 0), angle, s)
+        M[:, 2] -= (cx, cy)
+        fill = tuple(int(v) for v in rng.integers(0, 256, 3))
+        if s < 0.6:  # shrink first: warpAffine does not filter
+            pre = cv2.resize(img, None, fx=s * 1.5, fy=s * 1.5, interpolation=cv2.INTER_AREA)
+            M2 = cv2.getRotationMatrix2D((0, 0), angle, 1 / 1.5)
+            M2[:, 2] -= (cx, cy)
+            crop = cv2.warpAffine(pre, M2, (CROP_W, CROP_H), flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+        else:
+            crop = cv2.warpAffine(img, M, (CROP_W, CROP_H), flags=cv2.INTER_LINEAR,
+                                  borderMode=cv2.BORDER_CONSTANT, borderValue=fill)
+        out, ignore = [], []
+        for b in boxes:
+            q = compose.quad_of(b)
+            q = np.hstack([q, np.ones((4, 1), np.float32)]) @ M.T
+            x, y, w, h = compose.box_of(q.astype(np.float32))
+            vis = _visible((x, y, w, h))
+            if vis >= 0.75 and w >= 4:
+                out.append((x, y, w, h))
+            elif vis > 0:
+                ignore.append((x, y, w, h))
+        if rng.random() < 0.5:
+            render.burn_overlays(rng, crop)
+        if rng.random() < 0.35:
+            _signs(rng, crop, out + ignore)
+        if rng.random() < 0.5:
+            crop = crop[:, ::-1].copy()
+            out = [(CROP_W - x - w, y, w, h) for x, y, w, h in out]
+            ignore = [(CROP_W - x - w, y, w, h) for x, y, w, h in ignore]
+        crop = compose.photometric(rng, crop)
+        return crop, out, ignore
+
+
+def _near(a, b):
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    return not (ax > bx + bw + bw or bx > ax + aw + aw or ay > by + bh + 2 * bh or by > ay + ah + 2 * ah)
+
+
+def _visible(b):
+    x, y, w, h = b
+    ix = max(0, min(x + w, CROP_W) - max(x, 0))
+    iy = max(0, min(y + h, CROP_H) - max(y, 0))
+    return ix * iy / max(w * h, 1e-6)
+
+
+def _signs(rng, img, boxes):
+    """Sign text away from the plates."""
+    H, W = img.shape[:2]
+    for _ in range(int(rng.integers(1, 4))):
+        w = int(rng.uniform(0.1, 0.6) * W)
+        h = int(w * rng.uniform(0.08, 0.3))
+        x, y = int(rng.uniform(0, W - w)), int(rng.uniform(0, H - h))
+        if any(iou((x, y, w, h), b) > 0 or _near((x, y, w, h), b) for b in boxes):
+            continue
+        render.draw_sign(rng, img, (x, y, w, h))
+
+
+def iou(a, b):
+    ax, ay, aw, ah = a
+    bx, by, bw, bh = b
+    ix = max(0, min(ax + aw, bx + bw) - max(ax, bx))
+    iy = max(0, min(ay + ah, by + bh) - max(ay, by))
+    inter = ix * iy
+    return inter / max(aw * ah + bw * bh - inter, 1e-6)
+
+
+# --------------------------------------------------------------- targets --
+
+def targets(boxes, ignore, H, W):
+    """Centre heat map (elliptic Gaussian per plate), regression targets and
+    weights on the stride-4 grid, and the mask of cells not to learn from."""
+    h, w = H // STRIDE, W // STRIDE
+    heat = np.zeros((h, w), np.float32)
+    reg = np.zeros((4, h, w), np.float32)
+    regw = np.zeros((h, w), np.float32)
+    care = np.ones((h, w), np.float32)
+    for x, y, bw, bh in ignore:
+        x0, y0 = int(max(0, x / STRIDE)), int(max(0, y / STRIDE))
+        x1, y1 = int(min(w, math.ceil((x + bw) / STRIDE))), int(min(h, math.ceil((y + bh) / STRIDE)))
+        care[y0:y1, x0:x1] = 0
+    ys, xs = np.mgrid[0:h, 0:w].astype(np.float32)
+    for x, y, bw, bh in boxes:
+        cx, cy = (x + bw / 2) / STRIDE, (y + bh / 2) / STRIDE
+        sx, sy = max(0.6, 0.12 * bw / STRIDE), max(0.6, 0.12 * bh / STRIDE)
+        g = np.exp(-((xs + 0.5 - cx) ** 2) / (2 * sx * sx) - ((ys + 0.5 - cy) ** 2) / (2 * sy * sy))
+        heat = np.maximum(heat, g)
+        ix, iy = int(cx), int(cy)
+        for dy in (-1, 0, 1):
+            for dx in (-1, 0, 1):
+                jx, jy = ix + dx, iy + dy
+                if 0 <= jx < w and 0 <= jy < h:
+                    wt = 1.0 if dx == 0 and dy == 0 else 0.3
+                    if wt > regw[jy, jx]:
+                        regw[jy, jx] = wt
+                        reg[:, jy, jx] = (cx - jx, cy - jy, math.log(bw / STRIDE), math.log(bh / STRIDE))
+        if 0 <= ix < w and 0 <= iy < h:
+            heat[iy, ix] = 1.0
+    return heat, reg, regw, care
+
+
+def loss_fn(out, heat, reg, regw, care):
+    logit = out[:, 0]
+    p = torch.sigmoid(logit).clamp(1e-4, 1 - 1e-4)
+    pos = (heat >= 1.0).float()
+    neg = (1 - pos) * care
+    pos_loss = -(torch.log(p) * (1 - p) ** 2 * pos).sum()
+    neg_loss = -(torch.log(1 - p) * p ** 2 * (1 - heat) ** 4 * neg).sum()
+    npos = pos.sum().clamp(min=1)
+    focal = (pos_loss + neg_loss) / npos
+    l1 = (F.smooth_l1_loss(out[:, 1:5], reg, reduction="none", beta=0.1).sum(1) * regw).sum() / regw.sum().clamp(min=1)
+    return focal + l1, focal.item(), l1.item()
+
+
+# ---------------------------------------------------------------- decode --
+
+def prepare(img, width=DETECT_WIDTH):
+    """Scales a frame so that its longer side is at most width, pads it to a
+    multiple of 32; returns the padded image and the scale."""
+    H, W = img.shape[:2]
+    s = min(1.0, width / max(W, H))
+    w, h = max(32, int(round(W * s))), max(32, int(round(H * s)))
+    small = cv2.resize(img, (w, h), interpolation=cv2.INTER_AREA) if s < 1 else img
+    ph, pw = (h + 31) // 32 * 32, (w + 31) // 32 * 32
+    out = np.zeros((ph, pw, 3), np.uint8)
+    out[:h, :w] = small
+    return out, s
+
+
+def decode(maps, scale, thr):
+    """Boxes (x, y, w, h, score) in frame pixels from the five output maps
+    (probability, dx, dy, log w, log h): local maxima of the centre map over
+    thr, best first, overlapping ones dropped."""
+    heat = maps[0]
+    peak = cv2.dilate(heat, np.ones((3, 3), np.uint8))
+    ys, xs = np.nonzero((heat >= thr) & (heat >= peak))
+    cands = []
+    for y, x in zip(ys, xs):
+        cx = (x + maps[1, y, x]) * STRIDE / scale
+        cy = (y + maps[2, y, x]) * STRIDE / scale
+        w = math.exp(min(maps[3, y, x], 6)) * STRIDE / scale
+        h = math.exp(min(maps[4, y, x], 6)) * STRIDE / scale
+        cands.append((cx - w / 2, cy - h / 2, w, h, float(heat[y, x])))
+    cands.sort(key=lambda c: -c[4])
+    out = []
+    for c in cands:
+        cx, cy = c[0] + c[2] / 2, c[1] + c[3] / 2
+        if all(iou(c[:4], k[:4]) <= 0.3 and not (k[0] <= cx < k[0] + k[2] and k[1] <= cy < k[1] + k[3]) for k in out):
+            out.append(c)
+    return out
+
+
+def run_torch(net, img):
+    x, s = prepare(img)
+    with torch.no_grad():
+        o = net(to_input(x)[None])[0]
+    o[0] = torch.sigmoid(o[0])
+    return o.numpy(), s
+
+
+def evaluate(net, images, thr=0.3):
+    """Recall and precision at IoU 0.5 over labelled images, and false
+    plates per frame."""
+    net.eval()
+    tp = fp = npl = 0
+    for im in images:
+        img = cv2.imread(im.path)
+        maps, s = run_torch(net, img)
+        dets = decode(maps, s, thr)
+        gts = [p.box for p in im.plates]
+        npl += len(gts)
+        used = set()
+        for d in dets:
+            best, bi = 0, -1
+            for k, g in enumerate(gts):
+                v = iou(d[:4], g)
+                if v > best and k not in used:
+                    best, bi = v, k
+            if best >= 0.5:
+                used.add(bi)
+                tp += 1
+            else:
+                fp += 1
+    net.train()
+    return {"plates": npl, "frames": len(images), "recall": tp / max(npl, 1),
+            "precision": tp / max(tp + fp, 1), "false_per_frame": fp / max(len(images), 1)}
+
+
+# ----------------------------------------------------------------- train --
+
+class Stream(torch.utils.data.IterableDataset):
+    """Endless training crops with their targets, made in a worker process
+    while the network trains, from a seed of its own."""
+
+    def __init__(self, root, seed):
+        super().__init__()
+        self.root, self.seed = root, seed
+
+    def __iter__(self):
+        info = torch.utils.data.get_worker_info()
+        torch.set_num_threads(1)
+        cv2.setNumThreads(1)
+        scenes = Scenes(self.root, np.random.default_rng(self.seed + (info.id if info else 0)))
+        while True:
+            crop, boxes, ignore = scenes.sample()
+            heat, reg, regw, care = targets(boxes, ignore, CROP_H, CROP_W)
+            yield to_input(crop), torch.from_numpy(heat), torch.from_numpy(reg), torch.from_numpy(regw), torch.from_numpy(care)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--data", required=True, help="the datasets folder (../shared/datasets)")
+    ap.add_argument("--out", required=True)
+    ap.add_argument("--steps", type=int, default=6500, help="training steps (batches)")
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--init", help="start from this checkpoint (a .pt the script saved); with --steps 0, only export and validate it")
+    ap.add_argument("--threads", type=int, default=2)
+    ap.add_argument("--preview", help="write a few training crops with their boxes to this folder and exit")
+    a = ap.parse_args()
+    torch.manual_seed(a.seed)
+    torch.set_num_threads(a.threads)
+    rng = np.random.default_rng(a.seed)
+    cv2.setNumThreads(1)
+    os.makedirs(a.out, exist_ok=True)
+    if a.preview:
+        scenes = Scenes(a.data, rng)
+        os.makedirs(a.preview, exist_ok=True)
+        for k in range(16):
+            crop, boxes, ignore = scenes.sample()
+            for x, y, w, h in boxes:
+                cv2.rectangle(crop, (int(x), int(y)), (int(x + w), int(y + h)), (0, 255, 0), 1)
+            for x, y, w, h in ignore:
+                cv2.rectangle(crop, (int(x), int(y)), (int(x + w), int(y + h)), (0, 0, 255), 1)
+            cv2.imwrite(os.path.join(a.preview, "crop%02d.png" % k), crop)
+        return
+    ds = data.datasets(a.data)
+    _, val = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
+    net = Net()
+    if a.init:
+        net.load_state_dict(torch.load(a.init))
+    params = sum(p.numel() for p in net.parameters())
+    print("detector: %d parameters, %d steps of batch %d of %dx%d" % (params, a.steps, BATCH, CROP_W, CROP_H), flush=True)
+    opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
+    stream = iter(torch.utils.data.DataLoader(Stream(a.data, a.seed), batch_size=BATCH, num_workers=1, prefetch_factor=4))
+    start = time.time()
+    step, lr0 = 0, 2e-3
+    avg = None
+    while step < a.steps:
+        el = time.time() - start
+        frac = step / a.steps
+        lr = lr0 * min(1.0, (step + 1) / 200) * (0.5 * (1 + math.cos(math.pi * frac)) * 0.98 + 0.02)
+        for g in opt.param_groups:
+            g["lr"] = lr
+        x, heat, reg, regw, care = next(stream)
+        out = net(x)
+        loss, lf, lr_ = loss_fn(out, heat, reg, regw, care)
+        opt.zero_grad()
+        loss.backward()
+        opt.step()
+        step += 1
+        avg = (lf, lr_) if avg is None else (0.98 * avg[0] + 0.02 * lf, 0.98 * avg[1] + 0.02 * lr_)
+        if step % 50 == 0:
+            print("step %5d  %5.1f%%  focal %.3f  box %.3f  lr %.5f  %.2f s/step  eta %.0f min" %
+                  (step, 100 * frac, avg[0], avg[1], lr, el / step, (a.steps - step) * el / step / 60), flush=True)
+        if step % 1000 == 0:
+            print("  held-out video:", json.dumps(evaluate(net, val)), flush=True)
+            torch.save(net.state_dict(), os.path.join(a.out, "plate-detector.pt"))
+    net.eval()
+    figures = {"steps": step, "minutes": round((time.time() - start) / 60, 1), "parameters": params}
+    print("training done: %d steps" % step, flush=True)
+    torch.save(net.state_dict(), os.path.join(a.out, "plate-detector.pt"))
+    path = os.path.join(a.out, "plate-detector.onnx")
+    exported = Exported(net).eval()
+    onnxutil.export(exported, torch.zeros(1, 3, 544, 960), path, dynamic_hw=True)
+    diff = onnxutil.check(exported, path, [torch.rand(1, 3, 544, 960), torch.rand(1, 3, 384, 640)])
+    print("ONNX vs torch in OpenCV DNN: max abs diff %.2e" % diff, flush=True)
+    figures["onnx_max_abs_diff"] = diff
+    figures["validation"] = validation(net, a.data)
+    figures["sources"] = sources(a.data)
+    with open(os.path.join(a.out, "plate-detector.json"), "w") as f:
+        json.dump(figures, f, indent=1)
+    print(json.dumps(figures, indent=1), flush=True)
+
+
+def sources(root):
+    ds = data.datasets(root)
+    dash, _ = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
+    eu, _ = data.holdout_split(data.read_scenes(ds["openalpr-eu"], "eu"))
+    br, _ = data.holdout_split(data.read_scenes(ds["openalpr-br"], "br"))
+    us, _ = data.us_split(data.read_us_crops(ds["openalpr-us-crops"]))
+    return {"dashcam_frames": len(dash), "photos": len(eu) + len(br), "us_crops": len(us)}
+
+
+def validation(net, root):
+    ds = data.datasets(root)
+    _, dash = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
+    _, eu = data.holdout_split(data.read_scenes(ds["openalpr-eu"], "eu"))
+    _, br = data.holdout_split(data.read_scenes(ds["openalpr-br"], "br"))
+    out = {}
+    for thr in (0.2, 0.3, 0.4):
+        out["thr%.1f" % thr] = {
+            "dashcam_heldout_video": evaluate(net, dash, thr),
+            "eu_holdout": evaluate(net, eu, thr),
+            "br_holdout": evaluate(net, br, thr),
+        }
+    return out
+
+
+if __name__ == "__main__":
+    sys.exit(main())
