@@ -13,7 +13,7 @@ endif
 DIST ?= dist
 PKGWORK ?= data/package
 DEB_ARCHS ?= amd64 arm64
-PACKAGE_TOOLS := dpkg-dev lintian licensecheck mmdebstrap qemu-user-static g++-aarch64-linux-gnu
+PACKAGE_TOOLS := dpkg-dev lintian licensecheck mmdebstrap qemu-user-static g++-aarch64-linux-gnu systemd
 
 DATASETS ?= ../shared/datasets
 TRAIN_DIR ?= data/train
@@ -93,7 +93,7 @@ bench: deps models build tools ## measure replay speed, latency, the engine on e
 	$(GO) build -tags matprofile -o bin/edge-agent-matprofile ./cmd/edge-agent
 	$(GO) run ./cmd/edge-benchreport --out $(BENCH_DIR) --soak $(SOAK)
 
-package-deps: ## install the packaging tools (dpkg-dev, lintian, mmdebstrap, qemu-user-static, the arm64 cross compiler)
+package-deps: ## install the packaging tools (dpkg-dev, lintian, mmdebstrap, qemu-user-static, the arm64 cross compiler, systemd-analyze)
 	@bash scripts/deps.sh $(PACKAGE_TOOLS)
 
 deb: deps package-deps models ## build $(DIST)/edge-agent_<version>_amd64.deb and _arm64.deb (arm64 cross-compiled)

@@ -4,7 +4,8 @@
 # in a chroot, which fetches its Depends from the archive), and checks:
 #  - the install: version, the edge-agent system user, /var/lib/edge-agent
 #    (0700, the user's), the models (every file of MODELS, read-only to the
-#    user), the conffile, the enabled unit running /usr/bin/edge-agent;
+#    user), the conffile, the enabled unit running /usr/bin/edge-agent with
+#    its hardening;
 #  - as the edge-agent user: validate-config on the packaged config, and a
 #    replay of a generated video with it that stores right reads;
 #  - an upgrade to a newer build: the edited config and the reads are kept;
@@ -81,6 +82,10 @@ check "/etc/edge-agent/edge-agent.yaml is a conffile" bash -c 'chroot "$1" dpkg-
 check "the unit is enabled" test -L "$root/etc/systemd/system/multi-user.target.wants/edge-agent.service"
 check "the unit runs /usr/bin/edge-agent with the packaged config" \
 	grep -qx 'ExecStart=/usr/bin/edge-agent run --config /etc/edge-agent/edge-agent.yaml' "$root/lib/systemd/system/edge-agent.service"
+# systemd's own rating of the unit's sandbox: 2.1 ("OK") today; above 2.5
+# means hardening was lost.
+check "the unit keeps its hardening (systemd-analyze security: exposure 2.5 at most)" \
+	systemd-analyze security --offline=true --root="$root" --threshold=25 edge-agent.service >"$work/security.log" 2>&1
 
 # --- the agent, as its user, with the packaged config
 check "validate-config accepts the packaged config, as edge-agent" \
