@@ -5,12 +5,21 @@ GO ?= go
 MODELS ?= models
 DEMO_DIR ?= data/demo
 DEMO_VIDEO := $(DEMO_DIR)/synthetic-1080p.mp4
+# The package version, from git describe (scripts/package/version.sh); also
+# linked into the binary (edge-agent version).
+ifeq ($(origin VERSION),undefined)
+VERSION := $(shell bash scripts/package/version.sh)
+endif
+DIST ?= dist
+PKGWORK ?= data/package
+DEB_ARCHS ?= amd64 arm64
+PACKAGE_TOOLS := dpkg-dev lintian licensecheck mmdebstrap qemu-user-static g++-aarch64-linux-gnu systemd
 
 DATASETS ?= ../shared/datasets
 TRAIN_DIR ?= data/train
 PYTHON ?= /usr/bin/python3
 
-.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean train-deps ppocr train-detector train-reader
+.PHONY: help deps models build tools demo demo-video test test-unit test-matprofile fuzz lint bench clean train-deps ppocr train-detector train-reader package-deps deb test-package
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | column -t -s $$'\t'
@@ -38,7 +47,7 @@ train-reader: ppocr ## train the plate reader on $(DATASETS) (about 75 min on 2 
 	$(PYTHON) scripts/train/publish.py --model plate-reader --from $(TRAIN_DIR)/reader
 
 build: deps ## build bin/edge-agent
-	$(GO) build -o bin/edge-agent ./cmd/edge-agent
+	$(GO) build -ldflags "-X main.version=$(VERSION)" -o bin/edge-agent ./cmd/edge-agent
 
 tools: deps ## build bin/edge-videogen (synthetic and photo videos)
 	$(GO) build -o bin/edge-videogen ./cmd/edge-videogen
@@ -84,5 +93,18 @@ bench: deps models build tools ## measure replay speed, latency, the engine on e
 	$(GO) build -tags matprofile -o bin/edge-agent-matprofile ./cmd/edge-agent
 	$(GO) run ./cmd/edge-benchreport --out $(BENCH_DIR) --soak $(SOAK)
 
+package-deps: ## install the packaging tools (dpkg-dev, lintian, mmdebstrap, qemu-user-static, the arm64 cross compiler, systemd-analyze)
+	@bash scripts/deps.sh $(PACKAGE_TOOLS)
+
+deb: deps package-deps models ## build $(DIST)/edge-agent_<version>_amd64.deb and _arm64.deb (arm64 cross-compiled)
+	@set -e; for arch in $(DEB_ARCHS); do \
+	  bash scripts/package/deb.sh --arch $$arch --version $(VERSION) --models $(MODELS) --dist $(DIST) --work $(PKGWORK); \
+	done
+
+test-package: deb tools ## lintian on both packages; install, upgrade, remove, purge in a throw-away root; the arm64 binary under qemu against amd64
+	bash scripts/package/test-lintian.sh --version $(VERSION) --dist $(DIST) --work $(PKGWORK)
+	bash scripts/package/test-install.sh --version $(VERSION) --dist $(DIST) --work $(PKGWORK) --models $(MODELS)
+	bash scripts/package/test-arm64.sh --version $(VERSION) --dist $(DIST) --work $(PKGWORK)
+
 clean: ## remove build outputs and generated data
-	rm -rf bin data
+	rm -rf bin data $(DIST)

@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the agent needs to build, run and test, when
 # they are missing. Idempotent; runs apt-get only when something is missing.
+#   scripts/deps.sh            the agent's packages (below)
+#   scripts/deps.sh PKG...     those packages instead (make deb: the packaging tools)
 set -euo pipefail
 
 pkgs=(
@@ -14,6 +16,7 @@ pkgs=(
   ffmpeg             # encodes the generated test videos; serves a test MJPEG stream
   chromium           # the e2e test drives the installer view in headless Chromium
 )
+if (($#)); then pkgs=("$@"); fi
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

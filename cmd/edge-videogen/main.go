@@ -7,6 +7,7 @@
 //	edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30] [--encoder auto]
 //	edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--gap-seconds 1.6] [--limit N]
 //	edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--holdout 4] [--details]
+//	edge-videogen stills --truth FILE.truth.json --out DIR
 package main
 
 import (
@@ -41,6 +42,7 @@ const usage = `usage:
   edge-videogen synthetic --out DIR [--height 1080] [--passes 15] [--seed 1] [--fps 30]
   edge-videogen photos --dataset DIR --out FILE.mp4 [--height 720] [--seconds-per-photo 2] [--gap-seconds 1.6] [--limit N] [--seed 1] [--fps 30]
   edge-videogen score --truth FILE.truth.json --reads READS.jsonl [--errata ERRATA.tsv] [--clock-start T] [--holdout 4] [--details]
+  edge-videogen stills --truth FILE.truth.json --out DIR
 `
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -61,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		res, err = runPhotos(ctx, args[1:], stderr, log)
 	case "score":
 		return runScore(args[1:], stdout, stderr)
+	case "stills":
+		return runStills(ctx, args[1:], stderr, log)
 	case "-h", "--help", "help":
 		fmt.Fprint(stderr, usage)
 		return flag.ErrHelp
@@ -121,4 +125,25 @@ func runPhotos(ctx context.Context, args []string, stderr io.Writer, log *slog.L
 		return nil, fmt.Errorf("photos: --dataset DIR and --out FILE.mp4 are required and no other arguments are taken")
 	}
 	return synth.Photos(ctx, o, log)
+}
+
+// runStills writes the frame where each pass's plate is widest, with a
+// manifest.tsv, as a photo folder for edge-agent bench.
+func runStills(ctx context.Context, args []string, stderr io.Writer, log *slog.Logger) error {
+	fs := flag.NewFlagSet("stills", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	truth := fs.String("truth", "", "truth file of a generated video (required)")
+	out := fs.String("out", "", "output folder (required)")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *truth == "" || *out == "" || fs.NArg() > 0 {
+		return fmt.Errorf("stills: --truth FILE and --out DIR are required and no other arguments are taken")
+	}
+	n, err := synth.Stills(ctx, *truth, *out)
+	if err != nil {
+		return err
+	}
+	log.Info("stills written", "dir", *out, "photos", n)
+	return nil
 }

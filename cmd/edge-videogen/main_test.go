@@ -39,6 +39,8 @@ func TestRunRejectsBadArguments(t *testing.T) {
 		{[]string{"synthetic", "--out", t.TempDir(), "--height", "1079"}, "'height' must be an even number in 360–2160, got 1079"},
 		{[]string{"photos", "--out", "x.mp4"}, "photos: --dataset DIR and --out FILE.mp4 are required and no other arguments are taken"},
 		{[]string{"photos", "--dataset", t.TempDir(), "--out", "x.mp4"}, "manifest.tsv: no such file or directory"},
+		{[]string{"stills", "--out", t.TempDir()}, "stills: --truth FILE and --out DIR are required and no other arguments are taken"},
+		{[]string{"stills", "--truth", "missing.truth.json", "--out", t.TempDir()}, "missing.truth.json"},
 	}
 	for _, c := range cases {
 		err := run(context.Background(), c.args, &bytes.Buffer{}, &bytes.Buffer{})

@@ -13,7 +13,11 @@ import (
 
 // Run with: go test -tags matprofile ./internal/synth/
 func TestGeneratorsCloseEveryMat(t *testing.T) {
-	if _, err := Synthetic(context.Background(), t.TempDir(), SyntheticOptions{Height: 720, Passes: 3, Seed: 4}, testLogger(t)); err != nil {
+	res, err := Synthetic(context.Background(), t.TempDir(), SyntheticOptions{Height: 720, Passes: 3, Seed: 4}, testLogger(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Stills(context.Background(), res.TruthFile, filepath.Join(t.TempDir(), "stills")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := Synthetic(context.Background(), t.TempDir(), SyntheticOptions{Height: 360, Passes: 1, Encoder: EncoderOpenCV}, testLogger(t)); err != nil {

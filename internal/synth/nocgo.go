@@ -19,3 +19,8 @@ func Synthetic(context.Context, string, SyntheticOptions, *slog.Logger) (*Result
 func Photos(context.Context, PhotoOptions, *slog.Logger) (*Result, error) {
 	return nil, errNoCgo
 }
+
+// Stills needs OpenCV; without cgo it returns an error.
+func Stills(context.Context, string, string) (int, error) {
+	return 0, errNoCgo
+}
