@@ -29,6 +29,14 @@ func BenchmarkRecognize(b *testing.B) {
 				}
 			}
 		})
+		// The detector alone: the rest of a search is reading the boxes.
+		b.Run(c.name+"/detect", func(b *testing.B) {
+			for b.Loop() {
+				if _, err := e.Detect(img); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 		img.Close()
 	}
 }

@@ -65,6 +65,13 @@ type Tuning struct {
 	// 220 px): the frame is then seen again at half the scale, where such a
 	// plate's box comes out whole, and the better boxes kept.
 	BigPlate int
+	// SureRead is the confidence from which a box's reading in the first
+	// of readViews, fitting a layout of the region, is kept without
+	// reading the box's other views, which are most of the reading's cost.
+	// Measured: at 0.98 the bench sets read the plates they read with every
+	// view read, 1280x720 searches 6% faster; at 0.9, 17% faster, but 2
+	// points fewer plates of the 1920x1080 street set.
+	SureRead float64
 }
 
 // lookInput is the side of the detector's input for a look window: a
@@ -81,6 +88,7 @@ var DefaultTuning = Tuning{
 	LookWindow:  4,
 	MaxLooks:    3,
 	BigPlate:    160,
+	SureRead:    0.98,
 }
 
 // withDefaults fills t's zero fields from DefaultTuning.
@@ -93,6 +101,7 @@ func (t Tuning) withDefaults() Tuning {
 	orDefault(&t.LookWindow, d.LookWindow)
 	orDefault(&t.MaxLooks, d.MaxLooks)
 	orDefault(&t.BigPlate, d.BigPlate)
+	orDefault(&t.SureRead, d.SureRead)
 	return t
 }
 

@@ -126,40 +126,71 @@ func lookWindow(b, frame image.Rectangle, k float64) image.Rectangle {
 	return w.Intersect(frame)
 }
 
-// read reads every box found, in one batch, each in the crops of
-// readViews, and keeps for each box its best plate.
+// read reads every box found in the first of readViews, in one batch, and
+// the boxes not read surely there (Tuning.SureRead) in the other views, in
+// a second batch; it keeps for each box its best plate of all views read.
 func (s *search) read() error {
 	if len(s.found) == 0 {
 		return nil
 	}
-	n := len(readViews)
-	areas := make([]image.Rectangle, 0, n*len(s.found))
-	for _, d := range s.found {
-		for _, v := range readViews {
-			areas = append(areas, v.area(d.Box, s.frame))
+	best := make([]reading, len(s.found))
+	if err := s.readViews(best, readViews[:1], func(int) bool { return true }); err != nil {
+		return err
+	}
+	unsure := func(i int) bool { return !best[i].ok || !s.sure(best[i].p) }
+	if err := s.readViews(best, readViews[1:], unsure); err != nil {
+		return err
+	}
+	for _, b := range best {
+		if b.ok {
+			b.p.Sharpness = sharpness(s.img, b.area)
+			s.plates = append(s.plates, b.p)
 		}
+	}
+	return nil
+}
+
+// reading is the best plate read in a box so far, and the crop it was read in.
+type reading struct {
+	p    Plate
+	area image.Rectangle
+	ok   bool
+}
+
+// readViews reads, in one batch, the boxes that want(i) in each of views,
+// and keeps in best[i] the better plate (rank) of best[i] and those read.
+func (s *search) readViews(best []reading, views []view, want func(int) bool) error {
+	var areas []image.Rectangle
+	var boxes []int
+	for i, d := range s.found {
+		if !want(i) {
+			continue
+		}
+		for _, v := range views {
+			areas = append(areas, v.area(d.Box, s.frame))
+			boxes = append(boxes, i)
+		}
+	}
+	if len(areas) == 0 {
+		return nil
 	}
 	chars, err := s.e.reader.Read(s.img, areas)
 	if err != nil {
 		return err
 	}
-	for i, d := range s.found {
-		var best Plate
-		found := false
-		for k := range n {
-			p, ok := s.e.plateOf(chars[i*n+k], d)
-			if ok && (!found || rank(p) > rank(best)) {
-				best, found = p, true
-				best.Sharpness = float64(k) // the view, for the sharpness below
-			}
+	for k, i := range boxes {
+		p, ok := s.e.plateOf(chars[k], s.found[i])
+		if ok && (!best[i].ok || rank(p) > rank(best[i].p)) {
+			best[i] = reading{p: p, area: areas[k], ok: true}
 		}
-		if !found {
-			continue
-		}
-		best.Sharpness = sharpness(s.img, areas[i*n+int(best.Sharpness)])
-		s.plates = append(s.plates, best)
 	}
 	return nil
+}
+
+// sure reports a reading that fits a layout of the region with at least
+// Tuning.SureRead confidence.
+func (s *search) sure(p Plate) bool {
+	return p.Format != "" && p.Layout && p.Conf >= s.e.tune.SureRead
 }
 
 // view is a crop of a box for the reader: the box grown by its share of the
