@@ -4,6 +4,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"testing"
 )
@@ -168,8 +169,9 @@ func goEnv(t *testing.T, name string) string {
 }
 
 // The test binary is a Go binary too: its copyright file names the standard
-// library and the modules linked into it (yaml.v3, through internal/config),
-// each as a fake licensecheck named it.
+// library and the modules linked into it (the YAML module, through
+// internal/config, at the version the build info gives), each as a fake
+// licensecheck named it.
 func TestCopyrightOfThisTestBinary(t *testing.T) {
 	dir := t.TempDir()
 	checker := filepath.Join(dir, "licensecheck")
@@ -190,8 +192,20 @@ func TestCopyrightOfThisTestBinary(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, want := range []string{"Format: x\n\nFiles: *\n\nFiles: models/*\n\nFiles: go/*\n", "\nFiles: vendor/gopkg.in/yaml.v3/*\n",
-		"Comment: Go module gopkg.in/yaml.v3 v3.0.1, compiled into usr/bin/edge-agent.", "\nLicense: Apache-2.0\n On Debian systems"} {
+	const yamlModule = "go.yaml.in/yaml/v3"
+	yamlVersion := ""
+	if bi, ok := debug.ReadBuildInfo(); ok {
+		for _, m := range bi.Deps {
+			if m.Path == yamlModule {
+				yamlVersion = m.Version
+			}
+		}
+	}
+	if yamlVersion == "" {
+		t.Fatalf("the test binary's build info has no %s", yamlModule)
+	}
+	for _, want := range []string{"Format: x\n\nFiles: *\n\nFiles: models/*\n\nFiles: go/*\n", "\nFiles: vendor/" + yamlModule + "/*\n",
+		"Comment: Go module " + yamlModule + " " + yamlVersion + ", compiled into usr/bin/edge-agent.", "\nLicense: Apache-2.0\n On Debian systems"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("the copyright file lacks %q:\n%.1500s", want, out.String())
 		}
