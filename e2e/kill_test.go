@@ -73,8 +73,11 @@ func TestReplaySIGKILL(t *testing.T) {
 	clock := pastClock()
 
 	p := startAgent(t, "replay", "--config", s.CfgPath, "--clock-start", clock.Format(time.RFC3339), src)
-	p.waitStored(3, replayTimeout)
-	time.Sleep(time.Duration(rand.Int64N(int64(3 * time.Second))))
+	// The video has syntheticPasses (4) passes, read about 2 s apart at
+	// --pace max: kill after the second read and a random wait of up to
+	// 1 s, so that a read is still to come while the queue is locked.
+	p.waitStored(2, replayTimeout)
+	time.Sleep(time.Duration(rand.Int64N(int64(time.Second))))
 	if !p.running() {
 		t.Fatal("the replay ended before the kill: kill it earlier")
 	}
