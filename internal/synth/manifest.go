@@ -87,8 +87,11 @@ func manifestRow(fields []string, col map[string]int) (Photo, error) {
 		if err != nil {
 			return p, err
 		}
-		if v[i], err = strconv.Atoi(s); err != nil || v[i] < 0 || (i >= 2 && v[i] == 0) {
-			return p, fmt.Errorf("'%s' must be a non-negative integer (w and h positive), got %q", name, s)
+		// x and y may be negative: labellers drew some boxes a pixel past
+		// the image's edge (openalpr-br's PJT2905); the box is clipped to
+		// the image when the photo is read.
+		if v[i], err = strconv.Atoi(s); err != nil || (i >= 2 && v[i] <= 0) {
+			return p, fmt.Errorf("'%s' must be an integer (w and h positive), got %q", name, s)
 		}
 	}
 	p.Box = image.Rect(v[0], v[1], v[0]+v[2], v[1]+v[3])

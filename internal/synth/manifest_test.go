@@ -18,12 +18,12 @@ func writeManifest(t *testing.T, body string) string {
 }
 
 func TestReadManifest(t *testing.T) {
-	dir := writeManifest(t, "image\tplate_text\tx\ty\tw\th\r\na.jpg\tAB123\t10\t20\t100\t25\r\n\r\nb.jpg\tXY9\t0\t0\t5\t2\r\n")
+	dir := writeManifest(t, "image\tplate_text\tx\ty\tw\th\r\na.jpg\tAB123\t10\t20\t100\t25\r\n\r\nb.jpg\tXY9\t-1\t0\t5\t2\r\n")
 	got, err := ReadManifest(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []Photo{{"a.jpg", "AB123", image.Rect(10, 20, 110, 45)}, {"b.jpg", "XY9", image.Rect(0, 0, 5, 2)}}
+	want := []Photo{{"a.jpg", "AB123", image.Rect(10, 20, 110, 45)}, {"b.jpg", "XY9", image.Rect(-1, 0, 4, 2)}}
 	if len(got) != 2 || got[0] != want[0] || got[1] != want[1] {
 		t.Fatalf("got %+v, want %+v", got, want)
 	}
@@ -32,7 +32,8 @@ func TestReadManifest(t *testing.T) {
 func TestReadManifestErrors(t *testing.T) {
 	cases := []struct{ body, want string }{
 		{"image\tplate\tx\ty\tw\th\n", `the header has no "plate_text" column`},
-		{"image\tplate_text\tx\ty\tw\th\na.jpg\tAB1\t1\t2\t0\t4\n", "line 2: 'w' must be a non-negative integer (w and h positive), got \"0\""},
+		{"image\tplate_text\tx\ty\tw\th\na.jpg\tAB1\t1\t2\t0\t4\n", "line 2: 'w' must be an integer (w and h positive), got \"0\""},
+		{"image\tplate_text\tx\ty\tw\th\na.jpg\tAB1\tone\t2\t3\t4\n", "line 2: 'x' must be an integer (w and h positive), got \"one\""},
 		{"image\tplate_text\tx\ty\tw\th\na.jpg\tAB1\t1\t2\n", "line 2: 'w' is missing"},
 		{"image\tplate_text\tx\ty\tw\th\n../a.jpg\tAB1\t1\t2\t3\t4\n", "line 2: 'image' must be a file name"},
 		{"image\tplate_text\tx\ty\tw\th\n", "no rows"},

@@ -123,9 +123,9 @@ func (pr *photoRenderer) load(i int) error {
 		return fmt.Errorf("photo %s: cannot be read as an image", path)
 	}
 	iw, ih := img.Cols(), img.Rows()
-	if !p.Box.In(image.Rect(0, 0, iw, ih)) {
+	if p.Box = p.Box.Intersect(image.Rect(0, 0, iw, ih)); p.Box.Empty() {
 		img.Close()
-		return fmt.Errorf("photo %s: the plate box %v lies outside the %dx%d image", path, p.Box, iw, ih)
+		return fmt.Errorf("photo %s: the plate box %v lies outside the %dx%d image", path, pr.photos[i].Box, iw, ih)
 	}
 	pr.camera = newCamera(pr.rng, pr.w, pr.h, iw, ih, p.Box)
 	// Shrink large photos once with area averaging so the per-frame warp
