@@ -57,7 +57,7 @@ func writeReport(w io.Writer, r *Results) error {
 	}
 
 	p("\n## Replay at the video's own rate (`--pace realtime`)\n\n")
-	p("Frames that the analysis could not take when they were due are dropped (and counted). A pass is read right when a stored read's text equals the pass's plate and its capture time lies within the pass's [start, end + track timeout] on the video's clock.\n\n")
+	p("Frames that the analysis could not take when they were due are dropped (and counted). A pass is read right when a stored read whose best frame shows the pass has the pass's plate as its text (`synth.Score`, as `edge-videogen score` scores); an extra read is one of no pass: other text, or far from the plate on screen.\n\n")
 	p("| video | frames handed to the analysis | searched | dropped | passes read right (realtime) | passes read right (max) | extra reads (no pass's plate) | peak RSS |\n|---|---|---|---|---|---|---|---|\n")
 	for _, v := range r.Videos {
 		if !v.Realtime.Ran {
