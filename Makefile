@@ -37,11 +37,11 @@ train-deps: ## install what training needs (Debian's python3-torch, python3-open
 ppocr: deps train-deps ## fetch and patch PaddleOCR's PP-OCRv4 models into data/ppocr (training labels the dashcam plates with them)
 	@bash scripts/ppocr.sh data/ppocr
 
-train-detector: train-deps ## train the plate detector on $(DATASETS) (about 75 min on 2 cores) and publish it into assets/models
+train-detector: train-deps ## train the plate detector on $(DATASETS) (about 60 min on an idle 2-core machine) and publish it into assets/models
 	cd scripts/train && $(PYTHON) detector.py --data $(abspath $(DATASETS)) --out $(abspath $(TRAIN_DIR))/detector
 	$(PYTHON) scripts/train/publish.py --model plate-detector --from $(TRAIN_DIR)/detector
 
-train-reader: ppocr ## train the plate reader on $(DATASETS) (about 75 min on 2 cores) and publish it into assets/models
+train-reader: ppocr ## train the plate reader on $(DATASETS) (about 50 min on an idle 2-core machine) and publish it into assets/models
 	cd scripts/train && $(PYTHON) pseudolabel.py --data $(abspath $(DATASETS)) --models $(abspath data/ppocr) --out $(abspath $(TRAIN_DIR))/pseudo
 	cd scripts/train && $(PYTHON) reader.py --data $(abspath $(DATASETS)) --pseudo $(abspath $(TRAIN_DIR))/pseudo --out $(abspath $(TRAIN_DIR))/reader
 	$(PYTHON) scripts/train/publish.py --model plate-reader --from $(TRAIN_DIR)/reader
