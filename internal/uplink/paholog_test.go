@@ -66,6 +66,12 @@ func TestConnectsAndOutagesLogNoRoutineWarnings(t *testing.T) {
 			return true
 		})
 		switch {
+		case r.Message == "mqtt client" && strings.Contains(detail, "invalid message type (*packets.PublishPacket) in store"):
+			// The test's subscriber (brokertest, a paho client with a
+			// persistent session, which shares paho's loggers in this
+			// process) found a message it was handed before the broker
+			// stopped. The uplink subscribes to nothing: no PUBLISH ever
+			// comes into its store.
 		case r.Message == "mqtt client" && r.Level >= slog.LevelWarn:
 			t.Errorf("paho logged at %s: %s", r.Level, detail)
 		case r.Message == "mqtt client" && strings.Contains(detail, "memorystore wiped"):
