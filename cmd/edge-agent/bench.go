@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"syscall"
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
 	"github.com/edge-agent/edge-agent/internal/alpr/bench"
@@ -143,22 +144,13 @@ func imageFilter(match, split string) (func(string) bool, error) {
 	}, nil
 }
 
-// peakRSS is the process's peak resident set size in bytes (VmHWM).
+// peakRSS is the process's peak resident set size in bytes.
 func peakRSS() (int64, error) {
-	data, err := os.ReadFile("/proc/self/status")
-	if err != nil {
+	var ru syscall.Rusage
+	if err := syscall.Getrusage(syscall.RUSAGE_SELF, &ru); err != nil {
 		return 0, err
 	}
-	for _, line := range strings.Split(string(data), "\n") {
-		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
-			var kb int64
-			if _, err := fmt.Sscanf(strings.TrimSpace(v), "%d kB", &kb); err != nil {
-				return 0, err
-			}
-			return kb << 10, nil
-		}
-	}
-	return 0, errors.New("no VmHWM in /proc/self/status")
+	return ru.Maxrss * 1024, nil // kilobytes on Linux
 }
 
 // guessRegion picks the format pack from the dataset folder's name: a word

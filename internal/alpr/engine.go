@@ -125,9 +125,10 @@ type Engine struct {
 	slots  chan struct{}
 
 	duration prometheus.Histogram
-	passes   *prometheus.CounterVec
-	reads    prometheus.Counter
-	plates   prometheus.Counter
+	// Detector passes by kind, resolved once (edge_alpr_detector_passes_total).
+	passFrame, passHalf, passTrack prometheus.Counter
+	reads                          prometheus.Counter
+	plates                         prometheus.Counter
 }
 
 var _ Recognizer = (*Engine)(nil)
@@ -192,10 +193,11 @@ func Open(opts Options) (*Engine, error) {
 		Help:    "Time to search one frame for plates (detection and reading).",
 		Buckets: []float64{.01, .02, .03, .04, .06, .08, .1, .15, .25, .5, 1},
 	})
-	e.passes = reg.NewCounterVec(prometheus.CounterOpts{
+	passes := reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
 		Help: "Plate detector passes, by kind (frame: the whole frame; half: the whole frame again at half the scale, when a plate was too big for the first; track: a window around a plate read in an earlier frame whose pass is not confirmed yet, which the whole-frame pass did not find).",
 	}, []string{"pass"})
+	e.passFrame, e.passHalf, e.passTrack = passes.WithLabelValues("frame"), passes.WithLabelValues("half"), passes.WithLabelValues("track")
 	e.reads = reg.NewCounter(prometheus.CounterOpts{
 		Name: "edge_alpr_reads_total",
 		Help: "Boxes the plate reader read.",
@@ -229,13 +231,11 @@ func (e *Engine) Recognize(img gocv.Mat, expected []image.Rectangle) ([]Plate, e
 	}
 	took := time.Since(start)
 	e.duration.Observe(took.Seconds())
-	e.passes.WithLabelValues("frame").Inc()
+	e.passFrame.Inc()
 	if s.halved {
-		e.passes.WithLabelValues("half").Inc()
+		e.passHalf.Inc()
 	}
-	if s.looks > 0 {
-		e.passes.WithLabelValues("track").Add(float64(s.looks))
-	}
+	e.passTrack.Add(float64(s.looks))
 	e.reads.Add(float64(len(s.found)))
 	e.plates.Add(float64(len(s.plates)))
 	e.log.Debug("frame searched", "boxes", len(s.found), "looks", s.looks, "plates", len(s.plates),
@@ -265,7 +265,7 @@ func (e *Engine) ReadBox(img gocv.Mat, box image.Rectangle) (Plate, bool, error)
 	defer func() { <-e.slots }()
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
 	box = box.Intersect(frame)
-	area := platereader.CropArea(box, frame)
+	area := platereader.Trained.Area(box, frame)
 	chars, err := e.reader.Read(img, []image.Rectangle{area})
 	if err != nil {
 		return Plate{}, false, err

@@ -52,7 +52,7 @@ func TestRecognizeReadsPlates(t *testing.T) {
 			}
 		})
 	}
-	if n := testutil.ToFloat64(e.passes.WithLabelValues("frame")); n != 4 {
+	if n := testutil.ToFloat64(e.passFrame); n != 4 {
 		t.Errorf("frame passes %v, want 4", n)
 	}
 	if _, err := reg.Gather(); err != nil {
@@ -133,7 +133,7 @@ func TestExpectedPlateLookedAt(t *testing.T) {
 	if len(plates) != 1 || plates[0].Text != "JMK4815" || !alprtest.Center(plates[0].Box).In(box) {
 		t.Errorf("with the expected box: read %v, want JMK4815 at %v", texts(plates), box)
 	}
-	if n := testutil.ToFloat64(e.passes.WithLabelValues("track")); n != 1 {
+	if n := testutil.ToFloat64(e.passTrack); n != 1 {
 		t.Errorf("track passes %v, want 1", n)
 	}
 }

@@ -159,7 +159,7 @@ type reading struct {
 
 // readViews reads, in one batch, the boxes that want(i) in each of views,
 // and keeps in best[i] the better plate (rank) of best[i] and those read.
-func (s *search) readViews(best []reading, views []view, want func(int) bool) error {
+func (s *search) readViews(best []reading, views []platereader.Margin, want func(int) bool) error {
 	var areas []image.Rectangle
 	var boxes []int
 	for i, d := range s.found {
@@ -167,7 +167,7 @@ func (s *search) readViews(best []reading, views []view, want func(int) bool) er
 			continue
 		}
 		for _, v := range views {
-			areas = append(areas, v.area(d.Box, s.frame))
+			areas = append(areas, v.Area(d.Box, s.frame))
 			boxes = append(boxes, i)
 		}
 	}
@@ -193,23 +193,13 @@ func (s *search) sure(p Plate) bool {
 	return p.Format != "" && p.Layout && p.Conf >= s.e.tune.SureRead
 }
 
-// view is a crop of a box for the reader: the box grown by its share of the
-// box's width and height on each side.
-type view struct{ x, y float64 }
-
-func (v view) area(box, frame image.Rectangle) image.Rectangle {
-	mx := int(math.Round(v.x * float64(box.Dx())))
-	my := int(math.Round(v.y * float64(box.Dy())))
-	return image.Rect(box.Min.X-mx, box.Min.Y-my, box.Max.X+mx, box.Max.Y+my).Intersect(frame)
-}
-
 // readViews are the crops each box is read in: the margins the reader was
 // trained with, a wider one that holds an edge character the box cut, and a
 // tighter one that leaves out text around the plate.
-var readViews = []view{
-	{platereader.MarginX, platereader.MarginY},
-	{0.14, platereader.MarginY},
-	{0.02, 0.04},
+var readViews = []platereader.Margin{
+	platereader.Trained,
+	{X: 0.14, Y: platereader.Trained.Y},
+	{X: 0.02, Y: 0.04},
 }
 
 // rank orders readings of one box: one that fits a layout of the region

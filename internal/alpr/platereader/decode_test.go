@@ -50,13 +50,13 @@ func TestDecode(t *testing.T) {
 	}
 }
 
-func TestCropArea(t *testing.T) {
+func TestTrainedArea(t *testing.T) {
 	frame := image.Rect(0, 0, 1280, 720)
-	got := CropArea(image.Rect(100, 100, 200, 150), frame)
+	got := Trained.Area(image.Rect(100, 100, 200, 150), frame)
 	if want := image.Rect(94, 94, 206, 156); got != want {
-		t.Errorf("CropArea = %v, want %v (6%% of the width, 12%% of the height on each side)", got, want)
+		t.Errorf("Trained.Area = %v, want %v (6%% of the width, 12%% of the height on each side)", got, want)
 	}
-	if got := CropArea(image.Rect(0, 0, 100, 50), frame); got.Min != image.Pt(0, 0) {
-		t.Errorf("CropArea at the corner = %v, want it inside the frame", got)
+	if got := Trained.Area(image.Rect(0, 0, 100, 50), frame); got.Min != image.Pt(0, 0) {
+		t.Errorf("Trained.Area at the corner = %v, want it inside the frame", got)
 	}
 }

@@ -34,14 +34,14 @@ const (
 	classes = len(Symbols) + 1
 )
 
-// The margins the reader was trained with around a detector's box, as a
-// share of the box's width and height (reader.py: MARGIN_X, MARGIN_Y): the
-// box may cut an edge character; too wide a margin lets in the text around
-// the plate.
-const (
-	MarginX = 0.06
-	MarginY = 0.12
-)
+// Margin is how much a crop for the reader grows a detector's box on each
+// side, as a share of the box's width (X) and height (Y).
+type Margin struct{ X, Y float64 }
+
+// Trained is the margin the reader was trained with (reader.py: MARGIN_X,
+// MARGIN_Y): the box may cut an edge character; too wide a margin lets in
+// the text around the plate.
+var Trained = Margin{X: 0.06, Y: 0.12}
 
 // Alternatives kept per position.
 const (
@@ -86,15 +86,15 @@ func (r *Reader) Close() error {
 	return r.net.Close()
 }
 
-// CropArea is the part of the frame the reader reads for a plate boxed by
-// box: the box grown by MarginX and MarginY, inside frame.
-func CropArea(box, frame image.Rectangle) image.Rectangle {
-	mx := int(math.Round(MarginX * float64(box.Dx())))
-	my := int(math.Round(MarginY * float64(box.Dy())))
+// Area is the part of the frame the reader reads for a plate boxed by box:
+// the box grown by m, inside frame.
+func (m Margin) Area(box, frame image.Rectangle) image.Rectangle {
+	mx := int(math.Round(m.X * float64(box.Dx())))
+	my := int(math.Round(m.Y * float64(box.Dy())))
 	return image.Rect(box.Min.X-mx, box.Min.Y-my, box.Max.X+mx, box.Max.Y+my).Intersect(frame)
 }
 
-// Read reads the plates at areas of img (8-bit BGR; see CropArea) and
+// Read reads the plates at areas of img (8-bit BGR; see Margin.Area) and
 // returns, for each, its character positions with their alternatives.
 func (r *Reader) Read(img gocv.Mat, areas []image.Rectangle) ([][]plate.Char, error) {
 	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
