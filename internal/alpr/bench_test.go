@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/alprtest"
+	"github.com/edge-agent/edge-agent/internal/alpr/platereader"
 )
 
 // BenchmarkRecognize times the search of one frame (detector over the whole
@@ -38,5 +39,38 @@ func BenchmarkRecognize(b *testing.B) {
 			}
 		})
 		img.Close()
+	}
+}
+
+// BenchmarkReadBatches reads crops in batches of one size, and of sizes
+// that change from call to call, as a search's two reading batches do: the
+// difference is what OpenCV's DNN module spends re-allocating the
+// network's layers for a new input shape.
+func BenchmarkReadBatches(b *testing.B) {
+	e, _ := openEngine(b, Options{Workers: 1})
+	img := alprtest.Street(b, 1280, 720)
+	defer img.Close()
+	box := image.Rect(560, 480, 680, 540)
+	alprtest.PastePlate(b, &img, "ABC1234", 0, box)
+	areas := func(n int) []image.Rectangle {
+		a := make([]image.Rectangle, n)
+		for i := range a {
+			a[i] = platereader.Trained.Area(box, image.Rect(0, 0, img.Cols(), img.Rows()))
+		}
+		return a
+	}
+	for _, c := range []struct {
+		name  string
+		sizes []int
+	}{{"same/3+3", []int{3, 3}}, {"changing/3+6", []int{3, 6}}, {"same/6+6", []int{6, 6}}} {
+		b.Run(c.name, func(b *testing.B) {
+			for b.Loop() {
+				for _, n := range c.sizes {
+					if _, err := e.reader.Read(img, areas(n)); err != nil {
+						b.Fatal(err)
+					}
+				}
+			}
+		})
 	}
 }

@@ -20,6 +20,7 @@ type search struct {
 	found  []platedet.Detection
 	halved bool // the frame was seen again at half the scale
 	looks  int  // windows looked at for expected plates
+	crops  int  // crops the reader read
 	plates []Plate
 }
 
@@ -128,7 +129,9 @@ func lookWindow(b, frame image.Rectangle, k float64) image.Rectangle {
 
 // read reads every box found in the first of readViews, in one batch, and
 // the boxes not read surely there (Tuning.SureRead) in the other views, in
-// a second batch; it keeps for each box its best plate of all views read.
+// a second batch, unless the first view read next to nothing in them
+// (Tuning.MinViewChars); it keeps for each box its best plate of all views
+// read.
 func (s *search) read() error {
 	if len(s.found) == 0 {
 		return nil
@@ -137,7 +140,9 @@ func (s *search) read() error {
 	if err := s.readViews(best, readViews[:1], func(int) bool { return true }); err != nil {
 		return err
 	}
-	unsure := func(i int) bool { return !best[i].ok || !s.sure(best[i].p) }
+	unsure := func(i int) bool {
+		return best[i].chars >= s.e.tune.MinViewChars && (!best[i].ok || !s.sure(best[i].p))
+	}
 	if err := s.readViews(best, readViews[1:], unsure); err != nil {
 		return err
 	}
@@ -150,11 +155,14 @@ func (s *search) read() error {
 	return nil
 }
 
-// reading is the best plate read in a box so far, and the crop it was read in.
+// reading is the best plate read in a box so far, and the crop it was read
+// in; chars is the most characters the reader read in one of the box's
+// crops, plate or not.
 type reading struct {
-	p    Plate
-	area image.Rectangle
-	ok   bool
+	p     Plate
+	area  image.Rectangle
+	ok    bool
+	chars int
 }
 
 // readViews reads, in one batch, the boxes that want(i) in each of views,
@@ -178,10 +186,12 @@ func (s *search) readViews(best []reading, views []platereader.Margin, want func
 	if err != nil {
 		return err
 	}
+	s.crops += len(areas)
 	for k, i := range boxes {
+		best[i].chars = max(best[i].chars, len(chars[k]))
 		p, ok := s.e.plateOf(chars[k], s.found[i])
 		if ok && (!best[i].ok || rank(p) > rank(best[i].p)) {
-			best[i] = reading{p: p, area: areas[k], ok: true}
+			best[i] = reading{p: p, area: areas[k], ok: true, chars: best[i].chars}
 		}
 	}
 	return nil
