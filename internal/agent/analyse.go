@@ -57,10 +57,11 @@ type cameraTracker struct {
 
 func newCameraTracker(cam config.Camera, cfg *config.Conf) (*cameraTracker, error) {
 	t, err := track.New(track.Options{
-		Timeout:       cfg.ALPR.TrackTimeout,
-		TopN:          cfg.ALPR.TopN,
-		MinFrames:     cfg.ALPR.MinFrames,
-		MinConfidence: cam.ALPR.MinConfidence,
+		Timeout:           cfg.ALPR.TrackTimeout,
+		TopN:              cfg.ALPR.TopN,
+		MinFrames:         cfg.ALPR.MinFrames,
+		MinConfidence:     cam.ALPR.MinConfidence,
+		MinCharConfidence: cfg.ALPR.MinCharConfidence,
 	})
 	if err != nil {
 		return nil, err

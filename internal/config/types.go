@@ -74,19 +74,20 @@ type Motion struct {
 
 // ALPR configures the plate engine.
 type ALPR struct {
-	ModelsDir     string        `yaml:"models_dir" default:"models" help:"folder with the plate detector and reader networks (make models)"`
-	Region        string        `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack used to correct the reads"`
-	MinConfidence float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
-	MinChars      int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
-	SearchRate    float64       `yaml:"search_rate" default:"10" min:"0" max:"120" help:"frames per second per camera searched for plates; the others only advance the tracker; 0 searches every frame"`
-	DetectWidth   int           `yaml:"detect_width" default:"960" min:"320" max:"1920" help:"plate detector input: each frame is seen scaled down so that its longer side is at most this (a 1080p frame at half size); larger finds smaller plates, at a cost that grows with its square"`
-	WideLook      bool          `yaml:"wide_look" default:"false" retired:"the plate detector sees every searched frame whole; the key is ignored" help:"retired"`
-	Workers       int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel (they share the plate networks, one call at a time each)"`
-	Networks      int           `yaml:"networks" default:"1" min:"1" max:"16" retired:"the workers share one set of plate networks; the key is ignored" help:"retired"`
-	RequireLayout bool          `yaml:"require_layout" default:"true" help:"a box the detector is not sure of is a plate only when its text fits a plate layout of the region; false also reads such boxes as vanity and foreign plates, and more signs"`
-	MinFrames     int           `yaml:"min_frames" default:"2" min:"1" max:"100" help:"a vehicle pass is stored only when its plate was read in this many searched frames"`
-	TrackTimeout  time.Duration `yaml:"track_timeout" default:"1500ms" min:"100ms" max:"1m" help:"a vehicle pass ends when its plate is unseen this long"`
-	TopN          int           `yaml:"top_n" default:"5" min:"1" max:"20" help:"candidate readings kept per plate"`
+	ModelsDir         string        `yaml:"models_dir" default:"models" help:"folder with the plate detector and reader networks (make models)"`
+	Region            string        `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack used to correct the reads"`
+	MinConfidence     float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
+	MinChars          int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
+	SearchRate        float64       `yaml:"search_rate" default:"10" min:"0" max:"120" help:"frames per second per camera searched for plates; the others only advance the tracker; 0 searches every frame"`
+	DetectWidth       int           `yaml:"detect_width" default:"960" min:"320" max:"1920" help:"plate detector input: each frame is seen scaled down so that its longer side is at most this (a 1080p frame at half size); larger finds smaller plates, at a cost that grows with its square"`
+	WideLook          bool          `yaml:"wide_look" default:"false" retired:"the plate detector sees every searched frame whole; the key is ignored" help:"retired"`
+	Workers           int           `yaml:"workers" default:"2" min:"1" max:"16" help:"frames analysed in parallel (they share the plate networks, one call at a time each)"`
+	Networks          int           `yaml:"networks" default:"1" min:"1" max:"16" retired:"the workers share one set of plate networks; the key is ignored" help:"retired"`
+	RequireLayout     bool          `yaml:"require_layout" default:"true" help:"a box the detector is not sure of is a plate only when its text fits a plate layout of the region; false also reads such boxes as vanity and foreign plates, and more signs"`
+	MinFrames         int           `yaml:"min_frames" default:"2" min:"1" max:"100" help:"a vehicle pass is stored only when its plate was read in this many searched frames"`
+	MinCharConfidence float64       `yaml:"min_char_confidence" default:"0.5" min:"0" max:"1" help:"a vehicle pass is stored only when each character of its voted plate has at least this confidence (low where the frames disagree on a character: a far plate read in part, a sign)"`
+	TrackTimeout      time.Duration `yaml:"track_timeout" default:"1500ms" min:"100ms" max:"1m" help:"a vehicle pass ends when its plate is unseen this long"`
+	TopN              int           `yaml:"top_n" default:"5" min:"1" max:"20" help:"candidate readings kept per plate"`
 }
 
 // CameraALPR is the part of ALPR a camera may override.

@@ -155,6 +155,35 @@ func TestMinimums(t *testing.T) {
 	}
 }
 
+// TestMinCharConfidence: frames that read one character three ways leave
+// a voted text whose mean confidence passes MinConfidence but whose weak
+// character does not pass MinCharConfidence: the pass is neither confirmed
+// nor kept at its end, while a pass read the same in every frame is; with
+// MinCharConfidence 0 both are kept.
+func TestMinCharConfidence(t *testing.T) {
+	for _, tt := range []struct {
+		min  float64
+		want string
+	}{{0.5, "CD5678/3"}, {0, "AB1234/3 CD5678/3"}} {
+		tr := newTracker(t, Options{Timeout: time.Second, MinFrames: 2, MinConfidence: 0.6, MinCharConfidence: tt.min})
+		confirmed := map[string]bool{}
+		for f, text := range []string{"AB1234", "AB7234", "AB9234"} {
+			for _, o := range []Observation{
+				direct(f*100, "c", text, 0.9, box(100, 100, 100)),
+				direct(f*100, "c", "CD5678", 0.9, box(600, 600, 100)),
+			} {
+				if p := observe(t, tr, o); p != nil {
+					confirmed[string(p.Record.Plate)] = true
+				}
+			}
+		}
+		got := texts(records(tr.Flush()))
+		if got != tt.want || confirmed["AB1234"] != (tt.min == 0) || !confirmed["CD5678"] {
+			t.Errorf("MinCharConfidence %v: kept %q, confirmed %v; want %q", tt.min, got, confirmed, tt.want)
+		}
+	}
+}
+
 // TestLongTrackBounded: a plate in view for a long time with noisy OCR keeps
 // a bounded number of candidate texts, and still its majority text.
 func TestLongTrackBounded(t *testing.T) {
@@ -184,6 +213,7 @@ func TestNewErrors(t *testing.T) {
 		{Options{Timeout: time.Second, MinFrames: -1}, "track: min frames (-1) and top N (0) must be ≥ 0"},
 		{Options{Timeout: time.Second, MinConfidence: 1.5}, "track: min confidence (1.5) and min similarity (0) must be in [0, 1]"},
 		{Options{Timeout: time.Second, MaxMove: -2}, "track: max move must be ≥ 0, got -2"},
+		{Options{Timeout: time.Second, MinCharConfidence: -0.1}, "track: min char confidence (-0.1) must be in [0, 1]"},
 	}
 	for _, tt := range tests {
 		if _, err := New(tt.o); err == nil || err.Error() != tt.want {

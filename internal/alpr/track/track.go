@@ -7,9 +7,10 @@
 //
 // A pass does not have to end to be reported: the observation that makes
 // its track meet the keep rules (MinFrames frames, voted confidence at least
-// MinConfidence) confirms it, and Observe hands out its provisional record
-// then, once. The record at the pass's end carries the same Pass.Key, so
-// that it can replace the provisional one.
+// MinConfidence, each voted character at least MinCharConfidence) confirms
+// it, and Observe hands out its provisional record then, once. The record
+// at the pass's end carries the same Pass.Key, so that it can replace the
+// provisional one.
 package track
 
 import (
@@ -35,6 +36,13 @@ type Options struct {
 	// MinConfidence drops a track whose voted confidence is below it (0
 	// keeps all); SetMinConfidence changes it.
 	MinConfidence float64
+	// MinCharConfidence drops a track whose weakest voted character
+	// confidence is below it (0 keeps all). A voted character's confidence
+	// falls when the frames disagree on it or read it barely, so a low one
+	// marks a text that is likely wrong in that place: a far plate read in
+	// part, or a sign. One weak character says more than the mean
+	// (MinConfidence), which the other characters hold up.
+	MinCharConfidence float64
 	// MinSimilarity is the least text similarity ([plate.Similar]) for an
 	// observation near a track to join it (default 0.6: one wrong or missing
 	// character in seven is still the same plate, three are not).
@@ -124,6 +132,9 @@ func New(opts Options) (*Tracker, error) {
 	if opts.MinConfidence < 0 || opts.MinConfidence > 1 || opts.MinSimilarity < 0 || opts.MinSimilarity > 1 {
 		return nil, fmt.Errorf("track: min confidence (%v) and min similarity (%v) must be in [0, 1]", opts.MinConfidence, opts.MinSimilarity)
 	}
+	if opts.MinCharConfidence < 0 || opts.MinCharConfidence > 1 {
+		return nil, fmt.Errorf("track: min char confidence (%v) must be in [0, 1]", opts.MinCharConfidence)
+	}
 	if opts.MaxMove < 0 {
 		return nil, fmt.Errorf("track: max move must be ≥ 0, got %v", opts.MaxMove)
 	}
@@ -166,11 +177,25 @@ func (t *Tracker) Observe(obs Observation) (*Pass, error) {
 		return nil, nil
 	}
 	rec := tr.record(t.opts.TopN)
-	if rec.Confidence < t.opts.MinConfidence {
+	if !t.keeps(tr, rec) {
 		return nil, nil
 	}
 	tr.confirmed = true
 	return &Pass{Key: tr.key, First: tr.first, Record: rec}, nil
+}
+
+// keeps reports whether a track not confirmed yet, whose record is rec,
+// meets the keep rules: MinFrames, MinConfidence, MinCharConfidence.
+func (t *Tracker) keeps(tr *track, rec read.Record) bool {
+	if tr.frames < t.opts.MinFrames || rec.Confidence < t.opts.MinConfidence {
+		return false
+	}
+	for _, c := range rec.CharConfs {
+		if c < t.opts.MinCharConfidence {
+			return false
+		}
+	}
+	return true
 }
 
 // SetMinConfidence changes MinConfidence, for the tracks not confirmed yet
@@ -308,7 +333,7 @@ func (t *Tracker) end(done func(*track) bool) []Pass {
 			continue
 		}
 		rec := tr.record(t.opts.TopN)
-		if !tr.confirmed && (tr.frames < t.opts.MinFrames || rec.Confidence < t.opts.MinConfidence) {
+		if !tr.confirmed && !t.keeps(tr, rec) {
 			t.dropped++
 			continue
 		}
