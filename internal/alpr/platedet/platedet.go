@@ -34,11 +34,13 @@ const (
 	// DefaultWidth shows a 1920x1080 frame at half its size and a 1280x720
 	// one at three quarters: a 30 px plate of a 1080p frame reaches the
 	// network 15 px wide, the smallest it was trained to find (10 px) with
-	// some room, at about 20 ms a frame on two cores.
+	// some room, at about 30 ms a frame on two cores (BenchmarkRecognize).
 	DefaultWidth = 960
 	// DefaultMinScore is the centre probability a plate must reach. On the
-	// held-out dashcam video it keeps recall while false plates stay under
-	// one in twenty frames (see assets/models/README.md).
+	// held-out dashcam video it keeps every labelled plate; the boxes it
+	// also passes (about one a frame, most of them plates the set leaves
+	// unlabelled) the reader and the format pack mostly turn into no read
+	// (see assets/models/README.md).
 	DefaultMinScore = 0.3
 	// DefaultMaxPlates bounds the plates kept per call, best first.
 	DefaultMaxPlates = 8
