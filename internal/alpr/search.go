@@ -191,7 +191,7 @@ func (s *search) readViews(best []reading, views []platereader.Margin, want func
 		best[i].chars = max(best[i].chars, len(chars[k]))
 		p, ok := s.e.plateOf(chars[k], s.found[i])
 		if ok && (!best[i].ok || rank(p) > rank(best[i].p)) {
-			best[i] = reading{p: p, area: areas[k], ok: true, chars: best[i].chars}
+			best[i].p, best[i].area, best[i].ok = p, areas[k], true
 		}
 	}
 	return nil
