@@ -30,7 +30,9 @@ const (
 //     Options.AllowFreeText, a reading must fit one of the region's layouts,
 //     within formatSlack of the reader's best, and a digit of it must be one
 //     the reader read as a digit: a sign the detector took for a plate
-//     (PIZZA read as P1ZZA) has no plate syntax of its own;
+//     (PIZZA read as P1ZZA) has no plate syntax of its own; and a letter
+//     of it one the reader read as a letter: a timestamp read as digits
+//     (2026011) is not bent into a plate (Z026011) by its lookalikes;
 //   - the best reading must have MinChars to maxChars characters and
 //     MinConfidence.
 func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool) {
@@ -51,7 +53,7 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 	if n < e.opts.MinChars || n > maxChars || best.Conf < e.opts.MinConfidence {
 		return Plate{}, false
 	}
-	if !free && hasDigit(best.Text) && !readDigit(chars) {
+	if !free && (hasDigit(best.Text) && !readAs(chars, isDigit) || hasLetter(best.Text) && !readAs(chars, isLetter)) {
 		return Plate{}, false
 	}
 	return Plate{
@@ -66,11 +68,17 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 // hasDigit reports a digit in the text.
 func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
 
-// readDigit reports whether the reader's best character at some position
-// is a digit.
-func readDigit(chars []plate.Char) bool {
+// hasLetter reports a letter in the text.
+func hasLetter(s string) bool { return strings.IndexFunc(s, isLetter) >= 0 }
+
+func isDigit(r rune) bool  { return r >= '0' && r <= '9' }
+func isLetter(r rune) bool { return r >= 'A' && r <= 'Z' }
+
+// readAs reports whether the reader's best character at some position is
+// of the kind is.
+func readAs(chars []plate.Char, is func(rune) bool) bool {
 	for _, c := range chars {
-		if len(c.Alts) > 0 && c.Alts[0].R >= '0' && c.Alts[0].R <= '9' {
+		if len(c.Alts) > 0 && is(c.Alts[0].R) {
 			return true
 		}
 	}

@@ -39,19 +39,34 @@ const (
 // layout. They rank readings only; see [Pack.Candidates].
 var packDefs = map[string]packDef{
 	// US plates differ by state and vanity plates are common, so the pack
-	// mostly scores: the common layouts get full weight and any 5–8
-	// alphanumerics still count as a US plate, with a lower weight.
+	// mostly scores: the layouts most states issue get full weight, those
+	// of a few states 0.9, and any 5–8 alphanumerics still count as a US
+	// plate, with a lower weight. Layouts of digits alone (Delaware, Rhode
+	// Island, New Hampshire) and of five characters are left to the
+	// catch-all: a timestamp overlay is all digits, and a six-character
+	// plate whose edge character the box cut reads as five.
 	"us": {noFormat: 0.7, specs: []spec{
-		{name: "us", pattern: usLetter + "{3}DDDD", weight: 1},               // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
-		{name: "us", pattern: "D" + usLetter + "{3}DDD", weight: 1},          // 1ABC234: CA
-		{name: "us", pattern: usLetter + "{3}DDD", weight: 1},                // ABC123
-		{name: "us", pattern: "DDD" + usLetter + "{3}", weight: 1},           // 123ABC
-		{name: "us", pattern: usLetter + "{2}DDDDD", weight: 1},              // AB12345: IL
-		{name: "us", pattern: "D" + usLetter + "{2}DDD", weight: 1},          // 1AB234: MA
-		{name: "us", pattern: "D" + usLetter + "{3}DD", weight: 1},           // 1ABC23
-		{name: "us", pattern: usLetter + "DD" + usLetter + "{3}", weight: 1}, // A12BCD: NJ
-		{name: "us", pattern: usLetter + "{4}DD", weight: 1},                 // ABCD12: FL
-		{name: "us", pattern: usLetter + "{3}D" + usLetter + "D", weight: 1}, // ABC1D2: FL, CO
+		{name: "us", pattern: usLetter + "{3}DDDD", weight: 1},                            // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
+		{name: "us", pattern: "D" + usLetter + "{3}DDD", weight: 1},                       // 1ABC234: CA
+		{name: "us", pattern: usLetter + "{3}DDD", weight: 1},                             // ABC123
+		{name: "us", pattern: "DDD" + usLetter + "{3}", weight: 1},                        // 123ABC
+		{name: "us", pattern: usLetter + "{2}DDDDD", weight: 1},                           // AB12345: IL
+		{name: "us", pattern: "D" + usLetter + "{2}DDD", weight: 1},                       // 1AB234: MA
+		{name: "us", pattern: "D" + usLetter + "{3}DD", weight: 1},                        // 1ABC23
+		{name: "us", pattern: usLetter + "DD" + usLetter + "{3}", weight: 1},              // A12BCD: NJ
+		{name: "us", pattern: usLetter + "{4}DD", weight: 1},                              // ABCD12: FL
+		{name: "us", pattern: usLetter + "{3}D" + usLetter + "D", weight: 1},              // ABC1D2: FL, CO
+		{name: "us", pattern: "D" + usLetter + "{2}DDDD", weight: 1},                      // 1AB2345: MD
+		{name: "us", pattern: usLetter + "{3}DD" + usLetter, weight: 1},                   // ABC12D: NJ
+		{name: "us", pattern: usLetter + "{2}DDDD", weight: 0.9},                          // AB1234: DC, VA, SD, GA, CT
+		{name: "us", pattern: "DDDD" + usLetter + "{2}", weight: 0.9},                     // 1234AB: VA, ME, IA
+		{name: "us", pattern: usLetter + "DDDDDD", weight: 0.9},                           // A123456: IL, LA, MD
+		{name: "us", pattern: usLetter + "{2}D" + usLetter + "DDD", weight: 0.9},          // AB1C234: TX
+		{name: "us", pattern: "DD" + usLetter + "{2}DD", weight: 0.9},                     // 12AB34: MA
+		{name: "us", pattern: "DDD" + usLetter + "{2}D", weight: 0.9},                     // 123AB4: MA
+		{name: "us", pattern: usLetter + "DDD" + usLetter + "{2}", weight: 0.9},           // A123BC: FL, UT
+		{name: "us", pattern: "D" + usLetter + "DDDD", weight: 0.9},                       // 1A2345: NE, WV
+		{name: "us", pattern: usLetter + "{2}D" + usLetter + "D" + usLetter, weight: 0.9}, // AB1C2D: MO
 		{name: "us-any", pattern: "A{5,8}", weight: 0.85, catchAll: true},
 	}},
 	// Europe: a set of national layouts; any of them is accepted and the

@@ -1,0 +1,61 @@
+package alpr
+
+import (
+	"image"
+	"testing"
+
+	"github.com/edge-agent/edge-agent/internal/alpr/plate"
+	"github.com/edge-agent/edge-agent/internal/alpr/platedet"
+)
+
+// chars spells a reader's output: one string per position, its
+// alternatives best first, each a character and its probability.
+func readerChars(t *testing.T, pos ...string) []plate.Char {
+	t.Helper()
+	out := make([]plate.Char, len(pos))
+	for i, p := range pos {
+		for j := 0; j < len(p); j += 3 {
+			if j+2 > len(p) {
+				t.Fatalf("position %q: want pairs of a character and a digit of tenths", p)
+			}
+			out[i].Alts = append(out[i].Alts, plate.Alt{R: rune(p[j]), P: float64(p[j+1]-'0') / 10})
+		}
+	}
+	return out
+}
+
+// TestPlateOfWantsTheSyntaxItRead: a box the detector is not sure of is a
+// plate only when its reading fits a layout with digits and letters the
+// reader read as such, not bent into them by lookalikes.
+func TestPlateOfWantsTheSyntaxItRead(t *testing.T) {
+	pack, err := plate.Lookup("us")
+	if err != nil {
+		t.Fatal(err)
+	}
+	e := &Engine{opts: Options{TopN: 5, MinChars: 4}, tune: DefaultTuning, pack: pack}
+	unsure := platedet.Detection{Box: image.Rect(10, 10, 60, 30), Score: 0.4}
+	sure := platedet.Detection{Box: unsure.Box, Score: 0.9}
+	for _, c := range []struct {
+		name  string
+		chars []plate.Char
+		box   platedet.Detection
+		want  string // "" for no plate
+	}{
+		{"a DC plate", readerChars(t, "A9", "X9", "29", "29", "49", "79"), unsure, "AX2247"},
+		{"a Maryland plate", readerChars(t, "19", "A9", "B9", "29", "39", "49", "59"), unsure, "1AB2345"},
+		// A timestamp read as digits: its 2 is as likely a Z, which fits
+		// the layout A123456, but no letter was read.
+		{"a timestamp", readerChars(t, "25 Z5", "09", "29", "69", "09", "19", "19"), unsure, ""},
+		// A word read as letters: its last four are as likely digits,
+		// which fit the layout ABC1234, but no digit was read.
+		{"a word", readerChars(t, "G9", "A9", "S9", "B5 85", "O5 05", "S5 55", "S5 55"), unsure, ""},
+		{"a word's lookalike, read as digits", readerChars(t, "G9", "A9", "S9", "85 B5", "O5 05", "S5 55", "S5 55"), unsure, "GAS8055"},
+		{"a vanity plate, unsure", readerChars(t, "P9", "L9", "T9", "F9", "R9", "M9"), unsure, ""},
+		{"a vanity plate, sure", readerChars(t, "P9", "L9", "T9", "F9", "R9", "M9"), sure, "PLTFRM"},
+	} {
+		p, ok := e.plateOf(c.chars, c.box)
+		if got := map[bool]string{true: p.Text}[ok]; got != c.want {
+			t.Errorf("%s: plate %q (ok %v), want %q", c.name, p.Text, ok, c.want)
+		}
+	}
+}
