@@ -34,7 +34,8 @@ const (
 //     of it one the reader read as a letter: a timestamp read as digits
 //     (2026011) is not bent into a plate (Z026011) by its lookalikes;
 //   - the best reading must have MinChars to maxChars characters and
-//     MinConfidence.
+//     MinConfidence, and, when it fits no format of the region, be one
+//     that the region's plates could be read whole as ([plate.Pack.Free]).
 func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool) {
 	readings := e.pack.Candidates(chars, e.opts.TopN*readingsPerKept)
 	if len(readings) == 0 {
@@ -51,6 +52,9 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 	best := readings[0]
 	n := len([]rune(best.Text))
 	if n < e.opts.MinChars || n > maxChars || best.Conf < e.opts.MinConfidence {
+		return Plate{}, false
+	}
+	if best.Format == "" && !e.pack.Free(best.Text) {
 		return Plate{}, false
 	}
 	if !free && (hasDigit(best.Text) && !readAs(chars, isDigit) || hasLetter(best.Text) && !readAs(chars, isLetter)) {

@@ -24,15 +24,21 @@ func readerChars(t *testing.T, pos ...string) []plate.Char {
 	return out
 }
 
+// packEngine is an engine without networks, for plateOf.
+func packEngine(t *testing.T, region string) *Engine {
+	t.Helper()
+	pack, err := plate.Lookup(region)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Engine{opts: Options{TopN: 5, MinChars: 4}, tune: DefaultTuning, pack: pack}
+}
+
 // TestPlateOfWantsTheSyntaxItRead: a box the detector is not sure of is a
 // plate only when its reading fits a layout with digits and letters the
 // reader read as such, not bent into them by lookalikes.
 func TestPlateOfWantsTheSyntaxItRead(t *testing.T) {
-	pack, err := plate.Lookup("us")
-	if err != nil {
-		t.Fatal(err)
-	}
-	e := &Engine{opts: Options{TopN: 5, MinChars: 4}, tune: DefaultTuning, pack: pack}
+	e := packEngine(t, "us")
 	unsure := platedet.Detection{Box: image.Rect(10, 10, 60, 30), Score: 0.4}
 	sure := platedet.Detection{Box: unsure.Box, Score: 0.9}
 	for _, c := range []struct {
@@ -54,6 +60,29 @@ func TestPlateOfWantsTheSyntaxItRead(t *testing.T) {
 		{"a vanity plate, sure", readerChars(t, "P9", "L9", "T9", "F9", "R9", "M9"), sure, "PLTFRM"},
 	} {
 		p, ok := e.plateOf(c.chars, c.box)
+		if got := map[bool]string{true: p.Text}[ok]; got != c.want {
+			t.Errorf("%s: plate %q (ok %v), want %q", c.name, p.Text, ok, c.want)
+		}
+	}
+}
+
+// TestPlateOfSureBoxWantsAWholePlate: a box the detector is sure of is read
+// as a plate whatever its layout, but not a Brazilian plate read in part, nor
+// a word.
+func TestPlateOfSureBoxWantsAWholePlate(t *testing.T) {
+	e := packEngine(t, "br")
+	sure := platedet.Detection{Box: image.Rect(10, 10, 60, 30), Score: 0.9}
+	for _, c := range []struct {
+		name  string
+		chars []plate.Char
+		want  string
+	}{
+		{"a plate", readerChars(t, "P9", "J9", "T9", "29", "99", "09", "59"), "PJT2905"},
+		{"a plate read in part", readerChars(t, "29", "59", "49", "59", "X9"), ""},
+		{"a brand", readerChars(t, "C9", "A9", "R9", "89", "R9", "A9", "X9"), ""},
+		{"a foreign plate", readerChars(t, "A9", "B9", "19", "29", "39", "C9", "D9"), "AB123CD"},
+	} {
+		p, ok := e.plateOf(c.chars, sure)
 		if got := map[bool]string{true: p.Text}[ok]; got != c.want {
 			t.Errorf("%s: plate %q (ok %v), want %q", c.name, p.Text, ok, c.want)
 		}

@@ -190,6 +190,8 @@ type Pack struct {
 	// countries are the views of the pack from each country named by its
 	// formats (see [Pack.Country]).
 	countries map[string]*Pack
+	// free bounds the texts that fit no format (see [Pack.Free]).
+	free freeText
 }
 
 // Lookup returns the format pack of a region: "us", "eu" or "br".
@@ -198,16 +200,16 @@ func Lookup(region string) (*Pack, error) {
 	if !ok {
 		return nil, fmt.Errorf("plate: unknown region %q (want us, eu or br)", region)
 	}
-	return newPack(region, def.noFormat, def.specs)
+	return newPack(region, def)
 }
 
 // newPack expands the specs into formats. Layouts shared by several specs
 // (Slovak, Italian and French LLDDDLL, say) become one format whose name lists
 // them all, with the highest of their weights.
-func newPack(name string, noFormat float64, specs []spec) (*Pack, error) {
-	p := &Pack{name: name, noFormat: noFormat}
+func newPack(name string, def packDef) (*Pack, error) {
+	p := &Pack{name: name, noFormat: def.noFormat, free: def.free}
 	index := map[string]int{}
-	for _, s := range specs {
+	for _, s := range def.specs {
 		if s.weight <= 0 || s.weight > 1 {
 			return nil, fmt.Errorf("plate: format %q: weight %v outside (0, 1]", s.name, s.weight)
 		}
@@ -245,6 +247,31 @@ func newPack(name string, noFormat float64, specs []spec) (*Pack, error) {
 	}
 	p.countries = p.countryViews()
 	return p, nil
+}
+
+// freeText bounds the texts of a region that fit none of its formats but
+// may still be whole plates (vanity or foreign plates); zero: any.
+type freeText struct {
+	minLen, maxLen int // characters
+	minDigits      int
+}
+
+// Free reports whether text, which fits none of the pack's formats, may
+// still be a whole plate of the region rather than a piece of one or a
+// word: Brazilian plates, say, all have seven characters, three or four of
+// them digits, so 2545X is a plate read in part and CAR8RAX the brand on a
+// car's back. Where vanity plates are words of any length (us, eu), every
+// text is free.
+func (p *Pack) Free(text string) bool {
+	f := p.free
+	n := len(text)
+	digits := 0
+	for _, r := range text {
+		if r >= '0' && r <= '9' {
+			digits++
+		}
+	}
+	return digits >= f.minDigits && (f.minLen == 0 || n >= f.minLen) && (f.maxLen == 0 || n <= f.maxLen)
 }
 
 // layoutKey spells a layout as its pattern, e.g. "LLDDDLL", with other

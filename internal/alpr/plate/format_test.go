@@ -118,7 +118,7 @@ func TestExpandErrors(t *testing.T) {
 }
 
 func TestNewPackBadWeight(t *testing.T) {
-	_, err := newPack("t", 0.5, []spec{{name: "x", pattern: "LLL", weight: 1.5}})
+	_, err := newPack("t", packDef{noFormat: 0.5, specs: []spec{{name: "x", pattern: "LLL", weight: 1.5}}})
 	if want := `plate: format "x": weight 1.5 outside (0, 1]`; err == nil || err.Error() != want {
 		t.Errorf("error = %v, want %s", err, want)
 	}
@@ -134,6 +134,31 @@ func TestShippedPacksBuild(t *testing.T) {
 		}
 		if p.Name() != region || len(p.formats) == 0 || def.noFormat <= 0 || def.noFormat > 1 {
 			t.Errorf("%s: name %q, %d formats, noFormat %v", region, p.Name(), len(p.formats), def.noFormat)
+		}
+	}
+}
+
+func TestFree(t *testing.T) {
+	for _, c := range []struct {
+		region, text string
+		want         bool
+	}{
+		{"br", "2545X", false},   // a plate read in part: Brazilian plates have 7 characters
+		{"br", "CARBRAX", false}, // a brand: Brazilian plates have digits
+		{"br", "CAR8RAX", false}, // three at least
+		{"br", "ABC12345", false},
+		{"br", "AB12CD3", true}, // 7 characters with digits: a foreign plate
+		{"eu", "IK16", true},    // EU layouts as short exist (de: M AB 1)
+		{"eu", "GWAGEN", true},  // vanity plates without digits exist
+		{"us", "PLTFRM", true},  // vanity plates are words
+		{"us", "72LY", true},
+	} {
+		p, err := Lookup(c.region)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.Free(c.text); got != c.want {
+			t.Errorf("%s Free(%q) = %v, want %v", c.region, c.text, got, c.want)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import "slices"
 type packDef struct {
 	noFormat float64
 	specs    []spec
+	free     freeText // texts that fit no format and may still be plates
 }
 
 // Letter sets of national layouts.
@@ -96,10 +97,13 @@ var packDefs = map[string]packDef{
 	// Brazil: the old grey plates LLL9999, and Mercosul LLL9L99 (rarer in
 	// the fleet we see, and its fifth letter is mostly the old digit
 	// re-coded, so an O there is more likely an old plate's 0).
+	// A foreign plate read in Brazil (Argentina's AB123CD, say) has seven
+	// characters, three of them digits, as Brazil's have at least: a text
+	// that fits no format is a plate only when it has them too.
 	"br": {noFormat: 0.6, specs: []spec{
 		{name: "br-old", pattern: "LLLDDDD", weight: 1},
 		{name: "br-mercosul", pattern: "LLLDLDD", weight: 0.9},
-	}},
+	}, free: freeText{minLen: 7, maxLen: 7, minDigits: 3}},
 }
 
 // plVoivodeship: the first letter of a Polish district code names its
