@@ -200,7 +200,7 @@ func (s *search) readViews(best []reading, views []platereader.Margin, want func
 // sure reports a reading that fits a layout of the region with at least
 // Tuning.SureRead confidence.
 func (s *search) sure(p Plate) bool {
-	return p.Format != "" && p.Layout && p.Conf >= s.e.tune.SureRead
+	return fitsLayout(p) && p.Conf >= s.e.tune.SureRead
 }
 
 // readViews are the crops each box is read in: the margins the reader was
@@ -212,15 +212,24 @@ var readViews = []platereader.Margin{
 	{X: 0.02, Y: 0.04},
 }
 
-// rank orders readings of one box: one that fits a layout of the region
-// first, then the more confident.
+// rank orders readings of one box: one whose text fits a layout of the
+// region first, then one that fits its catch-all, then the more confident.
+// Its text, not Plate.Layout, which a box the detector is sure of sets for
+// any text: a view that cut a narrow edge character of VJT338 reads JT338
+// a little surer than the others read the whole plate.
 func rank(p Plate) float64 {
 	r := p.Conf
-	if p.Format != "" && p.Layout {
+	if p.Format != "" {
+		r++
+	}
+	if fitsLayout(p) {
 		r++
 	}
 	return r
 }
+
+// fitsLayout reports whether the text read fits a layout of the region.
+func fitsLayout(p Plate) bool { return len(p.Candidates) > 0 && p.Candidates[0].Layout }
 
 // sharpness is the variance of the Laplacian of the grey levels of area.
 func sharpness(img gocv.Mat, area image.Rectangle) float64 {
