@@ -6,14 +6,17 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/edge-agent/edge-agent/internal/dataset"
 )
 
 // datasetsDir holds the benchmark sets (openalpr-eu, openalpr-br); they are
-// read in place, never copied into the repository.
+// read in place, never copied into the repository: $EDGE_AGENT_DATASETS, or
+// ../shared/datasets beside the repository.
 func datasetsDir(t *testing.T) string {
 	dir := os.Getenv("EDGE_AGENT_DATASETS")
 	if dir == "" {
-		dir = "/work/shared/datasets"
+		dir = filepath.Join("..", "..", "..", "..", "shared", "datasets")
 	}
 	if _, err := os.Stat(dir); err != nil {
 		t.Skipf("benchmark datasets not available (%v); set EDGE_AGENT_DATASETS", err)
@@ -32,9 +35,13 @@ func labels(t *testing.T, set string) []string {
 			fix[row[1]] = row[2]
 		}
 	}
+	m, err := dataset.Read(filepath.Join(dir, "manifest.tsv"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var out []string
-	for _, row := range readTSV(t, filepath.Join(dir, "manifest.tsv")) {
-		text := row[1]
+	for _, row := range m.Rows {
+		text := row.Text
 		if c, ok := fix[text]; ok {
 			text = c
 		}
