@@ -47,7 +47,7 @@ func TestPlateOfWantsTheSyntaxItRead(t *testing.T) {
 		box   platedet.Detection
 		want  string // "" for no plate
 	}{
-		{"a DC plate", readerChars(t, "A9", "X9", "29", "29", "49", "79"), unsure, "AX2247"},
+		{"a Texas plate", readerChars(t, "B9", "C9", "59", "X9", "49", "89", "99"), unsure, "BC5X489"},
 		{"a Maryland plate", readerChars(t, "19", "A9", "B9", "29", "39", "49", "59"), unsure, "1AB2345"},
 		// A timestamp read as digits: its 2 is as likely a Z, which fits
 		// the layout A123456, but no letter was read.

@@ -42,10 +42,12 @@ var packDefs = map[string]packDef{
 	// US plates differ by state and vanity plates are common, so the pack
 	// mostly scores: the layouts most states issue get full weight, those
 	// of a few states 0.9, and any 5–8 alphanumerics still count as a US
-	// plate, with a lower weight. Layouts of digits alone (Delaware, Rhode
-	// Island, New Hampshire) and of five characters are left to the
-	// catch-all: a timestamp overlay is all digits, and a six-character
-	// plate whose edge character the box cut reads as five.
+	// plate, with a lower weight. Left to the catch-all: layouts of digits
+	// alone (Delaware, Rhode Island, New Hampshire), for a timestamp overlay
+	// is all digits; of five characters, for a six-character plate whose
+	// edge character the box cut reads as five; and AB1234 (DC, older
+	// Virginia), for ABC1234, the most common layout, reads so when its
+	// first letter is cut or too far to read.
 	"us": {noFormat: 0.7, specs: []spec{
 		{name: "us", pattern: usLetter + "{3}DDDD", weight: 1},                            // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
 		{name: "us", pattern: "D" + usLetter + "{3}DDD", weight: 1},                       // 1ABC234: CA
@@ -59,7 +61,6 @@ var packDefs = map[string]packDef{
 		{name: "us", pattern: usLetter + "{3}D" + usLetter + "D", weight: 1},              // ABC1D2: FL, CO
 		{name: "us", pattern: "D" + usLetter + "{2}DDDD", weight: 1},                      // 1AB2345: MD
 		{name: "us", pattern: usLetter + "{3}DD" + usLetter, weight: 1},                   // ABC12D: NJ
-		{name: "us", pattern: usLetter + "{2}DDDD", weight: 0.9},                          // AB1234: DC, VA, SD, GA, CT
 		{name: "us", pattern: "DDDD" + usLetter + "{2}", weight: 0.9},                     // 1234AB: VA, ME, IA
 		{name: "us", pattern: usLetter + "DDDDDD", weight: 0.9},                           // A123456: IL, LA, MD
 		{name: "us", pattern: usLetter + "{2}D" + usLetter + "DDD", weight: 0.9},          // AB1C234: TX
