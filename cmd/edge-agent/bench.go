@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -14,7 +13,6 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
 	"github.com/edge-agent/edge-agent/internal/alpr/bench"
-	"github.com/edge-agent/edge-agent/internal/obs"
 )
 
 // benchCmd runs the engine on every photo of a folder:
@@ -52,10 +50,9 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// A photo is searched as the agent searches a frame of its video, with
 	// the agent's settings: the bench measures what the agent does. At
 	// log.level debug the engine logs each search (boxes, crops read).
-	level := new(slog.LevelVar)
-	level.Set(obs.ParseLevel(conf.Log.Level))
+	log, _ := newLogger(stderr, conf.Log)
 	eng, err := alpr.Open(alpr.Options{
-		Logger:        obs.NewLogger(stderr, conf.Log.Format, level),
+		Logger:        log,
 		ModelsDir:     conf.ALPR.ModelsDir,
 		Region:        *region,
 		Workers:       conf.ALPR.Workers,

@@ -5,9 +5,11 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"log/slog"
 	"strings"
 
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/obs"
 	"github.com/edge-agent/edge-agent/internal/sqlitefile"
 )
 
@@ -68,4 +70,12 @@ func loadConfig(path string, sets []string) (*config.Conf, error) {
 		return nil, fmt.Errorf("invalid configuration:\n%w", err)
 	}
 	return c, nil
+}
+
+// newLogger makes a command's logger from the config's log section, and the
+// level it logs at, which a reload may change.
+func newLogger(stderr io.Writer, c config.Log) (*slog.Logger, *slog.LevelVar) {
+	level := new(slog.LevelVar)
+	level.Set(obs.ParseLevel(c.Level))
+	return obs.NewLogger(stderr, c.Format, level), level
 }

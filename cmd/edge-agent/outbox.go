@@ -10,7 +10,6 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/improvement"
-	"github.com/edge-agent/edge-agent/internal/obs"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
 	"github.com/edge-agent/edge-agent/internal/uplink"
 )
@@ -87,9 +86,7 @@ func outboxCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	if *topic != "" {
 		u.Topic = *topic
 	}
-	level := new(slog.LevelVar)
-	level.Set(obs.ParseLevel(cfg.Log.Level))
-	log := obs.NewLogger(stderr, cfg.Log.Format, level)
+	log, _ := newLogger(stderr, cfg.Log)
 	uplink.SetPahoLogger(log)
 	return outboxDrain(ctx, stdout, u, cfg.Improvement, sanitize.TransportAudit(cfg), log, *timeout)
 }

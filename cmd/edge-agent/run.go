@@ -36,9 +36,7 @@ func runCmd(ctx context.Context, args []string, _, stderr io.Writer) error {
 	if err != nil {
 		return err
 	}
-	level := new(slog.LevelVar)
-	level.Set(obs.ParseLevel(cfg.Log.Level))
-	log := obs.NewLogger(stderr, cfg.Log.Format, level)
+	log, level := newLogger(stderr, cfg.Log)
 	uplink.SetPahoLogger(log)
 
 	a, err := agent.New(cfg, agent.Options{Pace: capture.PaceLive}, log, obs.WithOpenMats(obs.NewRegistry()))
@@ -170,9 +168,7 @@ func replayCmd(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	default:
 		return fmt.Errorf("--pace %q: must be max or realtime", *pace)
 	}
-	level := new(slog.LevelVar)
-	level.Set(obs.ParseLevel(cfg.Log.Level))
-	log := obs.NewLogger(stderr, cfg.Log.Format, level)
+	log, _ := newLogger(stderr, cfg.Log)
 	uplink.SetPahoLogger(log)
 
 	a, err := agent.New(cfg, agent.Options{

@@ -70,7 +70,7 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 }
 
 // hasDigit reports a digit in the text.
-func hasDigit(s string) bool { return strings.ContainsAny(s, "0123456789") }
+func hasDigit(s string) bool { return strings.IndexFunc(s, isDigit) >= 0 }
 
 // hasLetter reports a letter in the text.
 func hasLetter(s string) bool { return strings.IndexFunc(s, isLetter) >= 0 }
