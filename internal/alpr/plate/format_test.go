@@ -77,6 +77,12 @@ func TestCandidatesLayoutFlag(t *testing.T) {
 		{"PHARMACY", "PHARMACY", false},
 		{"LE50OFF", "LE50OFF", false},
 		{"SALE50", "SALE50", true}, // a sign may have a plate's syntax (ABCD12, Florida)
+		// I, O and Q read as such fit the layouts of the states that issue
+		// them; a 0 read at a letter position stays a 0 (usIOQ).
+		{"NOX226", "NOX226", true},
+		{"576PBQ", "576PBQ", true},
+		{"6LIK274", "6LIK274", true},
+		{"N0X226", "N0X226", false},
 	} {
 		got := us.Candidates(chars(tt.text, 0.95), 1)
 		if len(got) == 0 || got[0].Text != tt.want || got[0].Layout != tt.layout {

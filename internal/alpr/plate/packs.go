@@ -1,6 +1,9 @@
 package plate
 
-import "slices"
+import (
+	"slices"
+	"strings"
+)
 
 // packDef is the definition of one region's pack.
 type packDef struct {
@@ -20,8 +23,7 @@ const (
 	czLetter = "[A-FH-NPR-VX-Z]"
 	// usLetter: most US states issue no I, O or Q (they read as 1 and 0),
 	// so a US layout reads a 0 or 1 at a letter position as no letter
-	// rather than bending it into O or I; plates of the states that do
-	// (vanity, Iowa's Q) keep their reading as the catch-all's.
+	// rather than bending it into O or I (see usIOQ for the states that do).
 	usLetter = "[A-HJ-NPR-Z]"
 	// gbLetter: UK plates use no I or Q; gbYear: nor O, U or Z as the year
 	// letter of the older prefix and suffix plates.
@@ -33,6 +35,39 @@ const (
 	// O as 0.
 	gbSerial = "[1-9]D{0,2}"
 )
+
+// usLayout is one US layout: L a letter, D a digit, and its prior.
+type usLayout struct {
+	pattern string
+	weight  float64
+}
+
+// usIOQ is the prior of a common US layout (weight 1) whose letters
+// include I, O or Q. Many states issue them (Q in Iowa, Mississippi, Ohio,
+// Oregon, Tennessee...; O in Arkansas, California, Louisiana...): 39 of the
+// 745 labels of openalpr-us-crops fit a common layout only with them, as
+// NOX226, 576PBQ, 6LIK274 (440 fit a layout in all). A reading of such a plate has a plate's syntax,
+// which a box the detector is not sure of needs to be read at all. The
+// prior is just above the catch-all's (0.85), so that the I, O or Q the
+// reader read makes such a layout, and less than that times the O/0
+// lookalike factor above it (0.85 / 0.95 would be 0.895), so that a 0 or 1
+// the reader read, even barely (AB0123, 0 at 0.55, O at 0.4), is never bent
+// into the letter: an O where most states issue none is the less likely.
+const usIOQ = 0.855
+
+// usSpecs are the specs of the US layouts: each with usLetter at its
+// weight, the common ones also with any letter at usIOQ, and the catch-all.
+func usSpecs(layouts []usLayout) []spec {
+	var out []spec
+	for _, l := range layouts {
+		out = append(out, spec{name: "us", pattern: strings.ReplaceAll(l.pattern, "L", usLetter), weight: l.weight})
+		if l.weight == 1 {
+			out = append(out, spec{name: "us", pattern: l.pattern, weight: usIOQ})
+		}
+	}
+	// Vanity plates: any 5–8 alphanumerics.
+	return append(out, spec{name: "us-any", pattern: "A{5,8}", weight: 0.85, catchAll: true})
+}
 
 // packDefs are the format packs by region. Weights are priors: 1 for a
 // layout that a plate of the region commonly has, less for a permissive
@@ -48,29 +83,28 @@ var packDefs = map[string]packDef{
 	// edge character the box cut reads as five; and AB1234 (DC, older
 	// Virginia), for ABC1234, the most common layout, reads so when its
 	// first letter is cut or too far to read.
-	"us": {noFormat: 0.7, specs: []spec{
-		{name: "us", pattern: usLetter + "{3}DDDD", weight: 1},                            // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
-		{name: "us", pattern: "D" + usLetter + "{3}DDD", weight: 1},                       // 1ABC234: CA
-		{name: "us", pattern: usLetter + "{3}DDD", weight: 1},                             // ABC123
-		{name: "us", pattern: "DDD" + usLetter + "{3}", weight: 1},                        // 123ABC
-		{name: "us", pattern: usLetter + "{2}DDDDD", weight: 1},                           // AB12345: IL
-		{name: "us", pattern: "D" + usLetter + "{2}DDD", weight: 1},                       // 1AB234: MA
-		{name: "us", pattern: "D" + usLetter + "{3}DD", weight: 1},                        // 1ABC23
-		{name: "us", pattern: usLetter + "DD" + usLetter + "{3}", weight: 1},              // A12BCD: NJ
-		{name: "us", pattern: usLetter + "{4}DD", weight: 1},                              // ABCD12: FL
-		{name: "us", pattern: usLetter + "{3}D" + usLetter + "D", weight: 1},              // ABC1D2: FL, CO
-		{name: "us", pattern: "D" + usLetter + "{2}DDDD", weight: 1},                      // 1AB2345: MD
-		{name: "us", pattern: usLetter + "{3}DD" + usLetter, weight: 1},                   // ABC12D: NJ
-		{name: "us", pattern: "DDDD" + usLetter + "{2}", weight: 0.9},                     // 1234AB: VA, ME, IA
-		{name: "us", pattern: usLetter + "DDDDDD", weight: 0.9},                           // A123456: IL, LA, MD
-		{name: "us", pattern: usLetter + "{2}D" + usLetter + "DDD", weight: 0.9},          // AB1C234: TX
-		{name: "us", pattern: "DD" + usLetter + "{2}DD", weight: 0.9},                     // 12AB34: MA
-		{name: "us", pattern: "DDD" + usLetter + "{2}D", weight: 0.9},                     // 123AB4: MA
-		{name: "us", pattern: usLetter + "DDD" + usLetter + "{2}", weight: 0.9},           // A123BC: FL, UT
-		{name: "us", pattern: "D" + usLetter + "DDDD", weight: 0.9},                       // 1A2345: NE, WV
-		{name: "us", pattern: usLetter + "{2}D" + usLetter + "D" + usLetter, weight: 0.9}, // AB1C2D: MO
-		{name: "us-any", pattern: "A{5,8}", weight: 0.85, catchAll: true},
-	}},
+	"us": {noFormat: 0.7, specs: usSpecs([]usLayout{
+		{"LLLDDDD", 1},   // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
+		{"DLLLDDD", 1},   // 1ABC234: CA
+		{"LLLDDD", 1},    // ABC123
+		{"DDDLLL", 1},    // 123ABC
+		{"LLDDDDD", 1},   // AB12345: IL
+		{"DLLDDD", 1},    // 1AB234: MA
+		{"DLLLDD", 1},    // 1ABC23
+		{"LDDLLL", 1},    // A12BCD: NJ
+		{"LLLLDD", 1},    // ABCD12: FL
+		{"LLLDLD", 1},    // ABC1D2: FL, CO
+		{"DLLDDDD", 1},   // 1AB2345: MD
+		{"LLLDDL", 1},    // ABC12D: NJ
+		{"DDDDLL", 0.9},  // 1234AB: VA, ME, IA
+		{"LDDDDDD", 0.9}, // A123456: IL, LA, MD
+		{"LLDLDDD", 0.9}, // AB1C234: TX
+		{"DDLLDD", 0.9},  // 12AB34: MA
+		{"DDDLLD", 0.9},  // 123AB4: MA
+		{"LDDDLL", 0.9},  // A123BC: FL, UT
+		{"DLDDDD", 0.9},  // 1A2345: NE, WV
+		{"LLDLDL", 0.9},  // AB1C2D: MO
+	})},
 	// Europe: a set of national layouts; any of them is accepted and the
 	// best scoring one wins. Slovak and Czech layouts (most of the fleet we
 	// are measured on) weigh 1, the others 0.9: enough to settle an O/0 or I/1
