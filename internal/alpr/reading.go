@@ -35,7 +35,10 @@ const (
 //     (2026011) is not bent into a plate (Z026011) by its lookalikes;
 //   - the best reading must have MinChars to maxChars characters and
 //     MinConfidence, and, when it fits no format of the region, be one
-//     that the region's plates could be read whole as ([plate.Pack.Free]).
+//     that the region's plates could be read whole as ([plate.Pack.Free]);
+//   - a best reading that fits no layout must not be a line of a road sign
+//     (SPEED, ONEWAY; [plate.Pack.Sign]), even in a box the detector is
+//     sure of: a sign board looks like a plate.
 func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool) {
 	readings := e.pack.Candidates(chars, e.opts.TopN*readingsPerKept)
 	if len(readings) == 0 {
@@ -54,7 +57,7 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 	if n < e.opts.MinChars || n > maxChars || best.Conf < e.opts.MinConfidence {
 		return Plate{}, false
 	}
-	if best.Format == "" && !e.pack.Free(best.Text) {
+	if best.Format == "" && !e.pack.Free(best.Text) || !best.Layout && e.pack.Sign(best.Text) {
 		return Plate{}, false
 	}
 	if !free && (hasDigit(best.Text) && !readAs(chars, isDigit) || hasLetter(best.Text) && !readAs(chars, isLetter)) {

@@ -88,3 +88,26 @@ func TestPlateOfSureBoxWantsAWholePlate(t *testing.T) {
 		}
 	}
 }
+
+// TestPlateOfSignIsNoPlate: a line of a road sign is no plate, even in a
+// box the detector is sure of; a vanity plate still is.
+func TestPlateOfSignIsNoPlate(t *testing.T) {
+	sure := platedet.Detection{Box: image.Rect(10, 10, 60, 30), Score: 0.9}
+	for _, c := range []struct {
+		region string
+		chars  []plate.Char
+		want   string
+	}{
+		{"us", readerChars(t, "S9", "P9", "E9", "E9", "D9"), ""},
+		{"us", readerChars(t, "O9", "N9", "E9", "W9", "A9", "Y9"), ""},
+		{"us", readerChars(t, "S9", "T9", "09", "P9"), ""}, // O read as 0
+		{"eu", readerChars(t, "P9", "O9", "L9", "I9", "C9", "E9"), ""},
+		{"us", readerChars(t, "P9", "L9", "T9", "F9", "R9", "M9"), "PLTFRM"},
+		{"eu", readerChars(t, "G9", "W9", "A9", "G9", "E9", "N9"), "GWAGEN"},
+	} {
+		p, ok := packEngine(t, c.region).plateOf(c.chars, sure)
+		if got := map[bool]string{true: p.Text}[ok]; got != c.want {
+			t.Errorf("%s %v: plate %q (ok %v), want %q", c.region, c.chars, p.Text, ok, c.want)
+		}
+	}
+}

@@ -192,6 +192,9 @@ type Pack struct {
 	countries map[string]*Pack
 	// free bounds the texts that fit no format (see [Pack.Free]).
 	free freeText
+	// signs are the texts, O/0-folded, that are lines of signs (see
+	// [Pack.Sign]).
+	signs map[string]bool
 }
 
 // Lookup returns the format pack of a region: "us", "eu" or "br".
@@ -207,7 +210,10 @@ func Lookup(region string) (*Pack, error) {
 // (Slovak, Italian and French LLDDDLL, say) become one format whose name lists
 // them all, with the highest of their weights.
 func newPack(name string, def packDef) (*Pack, error) {
-	p := &Pack{name: name, noFormat: def.noFormat, free: def.free}
+	p := &Pack{name: name, noFormat: def.noFormat, free: def.free, signs: map[string]bool{}}
+	for _, w := range def.signs {
+		p.signs[Fold(w)] = true
+	}
 	index := map[string]int{}
 	for _, s := range def.specs {
 		if s.weight <= 0 || s.weight > 1 {
@@ -273,6 +279,12 @@ func (p *Pack) Free(text string) bool {
 	}
 	return digits >= f.minDigits && (f.minLen == 0 || n >= f.minLen) && (f.maxLen == 0 || n <= f.maxLen)
 }
+
+// Sign reports whether text is a line of a road sign or a vehicle marking
+// (SPEED, ONEWAY, POLICE), read with O or 0 alike: a plate when its text
+// fits one of the pack's layouts, no plate otherwise, even if the detector
+// is sure of its box.
+func (p *Pack) Sign(text string) bool { return p.signs[Fold(text)] }
 
 // layoutKey spells a layout as its pattern, e.g. "LLDDDLL", with other
 // sets in brackets.

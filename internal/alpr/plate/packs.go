@@ -10,6 +10,7 @@ type packDef struct {
 	noFormat float64
 	specs    []spec
 	free     freeText // texts that fit no format and may still be plates
+	signs    []string // texts that fit no layout and are no plate (Pack.Sign)
 }
 
 // Letter sets of national layouts.
@@ -69,6 +70,23 @@ func usSpecs(layouts []usLayout) []spec {
 	return append(out, spec{name: "us-any", pattern: "A{5,8}", weight: 0.85, catchAll: true})
 }
 
+// signWords are lines of road signs and vehicle markings, as the reader
+// reads a line (no spaces). A white board with black letters is what a
+// plate looks like, so the detector may be sure of one; read alone, such a
+// line is no plate, even where vanity plates are words: a fleet vehicle
+// passes signs all day, and a vanity plate that spells one is rare. The
+// lines are the legends of the common regulatory and warning signs (the US
+// MUTCD's; Europe's use symbols, with STOP, ZONE, TAXI and BUS in words)
+// and the markings of emergency vehicles.
+var signWords = []string{
+	"STOP", "ALLWAY", "YIELD", "SPEED", "LIMIT", "ONEWAY", "DONOT", "ENTER",
+	"WRONGWAY", "NOPARKING", "PARKING", "TOWAWAY", "ANYTIME", "ZONE", "SCHOOL",
+	"EXIT", "ONLY", "AHEAD", "MERGE", "DETOUR", "ROADWORK", "ROAD", "WORK",
+	"CLOSED", "ENDS", "LANE", "SLOW", "KEEPRIGHT", "KEEPLEFT", "XING", "TRUCKS",
+	"TAXI", "POLICE", "SHERIFF", "FIRE", "RESCUE", "AMBULANCE", "EMERGENCY",
+	"POLIZEI", "POLIZIA", "POLICIA", "POLITIE", "POLICJA", "POLICIE",
+}
+
 // packDefs are the format packs by region. Weights are priors: 1 for a
 // layout that a plate of the region commonly has, less for a permissive
 // catch-all or a rarer layout; noFormat is the prior of a text that fits no
@@ -83,7 +101,7 @@ var packDefs = map[string]packDef{
 	// edge character the box cut reads as five; and AB1234 (DC, older
 	// Virginia), for ABC1234, the most common layout, reads so when its
 	// first letter is cut or too far to read.
-	"us": {noFormat: 0.7, specs: usSpecs([]usLayout{
+	"us": {noFormat: 0.7, signs: signWords, specs: usSpecs([]usLayout{
 		{"LLLDDDD", 1},   // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
 		{"DLLLDDD", 1},   // 1ABC234: CA
 		{"LLLDDD", 1},    // ABC123
@@ -112,7 +130,7 @@ var packDefs = map[string]packDef{
 	// little to bend a confident Polish or German read into a Slovak layout.
 	// A text that fits none (a vanity plate, a country not listed) is kept
 	// when the OCR is sure of it.
-	"eu": {noFormat: 0.8, specs: slices.Concat([]spec{
+	"eu": {noFormat: 0.8, signs: signWords, specs: slices.Concat([]spec{
 		{name: "sk", pattern: "LLDDDLL", weight: 1},                        // BA123AB
 		{name: "cz", pattern: czRegion + "DDDDD", weight: 1},               // 1A23456: the series starts with digits
 		{name: "cz", pattern: czRegion + czLetter + "DDDD", weight: 0.9},   // 1AB2345: later series
