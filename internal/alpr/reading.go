@@ -36,10 +36,14 @@ const (
 //   - the best reading must have MinChars to maxChars characters and
 //     MinConfidence, and, when it fits no format of the region, be one
 //     that the region's plates could be read whole as ([plate.Pack.Free]);
-//   - a best reading that fits no layout must not be a line of a road sign
-//     (SPEED, ONEWAY; [plate.Pack.Sign]), even in a box the detector is
-//     sure of: a sign board looks like a plate.
+//   - the reader's own text must not be a line of a road sign (SPEED,
+//     TAXI; [plate.Pack.Sign]), even in a box the detector is sure of (a
+//     sign board looks like a plate), whatever layout its lookalikes would
+//     bend it into (TAX1, a German layout).
 func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool) {
+	if e.pack.Sign(readerText(chars)) {
+		return Plate{}, false
+	}
 	readings := e.pack.Candidates(chars, e.opts.TopN*readingsPerKept)
 	if len(readings) == 0 {
 		return Plate{}, false
@@ -57,7 +61,7 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 	if n < e.opts.MinChars || n > maxChars || best.Conf < e.opts.MinConfidence {
 		return Plate{}, false
 	}
-	if best.Format == "" && !e.pack.Free(best.Text) || !best.Layout && e.pack.Sign(best.Text) {
+	if best.Format == "" && !e.pack.Free(best.Text) {
 		return Plate{}, false
 	}
 	if !free && (hasDigit(best.Text) && !readAs(chars, isDigit) || hasLetter(best.Text) && !readAs(chars, isLetter)) {
@@ -80,6 +84,17 @@ func hasLetter(s string) bool { return strings.IndexFunc(s, isLetter) >= 0 }
 
 func isDigit(r rune) bool  { return r >= '0' && r <= '9' }
 func isLetter(r rune) bool { return r >= 'A' && r <= 'Z' }
+
+// readerText is the text of the reader's best character at each position.
+func readerText(chars []plate.Char) string {
+	var b strings.Builder
+	for _, c := range chars {
+		if len(c.Alts) > 0 {
+			b.WriteRune(c.Alts[0].R)
+		}
+	}
+	return b.String()
+}
 
 // readAs reports whether the reader's best character at some position is
 // of the kind is.

@@ -281,9 +281,8 @@ func (p *Pack) Free(text string) bool {
 }
 
 // Sign reports whether text is a line of a road sign or a vehicle marking
-// (SPEED, ONEWAY, POLICE), read with O or 0 alike: a plate when its text
-// fits one of the pack's layouts, no plate otherwise, even if the detector
-// is sure of its box.
+// (SPEED, ONEWAY, POLICE), read with O or 0 alike: no plate, even if the
+// detector is sure of its box.
 func (p *Pack) Sign(text string) bool { return p.signs[Fold(text)] }
 
 // layoutKey spells a layout as its pattern, e.g. "LLDDDLL", with other

@@ -10,7 +10,7 @@ type packDef struct {
 	noFormat float64
 	specs    []spec
 	free     freeText // texts that fit no format and may still be plates
-	signs    []string // texts that fit no layout and are no plate (Pack.Sign)
+	signs    []string // texts that are no plate (Pack.Sign)
 }
 
 // Letter sets of national layouts.
