@@ -47,13 +47,13 @@ type usLayout struct {
 // include I, O or Q. Many states issue them (Q in Iowa, Mississippi, Ohio,
 // Oregon, Tennessee...; O in Arkansas, California, Louisiana...): 39 of the
 // 745 labels of openalpr-us-crops fit a common layout only with them, as
-// NOX226, 576PBQ, 6LIK274 (440 fit a layout in all). A reading of such a plate has a plate's syntax,
-// which a box the detector is not sure of needs to be read at all. The
-// prior is just above the catch-all's (0.85), so that the I, O or Q the
-// reader read makes such a layout, and less than that times the O/0
-// lookalike factor above it (0.85 / 0.95 would be 0.895), so that a 0 or 1
-// the reader read, even barely (AB0123, 0 at 0.55, O at 0.4), is never bent
-// into the letter: an O where most states issue none is the less likely.
+// NOX226, 576PBQ, 6LIK274 (440 fit a layout in all). A reading of such a
+// plate has a plate's syntax, which a box the detector is not sure of
+// needs to be read at all. The prior is just above the catch-all's (0.85),
+// so that an I, O or Q the reader read makes the layout; and below 0.85 /
+// 0.95 (the O/0 lookalike factor), so that a 0 or 1 the reader read, even
+// barely (AB0123, 0 at 0.55, O at 0.4), is never bent into the letter: an
+// O where most states issue none is the less likely.
 const usIOQ = 0.855
 
 // usSpecs are the specs of the US layouts: each with usLetter at its
@@ -76,7 +76,7 @@ func usSpecs(layouts []usLayout) []spec {
 // line is no plate, even where vanity plates are words: a fleet vehicle
 // passes signs all day, and a vanity plate that spells one is rare. The
 // lines are the legends of the common regulatory and warning signs (the US
-// MUTCD's; Europe's use symbols, with STOP, ZONE, TAXI and BUS in words)
+// MUTCD's; Europe's use symbols, with STOP, ZONE and TAXI in words)
 // and the markings of emergency vehicles.
 var signWords = []string{
 	"STOP", "ALLWAY", "YIELD", "SPEED", "LIMIT", "ONEWAY", "DONOT", "ENTER",
