@@ -41,7 +41,8 @@ const (
 //     sign board looks like a plate), whatever layout its lookalikes would
 //     bend it into (TAX1, a German layout).
 func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool) {
-	if e.pack.Sign(readerText(chars)) {
+	read := readerText(chars)
+	if e.pack.Sign(read) {
 		return Plate{}, false
 	}
 	readings := e.pack.Candidates(chars, e.opts.TopN*readingsPerKept)
@@ -64,7 +65,7 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 	if best.Format == "" && !e.pack.Free(best.Text) {
 		return Plate{}, false
 	}
-	if !free && (hasDigit(best.Text) && !readAs(chars, isDigit) || hasLetter(best.Text) && !readAs(chars, isLetter)) {
+	if !free && (hasDigit(best.Text) && !hasDigit(read) || hasLetter(best.Text) && !hasLetter(read)) {
 		return Plate{}, false
 	}
 	return Plate{
@@ -94,17 +95,6 @@ func readerText(chars []plate.Char) string {
 		}
 	}
 	return b.String()
-}
-
-// readAs reports whether the reader's best character at some position is
-// of the kind is.
-func readAs(chars []plate.Char, is func(rune) bool) bool {
-	for _, c := range chars {
-		if len(c.Alts) > 0 && is(c.Alts[0].R) {
-			return true
-		}
-	}
-	return false
 }
 
 // plateReadings keeps the readings that fit a layout of the region, when

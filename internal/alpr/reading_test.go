@@ -8,7 +8,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/alpr/platedet"
 )
 
-// chars spells a reader's output: one string per position, its
+// readerChars spells a reader's output: one string per position, its
 // alternatives best first, each a character and its probability.
 func readerChars(t *testing.T, pos ...string) []plate.Char {
 	t.Helper()

@@ -44,8 +44,8 @@ var (
 // names image, plate_text, x, y, w and h (the plate's box; x and y may be
 // a pixel past the image's edge, as some labellers drew them); a crop set
 // names image, state and plate_text. An image is a path inside the set's
-// folder. An error names the file, the line and the column at fault. A missing file is an error that errors.Is
-// fs.ErrNotExist.
+// folder. An error names the file, the line and the column at fault. A
+// missing file is an error that errors.Is fs.ErrNotExist.
 func Read(path string) (Manifest, error) {
 	f, err := os.Open(path)
 	if err != nil {

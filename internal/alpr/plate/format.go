@@ -273,7 +273,7 @@ func (p *Pack) Free(text string) bool {
 	n := len(text)
 	digits := 0
 	for _, r := range text {
-		if r >= '0' && r <= '9' {
+		if digit.allows(r) {
 			digits++
 		}
 	}
