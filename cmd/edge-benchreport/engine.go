@@ -40,6 +40,7 @@ func (b *bench) engineJobs() []engineJob {
 		{"US crops, test split (reader alone)", d("openalpr-us-crops"), []string{"--region", "us", "--split", usSplit + ":test", "--holdout", "0"}},
 		{"US street 720p (synthetic, held-out frames and crops)", b.path("us-street-720"), []string{"--region", "us", "--holdout", "0"}},
 		{"US street 1080p (synthetic, held-out frames and crops)", b.path("us-street-1080"), []string{"--region", "us", "--holdout", "0"}},
+		{"US street 720p at night (synthetic, held-out crops in night frames the detector trained on)", b.path("us-street-night-720"), []string{"--region", "us", "--holdout", "0"}},
 		{"dashcam held-out video (detector alone)", d("dashcam-ro"), []string{"--region", "eu", "--detector", "--match", heldOutVideo, "--holdout", "0"}},
 		{"EU photos (detector alone)", d("openalpr-eu"), []string{"--region", "eu", "--detector"}},
 		{"BR photos (detector alone)", d("openalpr-br"), []string{"--region", "br", "--detector"}},
@@ -47,18 +48,26 @@ func (b *bench) engineJobs() []engineJob {
 }
 
 // usStreet makes the synthetic US street sets (scripts/train/us_street.py)
-// in the work folder, unless they are there.
+// in the work folder, unless they are there: the held-out video's frames at
+// 720p and 1080p, and the night drives' frames at 720p.
 func (b *bench) usStreet(ctx context.Context) {
-	for _, h := range []int{720, 1080} {
-		dir := b.path(fmt.Sprintf("us-street-%d", h))
+	for _, set := range []struct {
+		dir    string
+		height int
+		night  bool
+	}{{"us-street-720", 720, false}, {"us-street-1080", 1080, false}, {"us-street-night-720", 720, true}} {
+		dir := b.path(set.dir)
 		if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err == nil {
 			b.step("reusing %s", dir)
 			continue
 		}
 		b.step("making the synthetic US street set %s", dir)
-		cmd := exec.CommandContext(ctx, b.o.python, "scripts/train/us_street.py", "--data", b.o.datasets, "--out", dir, "--height", strconv.Itoa(h))
-		if out, err := cmd.CombinedOutput(); err != nil {
-			b.fail("us_street.py --height %d: %v\n%s", h, err, tail(string(out), 5))
+		args := []string{"scripts/train/us_street.py", "--data", b.o.datasets, "--out", dir, "--height", strconv.Itoa(set.height)}
+		if set.night {
+			args = append(args, "--night")
+		}
+		if out, err := exec.CommandContext(ctx, b.o.python, args...).CombinedOutput(); err != nil {
+			b.fail("us_street.py %s: %v\n%s", strings.Join(args[1:], " "), err, tail(string(out), 5))
 		}
 	}
 }

@@ -9,10 +9,14 @@ with, so that the set does not reward learning that renderer.
 
 Each frame is made VARIANTS times with other crops, every test crop used at
 least once. --height 1080 scales the frames up to 1920x1080 first (the plates
-with them), for the 1080p figures. Writes DIR/*.jpg and DIR/manifest.tsv
-(image, plate_text, x, y, w, h), the same for the same arguments.
+with them), for the 1080p figures. --night takes the frames of dashcam-ro's
+night drives (NIGHT_VIDEOS) instead of the held-out day video: a yardstick
+of reading at night, where the reader never saw the crops but the detector
+trained on those frames, so that its figures there flatter it. Writes
+DIR/*.jpg and DIR/manifest.tsv (image, plate_text, x, y, w, h), the same for
+the same arguments.
 
-Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--seed 7]
+Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--night] [--seed 7]
 """
 import argparse
 import os
@@ -24,6 +28,8 @@ import compose
 import data
 
 US_PER_EU = 30.5 / 52.0
+# dashcam-ro's drive videos at night (all in the training split).
+NIGHT_VIDEOS = "nightride"
 VARIANTS = 4
 FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_COMPLEX]
 
@@ -59,12 +65,19 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--out", required=True)
     ap.add_argument("--height", type=int, default=720, choices=(720, 1080))
+    ap.add_argument("--night", action="store_true", help="the night drives' frames, not the held-out video's")
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
     cv2.setNumThreads(1)
     rng = np.random.default_rng(a.seed)
     ds = data.datasets(a.data)
-    _, frames = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
+    scenes = data.read_scenes(ds["dashcam-ro"], "dashcam-ro")
+    if a.night:
+        frames = [f for f in scenes if f.video.startswith(NIGHT_VIDEOS)]
+    else:
+        _, frames = data.dashcam_split(scenes)
+    if not frames:
+        raise SystemExit("us_street.py: no dashcam-ro frames to use")
     _, us_test = data.us_split(data.read_us_crops(ds["openalpr-us-crops"]))
     order = [us_test[i] for i in rng.permutation(len(us_test))]
     need = sum(len(f.plates) for f in frames) * VARIANTS
@@ -102,7 +115,7 @@ def main():
     with open(os.path.join(a.out, "SOURCE.md"), "w") as fh:
         fh.write("Synthetic US street set made by scripts/train/us_street.py (seed %d, height %d) from\n"
                  "dashcam-ro (MIT) frames of %s and openalpr-us-crops (AGPL-3.0) test-split crops.\n"
-                 % (a.seed, a.height, data.HELDOUT_VIDEO))
+                 % (a.seed, a.height, ", ".join(sorted({f.video for f in frames}))))
     print("us street set: %d frames, %d plates (%d distinct test crops) in %s" %
           (VARIANTS * len(frames), len(rows), len({r[1] for r in rows}), a.out))
 
