@@ -28,34 +28,45 @@ type engineJob struct {
 	Args    []string
 }
 
+// streetSets are the synthetic US street sets (scripts/train/us_street.py)
+// that the bench makes in its work folder and searches: the held-out video's
+// frames at 720p and 1080p, and the night drive's frames at 720p.
+var streetSets = []struct {
+	name   string // in the report
+	dir    string // in the work folder
+	height int
+	night  bool
+}{
+	{"US street 720p (synthetic, held-out frames and crops)", "us-street-720", 720, false},
+	{"US street 1080p (synthetic, held-out frames and crops)", "us-street-1080", 1080, false},
+	{"US street 720p at night (synthetic, held-out crops in night frames the detector trained on)", "us-street-night-720", 720, true},
+}
+
 // engineJobs are the bench runs over the datasets: the photo sets searched
 // as the agent searches a frame, the US crops' test split read crop by
-// crop, the detector alone on the held-out dashcam video and on the photo
-// sets, and the synthetic US street sets made in the work folder.
+// crop, the synthetic US street sets made in the work folder, and the
+// detector alone on the held-out dashcam video and on the photo sets.
 func (b *bench) engineJobs() []engineJob {
 	d := func(name string) string { return filepath.Join(b.o.datasets, name) }
-	return []engineJob{
+	jobs := []engineJob{
 		{"EU photos", d("openalpr-eu"), []string{"--region", "eu"}},
 		{"BR photos", d("openalpr-br"), []string{"--region", "br"}},
 		{"US crops, test split (reader alone)", d("openalpr-us-crops"), []string{"--region", "us", "--split", usSplit + ":test", "--holdout", "0"}},
-		{"US street 720p (synthetic, held-out frames and crops)", b.path("us-street-720"), []string{"--region", "us", "--holdout", "0"}},
-		{"US street 1080p (synthetic, held-out frames and crops)", b.path("us-street-1080"), []string{"--region", "us", "--holdout", "0"}},
-		{"US street 720p at night (synthetic, held-out crops in night frames the detector trained on)", b.path("us-street-night-720"), []string{"--region", "us", "--holdout", "0"}},
-		{"dashcam held-out video (detector alone)", d("dashcam-ro"), []string{"--region", "eu", "--detector", "--match", heldOutVideo, "--holdout", "0"}},
-		{"EU photos (detector alone)", d("openalpr-eu"), []string{"--region", "eu", "--detector"}},
-		{"BR photos (detector alone)", d("openalpr-br"), []string{"--region", "br", "--detector"}},
 	}
+	for _, set := range streetSets {
+		jobs = append(jobs, engineJob{set.name, b.path(set.dir), []string{"--region", "us", "--holdout", "0"}})
+	}
+	return append(jobs,
+		engineJob{"dashcam held-out video (detector alone)", d("dashcam-ro"), []string{"--region", "eu", "--detector", "--match", heldOutVideo, "--holdout", "0"}},
+		engineJob{"EU photos (detector alone)", d("openalpr-eu"), []string{"--region", "eu", "--detector"}},
+		engineJob{"BR photos (detector alone)", d("openalpr-br"), []string{"--region", "br", "--detector"}},
+	)
 }
 
-// usStreet makes the synthetic US street sets (scripts/train/us_street.py)
-// in the work folder, unless they are there: the held-out video's frames at
-// 720p and 1080p, and the night drives' frames at 720p.
+// usStreet makes the synthetic US street sets in the work folder, unless
+// they are there.
 func (b *bench) usStreet(ctx context.Context) {
-	for _, set := range []struct {
-		dir    string
-		height int
-		night  bool
-	}{{"us-street-720", 720, false}, {"us-street-1080", 1080, false}, {"us-street-night-720", 720, true}} {
+	for _, set := range streetSets {
 		dir := b.path(set.dir)
 		if _, err := os.Stat(filepath.Join(dir, "manifest.tsv")); err == nil {
 			b.step("reusing %s", dir)

@@ -10,11 +10,11 @@ with, so that the set does not reward learning that renderer.
 Each frame is made VARIANTS times with other crops, every test crop used at
 least once. --height 1080 scales the frames up to 1920x1080 first (the plates
 with them), for the 1080p figures. --night takes the frames of dashcam-ro's
-night drives (NIGHT_VIDEOS) instead of the held-out day video: a yardstick
-of reading at night, where the reader never saw the crops but the detector
-trained on those frames, so that its figures there flatter it. Writes
-DIR/*.jpg and DIR/manifest.tsv (image, plate_text, x, y, w, h), the same for
-the same arguments.
+night drive (videos named NIGHT_PREFIX...) instead of the held-out day
+video: a yardstick of reading at night, where the reader never saw the crops
+but the detector trained on those frames, so that its figures there flatter
+it. Writes DIR/*.jpg and DIR/manifest.tsv (image, plate_text, x, y, w, h),
+the same for the same arguments.
 
 Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--night] [--seed 7]
 """
@@ -28,8 +28,9 @@ import compose
 import data
 
 US_PER_EU = 30.5 / 52.0
-# dashcam-ro's drive videos at night (all in the training split).
-NIGHT_VIDEOS = "nightride"
+# The start of the names of dashcam-ro's night drive videos (all in the
+# training split).
+NIGHT_PREFIX = "nightride"
 VARIANTS = 4
 FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_COMPLEX]
 
@@ -73,7 +74,7 @@ def main():
     ds = data.datasets(a.data)
     scenes = data.read_scenes(ds["dashcam-ro"], "dashcam-ro")
     if a.night:
-        frames = [f for f in scenes if f.video.startswith(NIGHT_VIDEOS)]
+        frames = [f for f in scenes if f.video.startswith(NIGHT_PREFIX)]
     else:
         _, frames = data.dashcam_split(scenes)
     if not frames:
