@@ -30,16 +30,18 @@ type engineJob struct {
 
 // streetSets are the synthetic US street sets (scripts/train/us_street.py)
 // that the bench makes in its work folder and searches: the held-out video's
-// frames at 720p and 1080p, and the night drive's frames at 720p.
+// frames at 720p and 1080p, the same at 720p with the plates turned as cars
+// off the camera's axis show them, and the night drive's frames at 720p.
 var streetSets = []struct {
 	name   string // in the report
 	dir    string // in the work folder
 	height int
-	night  bool
+	args   []string // more us_street.py arguments
 }{
-	{"US street 720p (synthetic, held-out frames and crops)", "us-street-720", 720, false},
-	{"US street 1080p (synthetic, held-out frames and crops)", "us-street-1080", 1080, false},
-	{"US street 720p at night (synthetic, held-out crops in night frames the detector trained on)", "us-street-night-720", 720, true},
+	{"US street 720p (synthetic, held-out frames and crops)", "us-street-720", 720, nil},
+	{"US street 1080p (synthetic, held-out frames and crops)", "us-street-1080", 1080, nil},
+	{"US street 720p, plates turned (synthetic, held-out frames and crops, rolled up to 10 and yawed up to 40 degrees)", "us-street-pose-720", 720, []string{"--pose"}},
+	{"US street 720p at night (synthetic, held-out crops in night frames the detector trained on)", "us-street-night-720", 720, []string{"--night"}},
 }
 
 // engineJobs are the bench runs over the datasets: the photo sets searched
@@ -73,10 +75,7 @@ func (b *bench) usStreet(ctx context.Context) {
 			continue
 		}
 		b.step("making the synthetic US street set %s", dir)
-		args := []string{"scripts/train/us_street.py", "--data", b.o.datasets, "--out", dir, "--height", strconv.Itoa(set.height)}
-		if set.night {
-			args = append(args, "--night")
-		}
+		args := append([]string{"scripts/train/us_street.py", "--data", b.o.datasets, "--out", dir, "--height", strconv.Itoa(set.height)}, set.args...)
 		if out, err := exec.CommandContext(ctx, b.o.python, args...).CombinedOutput(); err != nil {
 			b.fail("us_street.py %s: %v\n%s", strings.Join(args[1:], " "), err, tail(string(out), 5))
 		}

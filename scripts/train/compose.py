@@ -22,6 +22,28 @@ def jitter_quad(rng, quad, amount):
     return (quad + rng.uniform(-amount, amount, quad.shape) * h).astype(np.float32)
 
 
+def pose_quad(rng, quad, max_roll, max_yaw, taper=0.25):
+    """Turns a frontal plate's quad (4 corners, clockwise from top-left) as
+    a plate seen off the camera's axis looks: rolled up to max_roll degrees
+    (a tilted camera or road) and yawed up to max_yaw degrees (a car in the
+    next lane, a parked car): narrower by the yaw's cosine, its far edge
+    shorter than its near one by perspective (by taper at a right angle).
+    Keeps the quad's centre."""
+    c = quad.mean(0)
+    w = np.linalg.norm(quad[1] - quad[0])
+    h = np.linalg.norm(quad[3] - quad[0])
+    yaw = np.radians(rng.uniform(-max_yaw, max_yaw))
+    # The far edge is this much shorter (0.25: a plate about 4 widths away;
+    # the near edge keeps its height).
+    far = 1 - taper * abs(np.sin(yaw))
+    hw = w * np.cos(yaw) / 2
+    left, right = (h / 2, h / 2 * far) if yaw > 0 else (h / 2 * far, h / 2)
+    q = np.float32([[-hw, -left], [hw, -right], [hw, right], [-hw, left]])
+    a = np.radians(rng.uniform(-max_roll, max_roll))
+    rot = np.float32([[np.cos(a), -np.sin(a)], [np.sin(a), np.cos(a)]])
+    return (q @ rot.T + c).astype(np.float32)
+
+
 def erase(img, box, pad=0.15):
     """Paints over the plate in box (x, y, w, h) from what surrounds it
     (OpenCV's Telea inpainting), so that another plate can be put there."""

@@ -13,10 +13,13 @@ with them), for the 1080p figures. --night takes the frames of dashcam-ro's
 night drive (videos named NIGHT_PREFIX...) instead of the held-out day
 video: a yardstick of reading at night, where the reader never saw the crops
 but the detector trained on those frames, so that its figures there flatter
-it. Writes DIR/*.jpg and DIR/manifest.tsv (image, plate_text, x, y, w, h),
-the same for the same arguments.
+it. --pose turns each plate as a car off the camera's axis shows it (a
+random roll and yaw, compose.pose_quad, up to MAX_ROLL and MAX_YAW), where
+the plain set's plates face the camera. Writes DIR/*.jpg and
+DIR/manifest.tsv (image, plate_text, x, y, w, h), the same for the same
+arguments.
 
-Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--night] [--seed 7]
+Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--night] [--pose] [--seed 7]
 """
 import argparse
 import os
@@ -32,6 +35,10 @@ US_PER_EU = 30.5 / 52.0
 # training split).
 NIGHT_PREFIX = "nightride"
 VARIANTS = 4
+# --pose: how far a plate is turned, in degrees: roll as a camera mounted a
+# little askew on a cambered road shows it, yaw as a car in the next lane or
+# parked at the kerb shows it to a forward camera.
+MAX_ROLL, MAX_YAW = 10, 40
 FONTS = [cv2.FONT_HERSHEY_SIMPLEX, cv2.FONT_HERSHEY_DUPLEX, cv2.FONT_HERSHEY_PLAIN, cv2.FONT_HERSHEY_COMPLEX]
 
 
@@ -67,6 +74,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--height", type=int, default=720, choices=(720, 1080))
     ap.add_argument("--night", action="store_true", help="the night drives' frames, not the held-out video's")
+    ap.add_argument("--pose", action="store_true", help="plates rolled and yawed as off-axis cars show them")
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
     cv2.setNumThreads(1)
@@ -103,6 +111,8 @@ def main():
                 nw = w * US_PER_EU
                 nh = nw * board.shape[0] / board.shape[1]
                 q = compose.quad_of((x + w / 2 - nw / 2, y + h / 2 - nh / 2, nw, nh))
+                if a.pose:
+                    q = compose.pose_quad(rng, q, MAX_ROLL, MAX_YAW)
                 q = compose.jitter_quad(rng, q, 0.03)
                 compose.paste(rng, img, board, q)
                 bx, by, bw, bh = compose.box_of(q)
