@@ -43,13 +43,15 @@ train-detector: train-deps ## train the plate detector on $(DATASETS) (about 60 
 
 # The reader is trained twice, the second run going on from the first at half
 # the learning rate with another data seed, and the mean of both runs'
-# weights is published (scripts/train/reader.py says why).
+# weights goes on for a third run at half the rate with a third seed, which
+# is published (scripts/train/reader.py says why).
 READER_TRAIN = cd scripts/train && $(PYTHON) reader.py --data $(abspath $(DATASETS)) --pseudo $(abspath $(TRAIN_DIR))/pseudo
-train-reader: ppocr ## train the plate reader on $(DATASETS) (about 80 min on an idle 2-core machine) and publish it into assets/models
+train-reader: ppocr ## train the plate reader on $(DATASETS) (about 105 min on an idle 2-core machine) and publish it into assets/models
 	cd scripts/train && $(PYTHON) pseudolabel.py --data $(abspath $(DATASETS)) --models $(abspath data/ppocr) --out $(abspath $(TRAIN_DIR))/pseudo
 	$(READER_TRAIN) --out $(abspath $(TRAIN_DIR))/reader-first
 	$(READER_TRAIN) --init $(abspath $(TRAIN_DIR))/reader-first/plate-reader.pt --lr 0.00075 --seed 2 --steps 8000 --out $(abspath $(TRAIN_DIR))/reader-second
-	$(READER_TRAIN) --init $(abspath $(TRAIN_DIR))/reader-second/plate-reader.pt --average $(abspath $(TRAIN_DIR))/reader-first/plate-reader.pt --steps 0 --out $(abspath $(TRAIN_DIR))/reader
+	$(READER_TRAIN) --init $(abspath $(TRAIN_DIR))/reader-second/plate-reader.pt --average $(abspath $(TRAIN_DIR))/reader-first/plate-reader.pt --steps 0 --out $(abspath $(TRAIN_DIR))/reader-mean
+	$(READER_TRAIN) --init $(abspath $(TRAIN_DIR))/reader-mean/plate-reader.pt --lr 0.00075 --seed 4 --steps 6000 --out $(abspath $(TRAIN_DIR))/reader
 	$(PYTHON) scripts/train/publish.py --model plate-reader --from $(TRAIN_DIR)/reader
 
 build: deps ## build bin/edge-agent

@@ -44,6 +44,23 @@ def pose_quad(rng, quad, max_roll, max_yaw, taper=0.25):
     return (q @ rot.T + c).astype(np.float32)
 
 
+def posed(rng, scene, box, max_roll, max_yaw):
+    """The scene warped so that the plate in box (x, y, w, h) is turned as
+    pose_quad turns it (what is around the plate turns with it), and the
+    box around the turned plate, as a detector would draw it. Only the
+    plate's surroundings are warped and returned (a plate-wide margin)."""
+    x, y, w, h = box
+    H, W = scene.shape[:2]
+    x0, y0 = int(max(0, x - w)), int(max(0, y - w))
+    x1, y1 = int(min(W, x + 2 * w)), int(min(H, y + h + w))
+    q = quad_of((x - x0, y - y0, w, h))
+    t = pose_quad(rng, q, max_roll, max_yaw, taper=rng.uniform(0.1, 0.4))
+    M = cv2.getPerspectiveTransform(q, t)
+    out = cv2.warpPerspective(scene[y0:y1, x0:x1], M, (x1 - x0, y1 - y0), flags=cv2.INTER_LINEAR,
+                              borderMode=cv2.BORDER_REPLICATE)
+    return out, box_of(t)
+
+
 def erase(img, box, pad=0.15):
     """Paints over the plate in box (x, y, w, h) from what surrounds it
     (OpenCV's Telea inpainting), so that another plate can be put there."""
