@@ -81,11 +81,18 @@ for arch in amd64 arm64; do
 	# The arm64 store is read natively: SQLite files are the same on both.
 	"$t/amd64/usr/bin/edge-agent" reads --db "$t/state-$arch/edge-agent.db" --format tsv >"$t/reads-$arch.tsv"
 done
-# captured_at, plate, box, frames, final; then the confidence apart.
-fields() { cut -f2,4,7-10,15,19 "$1"; }
-check "replay: arm64 stores the reads amd64 stores (time, plate, box, frames)" \
+# plate, position, frames, final; the time of the best frame and the
+# confidence apart. The best frame may differ: the network's floating point
+# differs between the architectures in the last digits, and a reading whose
+# confidence sits on a threshold (Tuning.SureRead) is read in one view on
+# one and in three on the other, which changes its crop and so which frame
+# of the pass scores best (seen at 2025-06-02T08:00:01.8Z against 03.4Z).
+fields() { cut -f4,7-10,12 "$1"; }
+check "replay: arm64 stores the reads amd64 stores (plate, position, frames)" \
 	same "$(fields "$t/reads-arm64.tsv")" "$(fields "$t/reads-amd64.tsv")"
 check "replay: at least one read" test "$(wc -l <"$t/reads-amd64.tsv")" -gt 1
+paste <(cut -f2 "$t/reads-amd64.tsv") <(cut -f2 "$t/reads-arm64.tsv") |
+	awk -F'\t' 'NR > 1 && $1 != $2 {printf "  replay: best frame at %s on amd64, %s on arm64\n", $1, $2}'
 paste <(cut -f5 "$t/reads-amd64.tsv") <(cut -f5 "$t/reads-arm64.tsv") |
 	awk -F'\t' 'NR > 1 {d = $1 - $2; if (d < 0) d = -d; if (d > m) m = d} END {printf "  replay: largest confidence difference %.2g\n", m}'
 summary
