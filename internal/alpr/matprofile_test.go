@@ -10,11 +10,12 @@ import (
 	"gocv.io/x/gocv"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/alprtest"
+	"github.com/edge-agent/edge-agent/internal/alpr/platereader"
 )
 
 // TestSearchClosesEveryMat: a search with looks at expected plates, a
-// detector pass alone and a box read leave no Mat open (go test -tags
-// matprofile).
+// detector pass alone, a box read, and a turned plate's roll and levelled
+// read leave no Mat open (go test -tags matprofile).
 func TestSearchClosesEveryMat(t *testing.T) {
 	e, _ := openEngine(t, Options{Workers: 1})
 	before := gocv.MatProfile.Count()
@@ -27,6 +28,10 @@ func TestSearchClosesEveryMat(t *testing.T) {
 		t.Fatal(err)
 	}
 	if _, _, err := e.ReadBox(img, image.Rect(560, 480, 780, 590)); err != nil {
+		t.Fatal(err)
+	}
+	turned := alprtest.Roll(&img, image.Rect(560, 480, 780, 590), 8)
+	if _, err := e.reader.ReadCrops(img, []platereader.Crop{{Area: turned, Roll: plateRoll(img, turned)}}); err != nil {
 		t.Fatal(err)
 	}
 	img.Close()

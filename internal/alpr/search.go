@@ -130,8 +130,9 @@ func lookWindow(b, frame image.Rectangle, k float64) image.Rectangle {
 // read reads every box found in the first of readViews, in one batch, and
 // the boxes not read surely there (Tuning.SureRead) in the other views, in
 // a second batch, unless the first view read next to nothing in them
-// (Tuning.MinViewChars); it keeps for each box its best plate of all views
-// read.
+// (Tuning.MinViewChars); the boxes still not read surely whose plate is
+// rolled (Tuning.MinRoll) once more turned level, in a third. It keeps for
+// each box its best plate of all crops read.
 func (s *search) read() error {
 	if len(s.found) == 0 {
 		return nil
@@ -144,6 +145,9 @@ func (s *search) read() error {
 		return best[i].chars >= s.e.tune.MinViewChars && (!best[i].ok || !s.sure(best[i].p))
 	}
 	if err := s.readViews(best, readViews[1:], unsure); err != nil {
+		return err
+	}
+	if err := s.readLevelled(best, unsure); err != nil {
 		return err
 	}
 	for _, b := range best {
@@ -168,30 +172,54 @@ type reading struct {
 // readViews reads, in one batch, the boxes that want(i) in each of views,
 // and keeps in best[i] the better plate (rank) of best[i] and those read.
 func (s *search) readViews(best []reading, views []platereader.Margin, want func(int) bool) error {
-	var areas []image.Rectangle
+	var crops []platereader.Crop
 	var boxes []int
 	for i, d := range s.found {
 		if !want(i) {
 			continue
 		}
 		for _, v := range views {
-			areas = append(areas, v.Area(d.Box, s.frame))
+			crops = append(crops, platereader.Crop{Area: v.Area(d.Box, s.frame)})
 			boxes = append(boxes, i)
 		}
 	}
-	if len(areas) == 0 {
+	return s.readCrops(best, boxes, crops)
+}
+
+// readLevelled reads, in one batch, the boxes that want(i) whose plate is
+// rolled by Tuning.MinRoll degrees or more (plateRoll), turned level, and
+// keeps in best[i] the better plate of best[i] and the one read.
+func (s *search) readLevelled(best []reading, want func(int) bool) error {
+	var crops []platereader.Crop
+	var boxes []int
+	for i, d := range s.found {
+		if !want(i) {
+			continue
+		}
+		if roll := plateRoll(s.img, d.Box); math.Abs(roll) >= s.e.tune.MinRoll {
+			crops = append(crops, platereader.Crop{Area: d.Box.Intersect(s.frame), Roll: roll})
+			boxes = append(boxes, i)
+		}
+	}
+	return s.readCrops(best, boxes, crops)
+}
+
+// readCrops reads crops in one batch, crops[k] of the box boxes[k], and
+// keeps in best the better plate (rank) of each box's and those read.
+func (s *search) readCrops(best []reading, boxes []int, crops []platereader.Crop) error {
+	if len(crops) == 0 {
 		return nil
 	}
-	chars, err := s.e.reader.Read(s.img, areas)
+	chars, err := s.e.reader.ReadCrops(s.img, crops)
 	if err != nil {
 		return err
 	}
-	s.crops += len(areas)
+	s.crops += len(crops)
 	for k, i := range boxes {
 		best[i].chars = max(best[i].chars, len(chars[k]))
 		p, ok := s.e.plateOf(chars[k], s.found[i])
 		if ok && (!best[i].ok || rank(p) > rank(best[i].p)) {
-			best[i].p, best[i].area, best[i].ok = p, areas[k], true
+			best[i].p, best[i].area, best[i].ok = p, crops[k].Area, true
 		}
 	}
 	return nil

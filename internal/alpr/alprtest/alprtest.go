@@ -6,6 +6,7 @@ package alprtest
 import (
 	"image"
 	"image/color"
+	"math"
 	"testing"
 
 	"gocv.io/x/gocv"
@@ -57,4 +58,25 @@ func Overlay(img *gocv.Mat, text string, org image.Point, scale float64, c color
 // Center is the centre of r.
 func Center(r image.Rectangle) image.Point {
 	return image.Pt((r.Min.X+r.Max.X)/2, (r.Min.Y+r.Max.Y)/2)
+}
+
+// Roll turns img about the centre of box by deg degrees clockwise (a plate
+// in box comes out with its right end lower, as plates of cars off a
+// camera's axis look) and returns the box around the turned box.
+func Roll(img *gocv.Mat, box image.Rectangle, deg float64) image.Rectangle {
+	c := Center(box)
+	// OpenCV's angle is anticlockwise on the screen.
+	m := gocv.GetRotationMatrix2D(c, -deg, 1)
+	defer m.Close()
+	out := gocv.NewMat()
+	defer out.Close()
+	gocv.WarpAffineWithParams(*img, &out, m, image.Pt(img.Cols(), img.Rows()), gocv.InterpolationLinear,
+		gocv.BorderReplicate, color.RGBA{})
+	out.CopyTo(img)
+	sin, cos := math.Sincos(deg * math.Pi / 180)
+	hw, hh := float64(box.Dx())/2, float64(box.Dy())/2
+	dx := hw*cos + hh*math.Abs(sin)
+	dy := hw*math.Abs(sin) + hh*cos
+	return image.Rect(int(math.Round(float64(c.X)-dx)), int(math.Round(float64(c.Y)-dy)),
+		int(math.Round(float64(c.X)+dx)), int(math.Round(float64(c.Y)+dy)))
 }

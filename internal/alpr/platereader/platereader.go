@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"image"
+	"image/color"
 	"math"
 	"sort"
 	"sync"
@@ -94,15 +95,33 @@ func (m Margin) Area(box, frame image.Rectangle) image.Rectangle {
 	return image.Rect(box.Min.X-mx, box.Min.Y-my, box.Max.X+mx, box.Max.Y+my).Intersect(frame)
 }
 
+// Crop is a part of a frame to read: Area, or, when Roll is not 0, a plate
+// turned Roll degrees (clockwise, its right end lower) whose axis-aligned
+// box is Area: the plate's own rectangle, grown by Trained and turned
+// level, is read.
+type Crop struct {
+	Area image.Rectangle
+	Roll float64
+}
+
 // Read reads the plates at areas of img (8-bit BGR; see Margin.Area) and
 // returns, for each, its character positions with their alternatives.
 func (r *Reader) Read(img gocv.Mat, areas []image.Rectangle) ([][]plate.Char, error) {
+	crops := make([]Crop, len(areas))
+	for i, a := range areas {
+		crops[i] = Crop{Area: a}
+	}
+	return r.ReadCrops(img, crops)
+}
+
+// ReadCrops reads the plates of crops of img (8-bit BGR), as Read does.
+func (r *Reader) ReadCrops(img gocv.Mat, crops []Crop) ([][]plate.Char, error) {
 	if img.Empty() || img.Type() != gocv.MatTypeCV8UC3 {
 		return nil, errors.New("platereader: Read needs a non-empty 8-bit BGR image")
 	}
-	out := make([][]plate.Char, 0, len(areas))
-	for start := 0; start < len(areas); start += MaxBatch {
-		chars, err := r.read(img, areas[start:min(len(areas), start+MaxBatch)])
+	out := make([][]plate.Char, 0, len(crops))
+	for start := 0; start < len(crops); start += MaxBatch {
+		chars, err := r.read(img, crops[start:min(len(crops), start+MaxBatch)])
 		if err != nil {
 			return nil, err
 		}
@@ -111,33 +130,20 @@ func (r *Reader) Read(img gocv.Mat, areas []image.Rectangle) ([][]plate.Char, er
 	return out, nil
 }
 
-func (r *Reader) read(img gocv.Mat, areas []image.Rectangle) ([][]plate.Char, error) {
+func (r *Reader) read(img gocv.Mat, crops []Crop) ([][]plate.Char, error) {
 	frame := image.Rect(0, 0, img.Cols(), img.Rows())
-	crops := make([]gocv.Mat, len(areas))
+	ins := make([]gocv.Mat, len(crops))
 	defer func() {
-		for _, c := range crops {
+		for _, c := range ins {
 			c.Close()
 		}
 	}()
-	for i, a := range areas {
-		a = a.Intersect(frame)
-		crops[i] = gocv.NewMat()
-		if a.Dx() < 2 || a.Dy() < 2 {
-			crops[i].Close()
-			crops[i] = gocv.NewMatWithSize(InputHeight, InputWidth, gocv.MatTypeCV8UC3)
-			continue
-		}
-		src := img.Region(a)
-		interp := gocv.InterpolationLinear
-		if a.Dx() > InputWidth {
-			interp = gocv.InterpolationArea
-		}
-		gocv.Resize(src, &crops[i], image.Pt(InputWidth, InputHeight), 0, 0, interp)
-		src.Close()
+	for i, c := range crops {
+		ins[i] = cut(img, c, frame)
 	}
 	blob := gocv.NewMat()
 	defer blob.Close()
-	gocv.BlobFromImages(crops, &blob, 1.0/127.5, image.Pt(InputWidth, InputHeight),
+	gocv.BlobFromImages(ins, &blob, 1.0/127.5, image.Pt(InputWidth, InputHeight),
 		gocv.NewScalar(127.5, 127.5, 127.5, 0), false, false, gocv.MatTypeCV32F)
 
 	r.mu.Lock()
@@ -146,18 +152,79 @@ func (r *Reader) read(img gocv.Mat, areas []image.Rectangle) ([][]plate.Char, er
 	out := r.net.Forward("")
 	defer out.Close()
 	per := classes * Steps
-	if out.Total() != len(areas)*per {
-		return nil, fmt.Errorf("platereader: output of %d values for %d crops, want %d each", out.Total(), len(areas), per)
+	if out.Total() != len(crops)*per {
+		return nil, fmt.Errorf("platereader: output of %d values for %d crops, want %d each", out.Total(), len(crops), per)
 	}
 	v, err := out.DataPtrFloat32()
 	if err != nil {
 		return nil, fmt.Errorf("platereader: output: %w", err)
 	}
-	res := make([][]plate.Char, len(areas))
-	for i := range areas {
+	res := make([][]plate.Char, len(crops))
+	for i := range crops {
 		res[i] = Decode(v[i*per : (i+1)*per])
 	}
 	return res, nil
+}
+
+// cut is the network's input for c: InputWidth x InputHeight BGR.
+func cut(img gocv.Mat, c Crop, frame image.Rectangle) gocv.Mat {
+	a := c.Area.Intersect(frame)
+	if a.Dx() < 2 || a.Dy() < 2 {
+		return gocv.NewMatWithSize(InputHeight, InputWidth, gocv.MatTypeCV8UC3)
+	}
+	out := gocv.NewMat()
+	if c.Roll != 0 {
+		if m, ok := levelled(c); ok {
+			defer m.Close()
+			gocv.WarpAffineWithParams(img, &out, m, image.Pt(InputWidth, InputHeight),
+				gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderReplicate, color.RGBA{})
+			return out
+		}
+	}
+	src := img.Region(a)
+	defer src.Close()
+	interp := gocv.InterpolationLinear
+	if a.Dx() > InputWidth {
+		interp = gocv.InterpolationArea
+	}
+	gocv.Resize(src, &out, image.Pt(InputWidth, InputHeight), 0, 0, interp)
+	return out
+}
+
+// maxLevelRoll is the largest roll, in degrees, a crop is levelled for.
+const maxLevelRoll = 30
+
+// levelled is the affine map from the network's input to the frame for a
+// crop of a turned plate: the plate's rectangle (w x h, turned by Roll,
+// whose bounding box is Area) grown by Trained, turned level. Not ok when
+// the roll is over maxLevelRoll or no plate-like rectangle turned by it
+// fits Area (a box too flat for the roll).
+func levelled(c Crop) (gocv.Mat, bool) {
+	sin, cos := math.Sincos(c.Roll * math.Pi / 180)
+	as, ac := math.Abs(sin), cos
+	W, H := float64(c.Area.Dx()), float64(c.Area.Dy())
+	// W = w cos + h |sin|, H = w |sin| + h cos, solved for w and h; the
+	// solution is ill-conditioned towards 45 degrees, so a roll over
+	// maxLevelRoll is not levelled.
+	d := ac*ac - as*as
+	w, h := (W*ac-H*as)/d, (H*ac-W*as)/d
+	if math.Abs(c.Roll) > maxLevelRoll || w <= 0 || h <= 0 || h < 0.15*w {
+		return gocv.Mat{}, false
+	}
+	sx := w * (1 + 2*Trained.X) / InputWidth
+	sy := h * (1 + 2*Trained.Y) / InputHeight
+	cx := float64(c.Area.Min.X+c.Area.Max.X) / 2
+	cy := float64(c.Area.Min.Y+c.Area.Max.Y) / 2
+	// (u, v) of the input -> (x, y) of the frame: the centre, plus the
+	// input's offset from its centre scaled and turned by Roll.
+	m := gocv.NewMatWithSize(2, 3, gocv.MatTypeCV64F)
+	m.SetDoubleAt(0, 0, cos*sx)
+	m.SetDoubleAt(0, 1, -sin*sy)
+	m.SetDoubleAt(0, 2, cx-cos*sx*InputWidth/2+sin*sy*InputHeight/2)
+	m.SetDoubleAt(1, 0, sin*sx)
+	m.SetDoubleAt(1, 1, cos*sy)
+	m.SetDoubleAt(1, 2, cy-sin*sx*InputWidth/2-cos*sy*InputHeight/2)
+	return m, true
 }
 
 // Decode turns one crop's output (classes x Steps probabilities, class
