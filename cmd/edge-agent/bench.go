@@ -21,7 +21,7 @@ import (
 func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs := newFlagSet("bench", stderr)
 	dataset := fs.String("dataset", "", "folder of .jpg/.png photos, optionally with a manifest.tsv")
-	outPath := fs.String("out", "", "write the per-image TSV here instead of stdout")
+	outPath := fs.String("out", "", "write the TSV of the plates read (a line per plate, one with no plate for an image without) here instead of stdout")
 	region := fs.String("region", "", "format pack us|eu|br (default: from the folder name, else alpr.region)")
 	confPath := fs.String("config", "", "config file (default: built-in defaults)")
 	holdout := fs.Int("holdout", 4, "also score every N-th labelled image apart (0: off)")

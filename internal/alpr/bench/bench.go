@@ -1,5 +1,5 @@
-// Package bench measures the plate engine on a folder of photos: one TSV
-// line per image with the best plate and the search time, and, where the
+// Package bench measures the plate engine on a folder of photos: a TSV
+// line per plate read (best first) with the image's search time, and, where the
 // folder has a manifest.tsv, scores. A folder of street scenes (a manifest
 // with boxes) is searched as the agent searches a frame; a folder of plate
 // crops (a manifest of image, state, plate_text) is read crop by crop, the
@@ -33,8 +33,11 @@ type Engine interface {
 
 // Options configure a Run.
 type Options struct {
-	// Out receives one line per image:
-	// image, plate, confidence, x, y, w, h, ms (tab-separated).
+	// Out receives one line per plate read, best first (with Detector, per
+	// box found, its plate empty and its confidence the detector's score),
+	// or one line with an empty plate for an image with none:
+	// image, plate, confidence, x, y, w, h, ms (tab-separated; ms is the
+	// image's search, on each of its lines).
 	Out io.Writer
 	// Progress, when not nil, receives a progress bar redrawn in place.
 	Progress io.Writer
@@ -70,7 +73,7 @@ func (r Result) Best() (alpr.Plate, bool) {
 }
 
 // Run measures every .jpg, .jpeg and .png in dir (that opts.Keep keeps), in
-// name order, and writes a line per image to opts.Out. It returns the
+// name order, and writes each image's plates (or boxes) to opts.Out. It returns the
 // results and the scores (nil scores when dir has no manifest.tsv).
 func Run(ctx context.Context, e Engine, dir string, opts Options) ([]Result, []Score, error) {
 	m, err := ReadManifest(filepath.Join(dir, "manifest.tsv"))
@@ -200,14 +203,27 @@ func writeLine(w io.Writer, r Result) error {
 	if w == nil {
 		return nil
 	}
-	p, _ := r.Best()
-	text, conf, b := p.Text, p.Conf, p.Box
-	if len(r.Boxes) > 0 {
-		text, conf, b = "", r.Boxes[0].Score, r.Boxes[0].Box
+	ms := float64(r.Time.Microseconds()) / 1000
+	line := func(text string, conf float64, b image.Rectangle) error {
+		_, err := fmt.Fprintf(w, "%s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%.1f\n", r.Image, text, conf,
+			b.Min.X, b.Min.Y, b.Dx(), b.Dy(), ms)
+		return err
 	}
-	_, err := fmt.Fprintf(w, "%s\t%s\t%.3f\t%d\t%d\t%d\t%d\t%.1f\n", r.Image, text, conf,
-		b.Min.X, b.Min.Y, b.Dx(), b.Dy(), float64(r.Time.Microseconds())/1000)
-	return err
+	// A detector run finds boxes and reads no plate; a search the reverse.
+	for _, d := range r.Boxes {
+		if err := line("", d.Score, d.Box); err != nil {
+			return err
+		}
+	}
+	for _, p := range r.Plates {
+		if err := line(p.Text, p.Conf, p.Box); err != nil {
+			return err
+		}
+	}
+	if len(r.Boxes)+len(r.Plates) == 0 {
+		return line("", 0, image.Rectangle{})
+	}
+	return nil
 }
 
 // progress draws "[=====>    ] 12/108" in place.
