@@ -200,15 +200,18 @@ const maxLevelRoll = 30
 // the roll is over maxLevelRoll or no plate-like rectangle turned by it
 // fits Area (a box too flat for the roll).
 func levelled(c Crop) (gocv.Mat, bool) {
-	sin, cos := math.Sincos(c.Roll * math.Pi / 180)
-	as, ac := math.Abs(sin), cos
-	W, H := float64(c.Area.Dx()), float64(c.Area.Dy())
 	// W = w cos + h |sin|, H = w |sin| + h cos, solved for w and h; the
 	// solution is ill-conditioned towards 45 degrees, so a roll over
 	// maxLevelRoll is not levelled.
-	d := ac*ac - as*as
-	w, h := (W*ac-H*as)/d, (H*ac-W*as)/d
-	if math.Abs(c.Roll) > maxLevelRoll || w <= 0 || h <= 0 || h < 0.15*w {
+	if math.Abs(c.Roll) > maxLevelRoll {
+		return gocv.Mat{}, false
+	}
+	sin, cos := math.Sincos(c.Roll * math.Pi / 180)
+	as := math.Abs(sin)
+	W, H := float64(c.Area.Dx()), float64(c.Area.Dy())
+	d := cos*cos - as*as
+	w, h := (W*cos-H*as)/d, (H*cos-W*as)/d
+	if w <= 0 || h <= 0 || h < 0.15*w {
 		return gocv.Mat{}, false
 	}
 	sx := w * (1 + 2*Trained.X) / InputWidth
