@@ -1,6 +1,9 @@
 package plate
 
-import "strings"
+import (
+	"slices"
+	"strings"
+)
 
 // lookalikes are the letter/digit pairs that plate fonts draw alike, with the
 // share of the OCR's belief in one that may be moved to the other when the
@@ -51,18 +54,46 @@ func Similar(a, b string) float64 {
 	if n == 0 {
 		return 1
 	}
-	prev := make([]float64, len(rb)+1)
-	cur := make([]float64, len(rb)+1)
-	for j := range prev {
-		prev[j] = float64(j)
+	return 1 - align(ra, rb, false)[len(rb)]/float64(n)
+}
+
+// Within is how well the shorter of two plate texts matches some run of
+// the longer's characters, in [0, 1]: 1 minus the edit distance (costed as
+// in Similar) between the shorter and its closest run of the longer, over
+// the shorter's length. A reading of part of a plate, O440 of 1B70440 (a
+// far plate whose edge characters the reader missed), is within it (1)
+// where Similar finds them unlike (0.57). An empty text is within nothing
+// (0).
+func Within(a, b string) float64 {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) > len(rb) {
+		ra, rb = rb, ra
 	}
-	for i := 1; i <= len(ra); i++ {
+	if len(ra) == 0 {
+		return 0
+	}
+	return 1 - slices.Min(align(ra, rb, true))/float64(len(ra))
+}
+
+// align is the last row of the edit distance table of a against b (costed
+// as in Similar): its j-th value is the least cost of turning all of a into
+// b's first j characters, or, with anyStart, into a run of b that ends at
+// its j-th character (b's characters before the run cost nothing).
+func align(a, b []rune, anyStart bool) []float64 {
+	prev := make([]float64, len(b)+1)
+	cur := make([]float64, len(b)+1)
+	if !anyStart {
+		for j := range prev {
+			prev[j] = float64(j)
+		}
+	}
+	for i := 1; i <= len(a); i++ {
 		cur[0] = float64(i)
-		for j := 1; j <= len(rb); j++ {
-			sub := prev[j-1] + 1 - likeness(ra[i-1], rb[j-1])
+		for j := 1; j <= len(b); j++ {
+			sub := prev[j-1] + 1 - likeness(a[i-1], b[j-1])
 			cur[j] = min(sub, prev[j]+1, cur[j-1]+1)
 		}
 		prev, cur = cur, prev
 	}
-	return 1 - prev[len(rb)]/float64(n)
+	return prev
 }

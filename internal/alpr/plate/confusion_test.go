@@ -39,3 +39,28 @@ func TestSimilar(t *testing.T) {
 		}
 	}
 }
+
+func TestWithin(t *testing.T) {
+	tests := []struct {
+		a, b string
+		want float64
+	}{
+		{"O440", "1B70440", 1 - 0.05/4}, // the plate's last four, O for 0
+		{"1B70", "1B70440", 1},          // its first four
+		{"B7044", "1B70440", 1},         // its middle
+		{"1B7X440", "1B70440", 1 - 1.0/7},
+		{"B7X44", "1B70440", 1 - 1.0/5}, // a part read with one wrong character
+		{"CMC4", "1B70440", 1 - 3.0/4},  // another plate: one character in common
+		{"", "1B70440", 0},
+		{"", "", 0},
+	}
+	for _, tt := range tests {
+		got := Within(tt.a, tt.b)
+		if math.Abs(got-tt.want) > 1e-12 {
+			t.Errorf("Within(%q, %q) = %v, want %v", tt.a, tt.b, got, tt.want)
+		}
+		if back := Within(tt.b, tt.a); math.Abs(back-got) > 1e-12 {
+			t.Errorf("Within is not symmetric on %q, %q: %v vs %v", tt.a, tt.b, got, back)
+		}
+	}
+}

@@ -95,6 +95,37 @@ func TestJoinRules(t *testing.T) {
 	}
 }
 
+// TestPartReadJoins: a reading of part of a track's plate (its edge
+// characters missed), on the plate, joins the track, though it is unlike
+// the whole text; the same part read a few plate widths away is another
+// plate; a track begun by a part read takes the whole text when it comes.
+func TestPartReadJoins(t *testing.T) {
+	tr := newTracker(t, Options{Timeout: time.Second})
+	steps := []struct {
+		o    Observation
+		open int
+	}{
+		{direct(0, "c", "1B70440", 0.9, box(100, 300, 100)), 1},
+		{direct(100, "c", "O440", 0.8, box(160, 302, 50)), 1},     // its last four, on it: joins
+		{direct(200, "c", "1B70440", 0.9, box(110, 300, 100)), 1}, //
+		{direct(300, "c", "O440", 0.8, box(500, 300, 50)), 2},     // the same four, four plate widths away
+		{direct(400, "c", "PD72", 0.8, box(600, 700, 50)), 3},     // a part read first
+		{direct(500, "c", "PD722BF", 0.9, box(590, 700, 100)), 3}, // then the whole plate
+		{direct(600, "c", "PD722BF", 0.9, box(580, 700, 100)), 3},
+	}
+	for i, st := range steps {
+		if _, err := tr.Observe(st.o); err != nil {
+			t.Fatal(err)
+		}
+		if got := tr.Open(); got != st.open {
+			t.Fatalf("step %d (%s): %d open tracks, want %d", i, st.o.Candidates[0].Text, got, st.open)
+		}
+	}
+	if got := texts(records(tr.Flush())); got != "1B70440/3 O440/1 PD722BF/3" {
+		t.Errorf("got %s, want 1B70440/3 O440/1 PD722BF/3", got)
+	}
+}
+
 // TestVelocityPrediction: a plate crossing the frame fast (four plate widths
 // per frame) stays one track while its text wobbles, because its position is
 // predicted from its speed.

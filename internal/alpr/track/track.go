@@ -66,6 +66,12 @@ const (
 	// so a near-identical text is the same plate seen after a jump (dropped
 	// frames, a fast pass).
 	sameText = 0.9
+	// partMove is how far, in plate widths, a reading of part of a track's
+	// text (plate.Within at least sameText) may lie from where the track's
+	// plate was expected and still join it: on the plate itself. A far
+	// plate whose edge characters the reader misses in some frames (O440 of
+	// 1B70440) is one pass, not a second record of a plate that is not there.
+	partMove = 1
 )
 
 // Snapshot holds the images of a track's best frame, encoded by the caller.
@@ -221,7 +227,8 @@ func check(obs Observation) error {
 // match returns the open track obs belongs to, or nil: among the tracks of
 // its camera seen less than the timeout before it and without an observation
 // at its time, the one with the most similar text that is either near enough
-// and similar enough, or nearly the same text anywhere.
+// and similar enough, nearly the same text anywhere, or on the plate and a
+// part of its text (or its text a part of obs's).
 func (t *Tracker) match(obs Observation) *track {
 	text := obs.Candidates[0].Text
 	var best *track
@@ -233,7 +240,8 @@ func (t *Tracker) match(obs Observation) *track {
 		}
 		sim := max(plate.Similar(text, tr.lastRead.Text), plate.Similar(text, tr.lead))
 		dist := tr.distance(obs.Box, dt)
-		if !(sim >= sameText || (sim >= t.opts.MinSimilarity && dist <= t.opts.MaxMove)) {
+		if !(sim >= sameText || (sim >= t.opts.MinSimilarity && dist <= t.opts.MaxMove) ||
+			(dist <= partMove && plate.Within(text, tr.lead) >= sameText)) {
 			continue
 		}
 		if best == nil || sim > bestSim || (sim == bestSim && dist < bestDist) {
