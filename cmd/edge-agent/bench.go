@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -13,6 +14,7 @@ import (
 
 	"github.com/edge-agent/edge-agent/internal/alpr"
 	"github.com/edge-agent/edge-agent/internal/alpr/bench"
+	"github.com/edge-agent/edge-agent/internal/config"
 )
 
 // benchCmd runs the engine on every photo of a folder:
@@ -51,16 +53,7 @@ func benchCmd(ctx context.Context, args []string, stdout, stderr io.Writer) erro
 	// the agent's settings: the bench measures what the agent does. At
 	// log.level debug the engine logs each search (boxes, crops read).
 	log, _ := newLogger(stderr, conf.Log)
-	eng, err := alpr.Open(alpr.Options{
-		Logger:        log,
-		ModelsDir:     conf.ALPR.ModelsDir,
-		Region:        *region,
-		Workers:       conf.ALPR.Workers,
-		Tuning:        alpr.Tuning{DetectWidth: conf.ALPR.DetectWidth},
-		TopN:          conf.ALPR.TopN,
-		MinChars:      conf.ALPR.MinChars,
-		AllowFreeText: !conf.ALPR.RequireLayout,
-	})
+	eng, err := alpr.Open(benchOptions(conf, *region, log))
 	if err != nil {
 		return err
 	}
@@ -179,4 +172,22 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// benchOptions are the engine options of the bench: the agent's settings
+// of conf, for region.
+func benchOptions(conf *config.Conf, region string, log *slog.Logger) alpr.Options {
+	return alpr.Options{
+		Logger:    log,
+		ModelsDir: conf.ALPR.ModelsDir,
+		Region:    region,
+		Workers:   conf.ALPR.Workers,
+		Tuning:    alpr.Tuning{DetectWidth: conf.ALPR.DetectWidth},
+		TopN:      conf.ALPR.TopN,
+		MinChars:  conf.ALPR.MinChars,
+		// One photo is one frame: its reading is dropped below the
+		// confidence at which the agent drops a vehicle pass's voted plate.
+		MinConfidence: conf.ALPR.MinConfidence,
+		AllowFreeText: !conf.ALPR.RequireLayout,
+	}
 }

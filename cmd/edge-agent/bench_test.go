@@ -81,3 +81,19 @@ func TestBenchCmdOnDataset(t *testing.T) {
 		}
 	}
 }
+
+// TestBenchOptionsAreTheAgents: the bench searches a photo with the
+// settings the agent searches and keeps reads with, from the config and its
+// --set overrides.
+func TestBenchOptionsAreTheAgents(t *testing.T) {
+	conf, err := loadConfig("", []string{"alpr.min_confidence=0.85", "alpr.min_chars=5", "alpr.detect_width=1280",
+		"alpr.require_layout=false", "alpr.top_n=3", "alpr.workers=1", "alpr.models_dir=/m"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := benchOptions(conf, "br", nil)
+	if o.MinConfidence != 0.85 || o.MinChars != 5 || o.Tuning.DetectWidth != 1280 || !o.AllowFreeText ||
+		o.TopN != 3 || o.Workers != 1 || o.ModelsDir != "/m" || o.Region != "br" {
+		t.Errorf("bench options %+v do not carry the config's alpr settings", o)
+	}
+}

@@ -76,7 +76,7 @@ type Motion struct {
 type ALPR struct {
 	ModelsDir         string        `yaml:"models_dir" default:"models" help:"folder with the plate detector and reader networks (make models)"`
 	Region            string        `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack used to correct the reads"`
-	MinConfidence     float64       `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"reads below this confidence are discarded"`
+	MinConfidence     float64       `yaml:"min_confidence" default:"0.8" min:"0" max:"1" help:"reads below this confidence are discarded, and vehicle passes whose voted plate is below it (plates read right score 0.9 or more, signs and misreads less)"`
 	MinChars          int           `yaml:"min_chars" default:"4" min:"1" max:"10" help:"reads with fewer characters are discarded"`
 	SearchRate        float64       `yaml:"search_rate" default:"10" min:"0" max:"120" help:"frames per second per camera searched for plates; the others only advance the tracker; 0 searches every frame"`
 	DetectWidth       int           `yaml:"detect_width" default:"960" min:"320" max:"1920" help:"plate detector input: each frame is seen scaled down so that its longer side is at most this (a 1080p frame at half size); larger finds smaller plates, at a cost that grows with its square"`
@@ -93,7 +93,7 @@ type ALPR struct {
 // CameraALPR is the part of ALPR a camera may override.
 type CameraALPR struct {
 	Region        string  `yaml:"region" default:"us" enum:"us|eu|br" help:"plate format pack for this camera"`
-	MinConfidence float64 `yaml:"min_confidence" default:"0.6" min:"0" max:"1" help:"minimum confidence for this camera"`
+	MinConfidence float64 `yaml:"min_confidence" default:"0.8" min:"0" max:"1" help:"minimum confidence for this camera"`
 }
 
 // GPS selects the position source.
