@@ -419,7 +419,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=6500, help="training steps (batches)")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--init", help="start from this checkpoint (a .pt the script saved); with --steps 0, only export and validate it")
+    ap.add_argument("--init", help="start from this checkpoint (a .pt the script saved, or an .onnx it exported, such as the published one in assets/models); with --steps 0, only export and validate it")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--preview", help="write a few training crops with their boxes to this folder and exit")
     a = ap.parse_args()
@@ -443,11 +443,13 @@ def main():
     _, val = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
     net = Net()
     if a.init:
-        net.load_state_dict(torch.load(a.init))
+        net.load_state_dict(onnxutil.load_init(net, a.init))
     params = sum(p.numel() for p in net.parameters())
     print("detector: %d parameters, %d steps of batch %d of %dx%d" % (params, a.steps, BATCH, CROP_W, CROP_H), flush=True)
     opt = torch.optim.AdamW(net.parameters(), lr=2e-3, weight_decay=1e-4)
     stream = iter(torch.utils.data.DataLoader(Stream(a.data, a.seed), batch_size=BATCH, num_workers=1, prefetch_factor=4))
+    if a.init and a.init.endswith(".onnx") and a.steps:
+        onnxutil.restore_batchnorm(net, [next(stream)[0] for _ in range(onnxutil.CALIBRATION_BATCHES)])
     start = time.time()
     step, lr0 = 0, 2e-3
     avg = None

@@ -336,10 +336,14 @@ def test_sets(root):
 def run_of(ckpt):
     """The figures of the run that saved checkpoint ckpt (its folder's
     plate-reader.json: settings, validation, the runs it came of) and its
-    ONNX's SHA-256, or None when the folder has no figures."""
+    ONNX's SHA-256; of a published ONNX (no figures beside it: MANIFEST
+    holds them), its SHA-256 alone; otherwise None."""
     folder = os.path.dirname(os.path.abspath(ckpt))
     path = os.path.join(folder, "plate-reader.json")
     if not os.path.exists(path):
+        if ckpt.endswith(".onnx"):  # a published network: its MANIFEST holds its figures
+            with open(ckpt, "rb") as f:
+                return {"onnx_sha256": hashlib.sha256(f.read()).hexdigest()}
         return None
     with open(path) as f:
         r = json.load(f)
@@ -358,7 +362,7 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--steps", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--init", help="start from this checkpoint (a .pt the script saved); with --steps 0, only export and validate it")
+    ap.add_argument("--init", help="start from this checkpoint (a .pt the script saved, or an .onnx it exported, such as the published one in assets/models); with --steps 0, only export and validate it")
     ap.add_argument("--lr", type=float, default=1.5e-3, help="peak learning rate")
     ap.add_argument("--average", help="with --init and --steps 0: export and validate the mean of both checkpoints' weights")
     ap.add_argument("--threads", type=int, default=2)
@@ -383,7 +387,7 @@ def main():
     tests = test_sets(a.data)
     net = Net()
     if a.init:
-        net.load_state_dict(torch.load(a.init))
+        net.load_state_dict(onnxutil.load_init(net, a.init))
     if a.average:
         if not a.init or a.steps:
             raise SystemExit("--average wants --init and --steps 0")
@@ -398,6 +402,8 @@ def main():
     ctc = nn.CTCLoss(blank=0, zero_infinity=True)
     stream = iter(torch.utils.data.DataLoader(Stream(a.data, a.pseudo, a.seed), batch_size=BATCH, num_workers=1,
                                               prefetch_factor=4, collate_fn=lambda b: (torch.stack([x for x, _ in b]), [t for _, t in b])))
+    if a.init and a.init.endswith(".onnx") and a.steps:
+        onnxutil.restore_batchnorm(net, [next(stream)[0] for _ in range(onnxutil.CALIBRATION_BATCHES)])
     start, avg, lr0 = time.time(), None, a.lr
     for step in range(1, a.steps + 1):
         frac = (step - 1) / a.steps
