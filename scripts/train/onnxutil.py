@@ -58,8 +58,8 @@ def state_from_onnx(net, path):
     run can go on from a published network without the checkpoint it was
     exported from. Export folds each batch norm into the convolution before
     it, so the batch norm takes an identity's statistics (mean 0, variance
-    1 - eps, scale 1) and the folded bias: the same function, its running
-    statistics then learnt anew by the run."""
+    1 - eps, scale 1) and the folded bias: the same function in eval mode
+    (restore_batchnorm makes it so in training mode too)."""
     model = onnx.load(path)
     inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in model.graph.initializer}
     state = {k: v.clone() for k, v in net.state_dict().items()}
