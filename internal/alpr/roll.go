@@ -45,7 +45,11 @@ func plateRoll(img gocv.Mat, box image.Rectangle) float64 {
 	grey := gocv.NewMat()
 	defer grey.Close()
 	gocv.CvtColor(small, &grey, gocv.ColorBGRToGray)
-	return rollOf(grey.ToBytes(), rollWidth, h)
+	px, err := grey.DataPtrUint8() // grey's own pixels, not a copy
+	if err != nil {
+		return 0
+	}
+	return rollOf(px, rollWidth, h)
 }
 
 // edge is a pixel on a horizontal edge and the edge's strength.

@@ -106,7 +106,7 @@ func Run(ctx context.Context, e Engine, dir string, opts Options) ([]Result, []S
 			return results, nil, err
 		}
 		results = append(results, r)
-		if err := writeLine(opts.Out, r); err != nil {
+		if err := writeLines(opts.Out, r); err != nil {
 			return results, nil, err
 		}
 		if opts.Progress != nil {
@@ -199,7 +199,8 @@ func runOne(e Engine, dir, name string, m Manifest, opts Options) (Result, error
 	return r, nil
 }
 
-func writeLine(w io.Writer, r Result) error {
+// writeLines writes r's lines to w (Options.Out); nothing when w is nil.
+func writeLines(w io.Writer, r Result) error {
 	if w == nil {
 		return nil
 	}

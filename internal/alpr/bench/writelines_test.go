@@ -10,10 +10,10 @@ import (
 	"github.com/edge-agent/edge-agent/internal/alpr/platedet"
 )
 
-// TestWriteLineEveryPlate: an image's line per plate read, best first, and
+// TestWriteLinesEveryPlate: an image's line per plate read, best first, and
 // per box of a detector run, with the image's time on each; an image with
 // none gets one line with an empty plate.
-func TestWriteLineEveryPlate(t *testing.T) {
+func TestWriteLinesEveryPlate(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		r    Result
@@ -32,7 +32,7 @@ func TestWriteLineEveryPlate(t *testing.T) {
 			"c.jpg\t\t0.350\t100\t100\t30\t15\t2.0\n"},
 	} {
 		var b bytes.Buffer
-		if err := writeLine(&b, tc.r); err != nil {
+		if err := writeLines(&b, tc.r); err != nil {
 			t.Fatal(err)
 		}
 		if b.String() != tc.want {
