@@ -1,6 +1,7 @@
 package alpr
 
 import (
+	"image"
 	"strings"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/plate"
@@ -26,8 +27,9 @@ const (
 // plateOf turns the characters read in a detector's box into a plate, or
 // reports that they are none:
 //   - the readings are ranked by the region's format pack;
-//   - unless the detector is sure of the box (Tuning.SurePlate) or
-//     Options.AllowFreeText, a reading must fit one of the region's layouts,
+//   - unless the detector is sure of the box (Tuning.SurePlate), the best
+//     reading is a vanity plate (vanity), or Options.AllowFreeText, a
+//     reading must fit one of the region's layouts,
 //     within formatSlack of the reader's best, and a digit of it must be one
 //     the reader read as a digit: a sign the detector took for a plate
 //     (PIZZA read as P1ZZA) has no plate syntax of its own; and a letter
@@ -49,7 +51,7 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 	if len(readings) == 0 {
 		return Plate{}, false
 	}
-	free := e.opts.AllowFreeText || d.Score >= e.tune.SurePlate
+	free := e.opts.AllowFreeText || d.Score >= e.tune.SurePlate || e.vanity(readings[0], d.Box)
 	if !free {
 		if readings = plateReadings(readings); len(readings) == 0 {
 			return Plate{}, false
@@ -75,6 +77,17 @@ func (e *Engine) plateOf(chars []plate.Char, d platedet.Detection) (Plate, bool)
 		Layout:     best.Layout || d.Score >= e.tune.SurePlate,
 		Candidates: readings,
 	}, true
+}
+
+// vanity reports whether r, the best reading of a box the detector is not
+// sure of, which fits no layout of the region, is read surely enough
+// (Tuning.VanityRead), and with the letters and in a box of the shape of the
+// region's vanity plates ([plate.Pack.Vanity]), to be one.
+func (e *Engine) vanity(r plate.Reading, box image.Rectangle) bool {
+	if r.Layout || r.Conf < e.tune.VanityRead || box.Dy() == 0 {
+		return false
+	}
+	return e.pack.Vanity(r.Text, float64(box.Dx())/float64(box.Dy()))
 }
 
 // hasDigit reports a digit in the text.

@@ -66,6 +66,46 @@ func TestPlateOfWantsTheSyntaxItRead(t *testing.T) {
 	}
 }
 
+// sureChars spells a reading of text read surely, each character at 0.995.
+func sureChars(text string) []plate.Char {
+	out := make([]plate.Char, len(text))
+	for i, r := range text {
+		out[i].Alts = []plate.Alt{{R: r, P: 0.995}}
+	}
+	return out
+}
+
+// TestPlateOfVanityInUnsureBox: in a box the detector is not sure of, a
+// text that fits no US layout is a vanity plate when it is read surely, has
+// letters and its box a US plate's shape; not a sign's lettering (a wider
+// box), a timestamp (digits), a text read barely, nor anything in a region
+// whose pack has no vanity rule.
+func TestPlateOfVanityInUnsureBox(t *testing.T) {
+	plateBox := image.Rect(10, 10, 60, 35) // 2:1
+	wideBox := image.Rect(10, 10, 160, 60) // 3:1, a line of lettering
+	unsure := func(b image.Rectangle) platedet.Detection { return platedet.Detection{Box: b, Score: 0.4} }
+	for _, c := range []struct {
+		name, region string
+		chars        []plate.Char
+		box          image.Rectangle
+		want         string
+	}{
+		{"a vanity plate", "us", sureChars("PLTFRM"), plateBox, "PLTFRM"},
+		{"a vanity plate with a digit", "us", sureChars("CHICAG0"), plateBox, "CHICAG0"},
+		{"lettering", "us", sureChars("PLUMBING"), wideBox, ""},
+		{"a timestamp", "us", sureChars("2026011"), plateBox, ""},
+		{"a vanity plate read barely", "us", readerChars(t, "P9", "L9", "T9", "F9", "R9", "M9"), plateBox, ""},
+		{"a state's name", "us", sureChars("TEXAS"), plateBox, ""},
+		{"a word in Brazil", "br", sureChars("PLTFRM"), plateBox, ""},
+		{"a plate of a layout", "us", sureChars("ABC1234"), wideBox, "ABC1234"},
+	} {
+		p, ok := packEngine(t, c.region).plateOf(c.chars, unsure(c.box))
+		if got := map[bool]string{true: p.Text}[ok]; got != c.want {
+			t.Errorf("%s: plate %q (ok %v), want %q", c.name, p.Text, ok, c.want)
+		}
+	}
+}
+
 // TestPlateOfSureBoxWantsAWholePlate: a box the detector is sure of is read
 // as a plate whatever its layout, but not a Brazilian plate read in part, nor
 // a word.

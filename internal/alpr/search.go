@@ -151,7 +151,7 @@ func (s *search) read() error {
 		return err
 	}
 	for _, b := range best {
-		if b.ok {
+		if s.keeps(b) {
 			b.p.Sharpness = sharpness(s.img, b.area)
 			s.plates = append(s.plates, b.p)
 		}
@@ -167,7 +167,27 @@ type reading struct {
 	area  image.Rectangle
 	ok    bool
 	chars int
+	// text is what the reader read in the box's first crop that read
+	// anything, varied whether a later crop read another text.
+	text   string
+	varied bool
 }
+
+// saw records text, read in one of the box's crops: varied turns true when
+// it is not the first text read (a crop read as nothing says nothing).
+func (r *reading) saw(text string) {
+	switch {
+	case text == "":
+	case r.text == "":
+		r.text = text
+	default:
+		r.varied = r.varied || text != r.text
+	}
+}
+
+// keeps reports whether the box's best plate is reported: a vanity plate
+// only when every crop of the box read its text.
+func (s *search) keeps(b reading) bool { return b.ok && !(s.vanity(b.p) && b.varied) }
 
 // readViews reads, in one batch, the boxes that want(i) in each of views,
 // and keeps in best[i] the better plate (rank) of best[i] and those read.
@@ -217,6 +237,7 @@ func (s *search) readCrops(best []reading, boxes []int, crops []platereader.Crop
 	s.crops += len(crops)
 	for k, i := range boxes {
 		best[i].chars = max(best[i].chars, len(chars[k]))
+		best[i].saw(readerText(chars[k]))
 		p, ok := s.e.plateOf(chars[k], s.found[i])
 		if ok && (!best[i].ok || rank(p) > rank(best[i].p)) {
 			best[i].p, best[i].area, best[i].ok = p, crops[k].Area, true
@@ -224,6 +245,13 @@ func (s *search) readCrops(best []reading, boxes []int, crops []platereader.Crop
 	}
 	return nil
 }
+
+// vanity reports a plate read as a vanity plate: its text fits no layout
+// of the region and the detector was not sure of its box (plateOf). Such a
+// plate is kept only when every crop of its box read the same text: a
+// plate's board ends at its edges, while a sign's lettering that the box
+// cut runs on into the wider view (SALE5 of SALE 50% reads SALE50 there).
+func (s *search) vanity(p Plate) bool { return !p.Layout && !s.e.opts.AllowFreeText }
 
 // sure reports a reading that fits a layout of the region with at least
 // Tuning.SureRead confidence.

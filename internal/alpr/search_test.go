@@ -29,3 +29,38 @@ func TestRankByTheTextsOwnSyntax(t *testing.T) {
 		t.Error("a layout reading at 0.99 does not spare the other views")
 	}
 }
+
+// TestVanityWantsOneTextInEveryCrop: a vanity plate (no layout, a box the
+// detector was not sure of) is reported only when every crop of its box that
+// read anything read its text: a sign's lettering the box cut reads more in
+// the wider view. A plate of a layout, or any plate where free text is
+// allowed, is reported whatever its crops read.
+func TestVanityWantsOneTextInEveryCrop(t *testing.T) {
+	vanity := Plate{Text: "SALE50", Conf: 0.99}
+	layout := Plate{Text: "ABC1234", Conf: 0.99, Layout: true}
+	seen := func(p Plate, texts ...string) reading {
+		r := reading{p: p, ok: true}
+		for _, text := range texts {
+			r.saw(text)
+		}
+		return r
+	}
+	strict := &search{e: &Engine{tune: DefaultTuning}}
+	free := &search{e: &Engine{tune: DefaultTuning, opts: Options{AllowFreeText: true}}}
+	for _, c := range []struct {
+		name string
+		s    *search
+		r    reading
+		want bool
+	}{
+		{"vanity read alike", strict, seen(vanity, "SALE50", "", "SALE50", "SALE50"), true},
+		{"vanity read otherwise in one crop", strict, seen(vanity, "SALE5", "SALE50", "SALE5"), false},
+		{"layout read otherwise in one crop", strict, seen(layout, "ABC1234", "BC1234"), true},
+		{"free text read otherwise in one crop", free, seen(vanity, "SALE5", "SALE50"), true},
+		{"nothing read", strict, reading{}, false},
+	} {
+		if got := c.s.keeps(c.r); got != c.want {
+			t.Errorf("%s: keeps %v, want %v", c.name, got, c.want)
+		}
+	}
+}

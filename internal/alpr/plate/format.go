@@ -195,6 +195,8 @@ type Pack struct {
 	// signs are the texts, O/0-folded, that are lines of signs (see
 	// [Pack.Sign]).
 	signs map[string]bool
+	// vanity describes the region's vanity plates (see [Pack.Vanity]).
+	vanity vanity
 }
 
 // Lookup returns the format pack of a region: "us", "eu" or "br".
@@ -210,7 +212,7 @@ func Lookup(region string) (*Pack, error) {
 // (Slovak, Italian and French LLDDDLL, say) become one format whose name lists
 // them all, with the highest of their weights.
 func newPack(name string, def packDef) (*Pack, error) {
-	p := &Pack{name: name, noFormat: def.noFormat, free: def.free, signs: map[string]bool{}}
+	p := &Pack{name: name, noFormat: def.noFormat, free: def.free, vanity: def.vanity, signs: map[string]bool{}}
 	for _, w := range def.signs {
 		p.signs[Fold(w)] = true
 	}
@@ -278,6 +280,33 @@ func (p *Pack) Free(text string) bool {
 		}
 	}
 	return digits >= f.minDigits && (f.minLen == 0 || n >= f.minLen) && (f.maxLen == 0 || n <= f.maxLen)
+}
+
+// vanity describes the vanity plates of a region, whose text fits none of
+// its layouts; zero: a text that fits none is a plate only in a box the
+// detector is sure of.
+type vanity struct {
+	minLetters int     // letters of the text at least
+	maxAspect  float64 // width over height of the plate's box at most
+}
+
+// Vanity reports whether text, which fits none of the pack's layouts, read
+// in a box aspect times as wide as high, may be a vanity plate of the
+// region: the region has vanity plates (US states issue them by the
+// million), the text has their letters and the box their shape. It says
+// nothing of how surely the text was read, which the caller weighs.
+func (p *Pack) Vanity(text string, aspect float64) bool {
+	v := p.vanity
+	if v.minLetters == 0 || aspect > v.maxAspect {
+		return false
+	}
+	letters := 0
+	for _, r := range text {
+		if letter.allows(r) {
+			letters++
+		}
+	}
+	return letters >= v.minLetters
 }
 
 // Sign reports whether text is a line of a road sign or a vehicle marking

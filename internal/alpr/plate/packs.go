@@ -11,6 +11,7 @@ type packDef struct {
 	specs    []spec
 	free     freeText // texts that fit no format and may still be plates
 	signs    []string // texts that are no plate (Pack.Sign)
+	vanity   vanity   // plates whose text fits no format (Pack.Vanity)
 }
 
 // Letter sets of national layouts.
@@ -87,6 +88,28 @@ var signWords = []string{
 	"POLIZEI", "POLIZIA", "POLICIA", "POLITIE", "POLICJA", "POLICIE",
 }
 
+// usVanity: a US plate is 12 by 6 inches, so its box is at most about
+// twice as wide as high (less when the car is turned); a line of a sign or
+// of a van's lettering read in a box the detector was unsure of is wider
+// (the agent's no-plate test: ACME PLUMBING in boxes 2.7 to 3.5 times as
+// wide as high). A vanity plate spells a word or a name, so it has letters;
+// the dash camera's date, time and speed overlays and the phone numbers on
+// vans are digits.
+var usVanity = vanity{minLetters: 2, maxAspect: 2.4}
+
+// usStates are the names of the US states as the reader reads them (no
+// spaces): the banner of a plate, read alone where its number is too far
+// or blurred to read, is no plate, whatever the box.
+var usStates = []string{
+	"ALABAMA", "ALASKA", "ARIZONA", "ARKANSAS", "CALIFORNIA", "COLORADO", "CONNECTICUT",
+	"DELAWARE", "FLORIDA", "GEORGIA", "HAWAII", "IDAHO", "ILLINOIS", "INDIANA", "IOWA",
+	"KANSAS", "KENTUCKY", "LOUISIANA", "MAINE", "MARYLAND", "MASSACHUSETTS", "MICHIGAN",
+	"MINNESOTA", "MISSISSIPPI", "MISSOURI", "MONTANA", "NEBRASKA", "NEVADA", "NEWHAMPSHIRE",
+	"NEWJERSEY", "NEWMEXICO", "NEWYORK", "NORTHCAROLINA", "NORTHDAKOTA", "OHIO", "OKLAHOMA",
+	"OREGON", "PENNSYLVANIA", "RHODEISLAND", "SOUTHCAROLINA", "SOUTHDAKOTA", "TENNESSEE",
+	"TEXAS", "UTAH", "VERMONT", "VIRGINIA", "WASHINGTON", "WESTVIRGINIA", "WISCONSIN", "WYOMING",
+}
+
 // packDefs are the format packs by region. Weights are priors: 1 for a
 // layout that a plate of the region commonly has, less for a permissive
 // catch-all or a rarer layout; noFormat is the prior of a text that fits no
@@ -101,7 +124,7 @@ var packDefs = map[string]packDef{
 	// edge character the box cut reads as five; and AB1234 (DC, older
 	// Virginia), for ABC1234, the most common layout, reads so when its
 	// first letter is cut or too far to read.
-	"us": {noFormat: 0.7, signs: signWords, specs: usSpecs([]usLayout{
+	"us": {noFormat: 0.7, signs: slices.Concat(signWords, usStates), vanity: usVanity, specs: usSpecs([]usLayout{
 		{"LLLDDDD", 1},   // ABC1234: NY, TX, PA, OH, GA, MI, VA, WA, AZ...
 		{"DLLLDDD", 1},   // 1ABC234: CA
 		{"LLLDDD", 1},    // ABC123
