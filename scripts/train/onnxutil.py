@@ -52,14 +52,19 @@ def check(module, path, examples):
     return worst
 
 
-def state_from_onnx(net, path):
+def state_from_onnx(net, path, fresh=()):
     """net's state dict with the weights of the ONNX at path, which export
     wrote from a network of net's shape (wrapped, as the agent runs it): a
     run can go on from a published network without the checkpoint it was
     exported from. Export folds each batch norm into the convolution before
     it, so the batch norm takes an identity's statistics (mean 0, variance
     1 - eps, scale 1) and the folded bias: the same function in eval mode
-    (restore_batchnorm makes it so in training mode too)."""
+    (restore_batchnorm makes it so in training mode too). The modules named
+    in fresh (and theirs) keep net's own weights: a run that changes their
+    shape (the detector's head made depthwise) learns them anew."""
+    def is_fresh(name):
+        return any(name == f or name.startswith(f + ".") for f in fresh)
+
     model = onnx.load(path)
     inits = {i.name: torch.from_numpy(numpy_helper.to_array(i).copy()) for i in model.graph.initializer}
     state = {k: v.clone() for k, v in net.state_dict().items()}
@@ -70,6 +75,8 @@ def state_from_onnx(net, path):
             continue
         # "/net/body/body.2/body.2.0/Conv": the convolution is net's body.2.0.
         name = node.name.split("/")[-2]
+        if is_fresh(name):
+            continue
         conv = modules.get(name)
         if not isinstance(conv, torch.nn.Conv2d) or tuple(conv.weight.shape) != tuple(inits[node.input[1]].shape):
             raise SystemExit("%s: convolution %s does not fit the network" % (path, node.name))
@@ -89,19 +96,24 @@ def state_from_onnx(net, path):
             state[bn_name + ".running_var"] = torch.full_like(bias, 1 - bn.eps)
             done.add(bn_name)
         done.add(name)
-    missing = [n for n, m in modules.items() if isinstance(m, (torch.nn.Conv2d, torch.nn.BatchNorm2d)) and n not in done]
+    missing = [n for n, m in modules.items() if isinstance(m, (torch.nn.Conv2d, torch.nn.BatchNorm2d)) and n not in done and not is_fresh(n)]
     if missing:
         raise SystemExit("%s: no weights for %s" % (path, ", ".join(missing)))
     return state
 
 
-def load_init(net, path):
+def load_init(net, path, fresh=()):
     """The state dict a run starts from: a checkpoint (.pt) the script
     saved, or a network it exported (.onnx, e.g. the published one in
-    assets/models)."""
+    assets/models); the modules named in fresh keep net's own weights."""
     if path.endswith(".onnx"):
-        return state_from_onnx(net, path)
-    return torch.load(path)
+        return state_from_onnx(net, path, fresh)
+    state = torch.load(path)
+    own = net.state_dict()
+    for k in own:
+        if any(k.startswith(f + ".") for f in fresh):
+            state[k] = own[k]
+    return {k: v for k, v in state.items() if k in own}
 
 
 # Batches whose statistics restore_batchnorm gives the batch norms of a
