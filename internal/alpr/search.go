@@ -187,7 +187,7 @@ func (r *reading) saw(text string) {
 
 // keeps reports whether the box's best plate is reported: a vanity plate
 // only when every crop of the box read its text.
-func (s *search) keeps(b reading) bool { return b.ok && !(s.vanity(b.p) && b.varied) }
+func (s *search) keeps(b reading) bool { return b.ok && !(s.readAsVanity(b.p) && b.varied) }
 
 // readViews reads, in one batch, the boxes that want(i) in each of views,
 // and keeps in best[i] the better plate (rank) of best[i] and those read.
@@ -246,12 +246,12 @@ func (s *search) readCrops(best []reading, boxes []int, crops []platereader.Crop
 	return nil
 }
 
-// vanity reports a plate read as a vanity plate: its text fits no layout
+// readAsVanity reports a plate read as a vanity plate: its text fits no layout
 // of the region and the detector was not sure of its box (plateOf). Such a
 // plate is kept only when every crop of its box read the same text: a
 // plate's board ends at its edges, while a sign's lettering that the box
 // cut runs on into the wider view (SALE5 of SALE 50% reads SALE50 there).
-func (s *search) vanity(p Plate) bool { return !p.Layout && !s.e.opts.AllowFreeText }
+func (s *search) readAsVanity(p Plate) bool { return !p.Layout && !s.e.opts.AllowFreeText }
 
 // sure reports a reading that fits a layout of the region with at least
 // Tuning.SureRead confidence.
