@@ -34,6 +34,17 @@ func bit(r rune) class {
 // allows reports whether r may stand at a position of class c.
 func (c class) allows(r rune) bool { return c&bit(r) != 0 }
 
+// count is the number of text's characters that c allows.
+func (c class) count(text string) int {
+	n := 0
+	for _, r := range text {
+		if c.allows(r) {
+			n++
+		}
+	}
+	return n
+}
+
 // format is one fixed-length plate layout of a pack.
 type format struct {
 	name    string  // "sk", "de/pl", "br-old", ...
@@ -273,13 +284,7 @@ type freeText struct {
 func (p *Pack) Free(text string) bool {
 	f := p.free
 	n := len(text)
-	digits := 0
-	for _, r := range text {
-		if digit.allows(r) {
-			digits++
-		}
-	}
-	return digits >= f.minDigits && (f.minLen == 0 || n >= f.minLen) && (f.maxLen == 0 || n <= f.maxLen)
+	return digit.count(text) >= f.minDigits && (f.minLen == 0 || n >= f.minLen) && (f.maxLen == 0 || n <= f.maxLen)
 }
 
 // vanity describes the vanity plates of a region, whose text fits none of
@@ -300,13 +305,7 @@ func (p *Pack) Vanity(text string, aspect float64) bool {
 	if v.minLetters == 0 || aspect > v.maxAspect {
 		return false
 	}
-	letters := 0
-	for _, r := range text {
-		if letter.allows(r) {
-			letters++
-		}
-	}
-	return letters >= v.minLetters
+	return letter.count(text) >= v.minLetters
 }
 
 // Sign reports whether text is a line of a road sign or a vehicle marking
