@@ -364,7 +364,7 @@ def main():
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--init", help="start from this checkpoint (a .pt the script saved, or an .onnx it exported, such as the published one in assets/models); with --steps 0, only export and validate it")
     ap.add_argument("--lr", type=float, default=1.5e-3, help="peak learning rate")
-    ap.add_argument("--average", help="with --init and --steps 0: export and validate the mean of both checkpoints' weights")
+    ap.add_argument("--average", help="with --init and --steps 0: export and validate the mean of both checkpoints' weights (two .pt, or two .onnx such as the published one and a run's)")
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--preview", help="write a sheet of training crops to this file and exit")
     a = ap.parse_args()
@@ -391,7 +391,12 @@ def main():
     if a.average:
         if not a.init or a.steps:
             raise SystemExit("--average wants --init and --steps 0")
-        other = torch.load(a.average)
+        if a.init.endswith(".onnx") != a.average.endswith(".onnx"):
+            # An exported network has its batch norms folded into its
+            # convolutions (onnxutil.state_from_onnx): the mean of a folded
+            # and an unfolded network is neither's function.
+            raise SystemExit("--average wants two checkpoints (.pt) or two exported networks (.onnx)")
+        other = onnxutil.load_init(Net(), a.average)
         # Every float tensor (weights, and batch norm's running statistics) is
         # the mean of the two; the counters are the first's.
         net.load_state_dict({k: (v + other[k]) / 2 if v.is_floating_point() else v
