@@ -1,0 +1,55 @@
+package platedet
+
+import (
+	"image"
+	"math/rand/v2"
+	"testing"
+
+	"gocv.io/x/gocv"
+)
+
+// planes must give the network what gocv.BlobFromImage gives it for the
+// image padded with black: the detector was validated with that input.
+func TestPlanesIsTheBlobOfThePaddedImage(t *testing.T) {
+	rng := rand.New(rand.NewPCG(1, 2))
+	for _, c := range []struct{ img, size image.Point }{
+		{image.Pt(37, 23), image.Pt(64, 32)}, // padded right and below
+		{image.Pt(64, 32), image.Pt(64, 32)}, // no padding
+		{image.Pt(64, 7), image.Pt(64, 32)},  // padded below only
+	} {
+		px := make([]uint8, c.img.X*c.img.Y*3)
+		for i := range px {
+			px[i] = uint8(rng.IntN(256))
+		}
+		img, err := gocv.NewMatFromBytes(c.img.Y, c.img.X, gocv.MatTypeCV8UC3, px)
+		if err != nil {
+			t.Fatal(err)
+		}
+		canvas := gocv.NewMatWithSize(c.size.Y, c.size.X, gocv.MatTypeCV8UC3)
+		canvas.SetTo(gocv.NewScalar(0, 0, 0, 0))
+		dst := canvas.Region(image.Rectangle{Max: c.img})
+		img.CopyTo(&dst)
+		dst.Close()
+		img.Close()
+		blob := gocv.BlobFromImage(canvas, 1.0/255, c.size, gocv.NewScalar(0, 0, 0, 0), false, false)
+		want, err := blob.DataPtrFloat32()
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := make([]float32, 3*c.size.X*c.size.Y)
+		for i := range got {
+			got[i] = -1 // what planes must overwrite, the padding too
+		}
+		planes(got, px, c.img, c.size)
+		if len(want) != len(got) {
+			t.Fatalf("%v in %v: blob of %d values, planes wrote %d", c.img, c.size, len(want), len(got))
+		}
+		for i := range want {
+			if d := want[i] - got[i]; d > 1e-7 || d < -1e-7 {
+				t.Fatalf("%v in %v: value %d is %g, the blob's %g", c.img, c.size, i, got[i], want[i])
+			}
+		}
+		blob.Close()
+		canvas.Close()
+	}
+}
