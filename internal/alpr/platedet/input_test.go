@@ -53,3 +53,16 @@ func TestPlanesIsTheBlobOfThePaddedImage(t *testing.T) {
 		canvas.Close()
 	}
 }
+
+// BenchmarkPlanes: writing a 1280x720 frame's input (960x540 in 960x544).
+func BenchmarkPlanes(b *testing.B) {
+	img, size := image.Pt(960, 540), image.Pt(960, 544)
+	px := make([]uint8, img.X*img.Y*3)
+	for i := range px {
+		px[i] = uint8(i * 7)
+	}
+	in := make([]float32, 3*size.X*size.Y)
+	for b.Loop() {
+		planes(in, px, img, size)
+	}
+}
