@@ -94,8 +94,9 @@ type Detector struct {
 	// input; both are kept from one call to the next and reallocated only
 	// when the input size changes: made anew for every frame (6 MB of
 	// floats for a 960x544 input, and as much again inside
-	// gocv.BlobFromImage), they cost the kernel a fresh page for every
-	// 4 KB, some 3 ms a frame (perf: 70% of the agent's page faults).
+	// gocv.BlobFromImage), they were mapped and faulted in a page at a
+	// time under the agent's malloc settings (internal/cmalloc): 70% of
+	// its page faults, some 9 ms of a 1280x720 frame's search.
 	scaled gocv.Mat
 	blob   gocv.Mat
 }
@@ -229,6 +230,9 @@ func (d *Detector) prepare(src gocv.Mat, scaled image.Point, scale float64, size
 		d.blob = gocv.NewMatWithSizes([]int{1, 3, size.Y, size.X}, gocv.MatTypeCV32F)
 	}
 	px, err := d.scaled.DataPtrUint8()
+	if err == nil && len(px) != 3*scaled.X*scaled.Y {
+		err = fmt.Errorf("%d bytes for %dx%d BGR pixels", len(px), scaled.X, scaled.Y)
+	}
 	if err != nil {
 		return fmt.Errorf("platedet: scaled frame: %w", err)
 	}
@@ -244,8 +248,8 @@ func (d *Detector) prepare(src gocv.Mat, scaled image.Point, scale float64, size
 // prepare divides by 255).
 const toUnit = float32(1.0 / 255)
 
-// planes writes img (BGR, 3 bytes a pixel, img.X x img.Y, rows one after
-// the other) into in, the network's input of size: its blue, green and red
+// planes writes img (BGR, 3 bytes a pixel, imgSize.X x imgSize.Y, rows one
+// after the other) into in, the network's input of size: its blue, green and red
 // planes one after the other, each value / 255, and zero where the input
 // reaches past img. It is what gocv.BlobFromImage makes of the padded
 // image, written into a buffer that is kept.
