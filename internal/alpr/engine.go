@@ -222,7 +222,7 @@ func Open(opts Options) (*Engine, error) {
 	})
 	passes := reg.NewCounterVec(prometheus.CounterOpts{
 		Name: "edge_alpr_detector_passes_total",
-		Help: "Plate detector passes, by kind (frame: the whole frame; half: the whole frame again at half the scale, when a plate was too big for the first; track: a window around a plate read in an earlier frame whose pass is not confirmed yet, which the whole-frame pass did not find).",
+		Help: "Plate detector passes, by kind (frame: the whole frame; half: the whole frame again at half the scale, when a plate was too big for the first or it found none; track: a window around a plate read in an earlier frame whose pass is not confirmed yet, which the whole-frame pass did not find).",
 	}, []string{"pass"})
 	e.passFrame, e.passHalf, e.passTrack = passes.WithLabelValues("frame"), passes.WithLabelValues("half"), passes.WithLabelValues("track")
 	e.reads = reg.NewCounter(prometheus.CounterOpts{

@@ -200,3 +200,33 @@ func TestRecognizeRejectsBadFrames(t *testing.T) {
 		t.Error("a one-channel frame was searched")
 	}
 }
+
+// TestPlateTooBigSeenAtHalfScale: a plate far wider than the detector was
+// trained on (a car close ahead) is read, the frame seen again at half the
+// scale; a frame where the first pass found nothing is seen again too.
+func TestPlateTooBigSeenAtHalfScale(t *testing.T) {
+	e, _ := openEngine(t, Options{Workers: 1})
+	img := alprtest.Street(t, 1280, 720)
+	defer img.Close()
+	box := image.Rect(340, 300, 940, 600) // 450 px at the detector's input
+	alprtest.PastePlate(t, &img, "BIG4321", 0, box)
+	plates, err := e.Recognize(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 1 || plates[0].Text != "BIG4321" || !alprtest.Center(plates[0].Box).In(box) {
+		t.Fatalf("read %v, want BIG4321 at %v", plates, box)
+	}
+	if n := testutil.ToFloat64(e.passHalf); n != 1 {
+		t.Errorf("half-scale passes %v after the big plate, want 1", n)
+	}
+
+	blank := gocv.NewMatWithSizeFromScalar(gocv.NewScalar(128, 128, 128, 0), 720, 1280, gocv.MatTypeCV8UC3)
+	defer blank.Close()
+	if plates, err := e.Recognize(blank, nil); err != nil || len(plates) != 0 {
+		t.Fatalf("blank frame: read %v, %v", plates, err)
+	}
+	if n := testutil.ToFloat64(e.passHalf); n != 2 {
+		t.Errorf("half-scale passes %v after a frame where nothing was found, want 2", n)
+	}
+}

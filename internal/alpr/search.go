@@ -45,15 +45,18 @@ func (s *search) run(expected []image.Rectangle) error {
 }
 
 // lookBig sees the frame again at half the scale when a box found is wider
-// than Tuning.BigPlate at the detector's input, and keeps the better of
-// the boxes of both passes.
+// than Tuning.BigPlate at the detector's input, or when no box was found:
+// a plate much wider than the detector was trained on (220 px at its
+// input: a car close ahead) may not be found at all, and comes out at half
+// the scale. It keeps the better of the boxes of both passes. The second
+// pass sees a quarter of the first's pixels.
 func (s *search) lookBig() error {
 	scale, _ := s.e.det.Input(s.frame)
 	big := false
 	for _, d := range s.found {
 		big = big || float64(d.Box.Dx())*scale > float64(s.e.tune.BigPlate)
 	}
-	if !big {
+	if !big && len(s.found) > 0 {
 		return nil
 	}
 	s.halved = true
