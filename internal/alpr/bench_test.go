@@ -2,21 +2,11 @@ package alpr
 
 import (
 	"image"
-	"os"
 	"testing"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/alprtest"
 	"github.com/edge-agent/edge-agent/internal/alpr/platereader"
-	"github.com/edge-agent/edge-agent/internal/cmalloc"
 )
-
-// TestMain sets the C allocator as the agent does, so that the benchmarks
-// time the search as the agent runs it: under the agent's settings a large
-// buffer made for every frame costs far more than under glibc's defaults.
-func TestMain(m *testing.M) {
-	cmalloc.Tune()
-	os.Exit(m.Run())
-}
 
 // BenchmarkRecognize times the search of one frame (detector over the whole
 // frame, reader on each box) at the two sizes fleet cameras record, with a

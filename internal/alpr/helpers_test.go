@@ -2,11 +2,23 @@ package alpr
 
 import (
 	"errors"
+	"os"
 	"path/filepath"
 	"testing"
 
 	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/edge-agent/edge-agent/internal/cmalloc"
 )
+
+// TestMain sets the C allocator as the agent does, so that the tests and
+// benchmarks run the search as the agent runs it: under the agent's
+// settings a large buffer made for every frame costs far more than under
+// glibc's defaults.
+func TestMain(m *testing.M) {
+	cmalloc.Tune()
+	os.Exit(m.Run())
+}
 
 // modelsDir returns the repository's models folder, skipping the test when
 // the models have not been installed.

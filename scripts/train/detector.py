@@ -26,11 +26,9 @@ import time
 
 import cv2
 import numpy as np
-import onnx
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
-from onnx import numpy_helper
 
 import compose
 import data
@@ -88,29 +86,25 @@ HEADS = {"dense": cbr, "dws": dws, "sep": sep}
 
 def factor_head(net, path):
     """Sets net's sep head from the dense 3x3 head of the detector exported
-    at path (batch norm folded in): W[o, i, ky, kx], as a matrix of rows
-    (i, ky) and columns (o, kx), cut by SVD to its SEP_RANK largest singular
-    values, is a 3x1 convolution (the left vectors) followed by a 1x3 one
-    (the right ones); the folded bias goes to the batch norm after them,
-    with an identity's statistics, as state_from_onnx does."""
-    model = onnx.load(path)
-    inits = {i.name: numpy_helper.to_array(i) for i in model.graph.initializer}
-    node = next(n for n in model.graph.node if n.op_type == "Conv" and n.name.split("/")[-2] == "head.0.0")
-    w, b = inits[node.input[1]], inits[node.input[2]]
+    at path, loaded as any --init is (onnxutil.load_init: batch norm folded
+    into the convolution, its bias left to the batch norm with an
+    identity's statistics): W[o, i, ky, kx], as a matrix of rows (i, ky)
+    and columns (o, kx), cut by SVD to its SEP_RANK largest singular values,
+    is a 3x1 convolution (the left vectors) followed by a 1x3 one (the right
+    ones); the dense head's batch norm becomes the sep head's."""
+    dense = Net(head="dense")
+    dense.load_state_dict(onnxutil.load_init(dense, path))
+    w = dense.head[0][0].weight.detach().numpy()
     o, i, kh, kw = w.shape
     u, s, vt = np.linalg.svd(w.transpose(1, 2, 0, 3).reshape(i * kh, o * kw), full_matrices=False)
     r = net.head[0][0].out_channels
     root = np.sqrt(s[:r])
     vertical = (u[:, :r] * root).T.reshape(r, i, kh, 1)
     horizontal = (root[:, None] * vt[:r]).reshape(r, o, 1, kw).transpose(1, 0, 2, 3)
-    conv_v, conv_h, bn = net.head[0][0], net.head[0][1], net.head[0][2]
     with torch.no_grad():
-        conv_v.weight.copy_(torch.from_numpy(np.ascontiguousarray(vertical)))
-        conv_h.weight.copy_(torch.from_numpy(np.ascontiguousarray(horizontal)))
-        bn.weight.fill_(1)
-        bn.bias.copy_(torch.from_numpy(b.copy()))
-        bn.running_mean.zero_()
-        bn.running_var.fill_(1 - bn.eps)
+        net.head[0][0].weight.copy_(torch.from_numpy(np.ascontiguousarray(vertical)))
+        net.head[0][1].weight.copy_(torch.from_numpy(np.ascontiguousarray(horizontal)))
+    net.head[0][2].load_state_dict(dense.head[0][1].state_dict())
     return float((s[:r] ** 2).sum() / (s ** 2).sum())
 
 

@@ -21,21 +21,7 @@ func TestPlanesIsTheBlobOfThePaddedImage(t *testing.T) {
 		for i := range px {
 			px[i] = uint8(rng.IntN(256))
 		}
-		img, err := gocv.NewMatFromBytes(c.img.Y, c.img.X, gocv.MatTypeCV8UC3, px)
-		if err != nil {
-			t.Fatal(err)
-		}
-		canvas := gocv.NewMatWithSize(c.size.Y, c.size.X, gocv.MatTypeCV8UC3)
-		canvas.SetTo(gocv.NewScalar(0, 0, 0, 0))
-		dst := canvas.Region(image.Rectangle{Max: c.img})
-		img.CopyTo(&dst)
-		dst.Close()
-		img.Close()
-		blob := gocv.BlobFromImage(canvas, 1.0/255, c.size, gocv.NewScalar(0, 0, 0, 0), false, false)
-		want, err := blob.DataPtrFloat32()
-		if err != nil {
-			t.Fatal(err)
-		}
+		want := paddedBlob(t, px, c.img, c.size)
 		got := make([]float32, 3*c.size.X*c.size.Y)
 		for i := range got {
 			got[i] = -1 // what planes must overwrite, the padding too
@@ -49,9 +35,31 @@ func TestPlanesIsTheBlobOfThePaddedImage(t *testing.T) {
 				t.Fatalf("%v in %v: value %d is %g, the blob's %g", c.img, c.size, i, got[i], want[i])
 			}
 		}
-		blob.Close()
-		canvas.Close()
 	}
+}
+
+// paddedBlob is gocv.BlobFromImage of px (BGR, img's size) padded with
+// black to size, copied out of the Mats, which are closed on every path.
+func paddedBlob(t *testing.T, px []uint8, img, size image.Point) []float32 {
+	t.Helper()
+	m, err := gocv.NewMatFromBytes(img.Y, img.X, gocv.MatTypeCV8UC3, px)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer m.Close()
+	canvas := gocv.NewMatWithSize(size.Y, size.X, gocv.MatTypeCV8UC3)
+	defer canvas.Close()
+	canvas.SetTo(gocv.NewScalar(0, 0, 0, 0))
+	dst := canvas.Region(image.Rectangle{Max: img})
+	defer dst.Close()
+	m.CopyTo(&dst)
+	blob := gocv.BlobFromImage(canvas, 1.0/255, size, gocv.NewScalar(0, 0, 0, 0), false, false)
+	defer blob.Close()
+	v, err := blob.DataPtrFloat32()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return append([]float32(nil), v...)
 }
 
 // BenchmarkPlanes: writing a 1280x720 frame's input (960x540 in 960x544).
