@@ -31,7 +31,9 @@ type engineJob struct {
 // streetSets are the synthetic US street sets (scripts/train/us_street.py)
 // that the bench makes in its work folder and searches: the held-out video's
 // frames at 720p and 1080p, the same at 720p with the plates turned as cars
-// off the camera's axis show them, and the night drive's frames at 720p.
+// off the camera's axis show them, at 720p and 1080p with the plates shrunk
+// as cars farther away show them (most of them 25-60 px wide), and the night
+// drive's frames at 720p.
 var streetSets = []struct {
 	name   string // in the report
 	dir    string // in the work folder
@@ -41,6 +43,8 @@ var streetSets = []struct {
 	{"US street 720p (synthetic, held-out frames and crops)", "us-street-720", 720, nil},
 	{"US street 1080p (synthetic, held-out frames and crops)", "us-street-1080", 1080, nil},
 	{"US street 720p, plates turned (synthetic, held-out frames and crops, rolled up to 10 and yawed up to 40 degrees)", "us-street-pose-720", 720, []string{"--pose"}},
+	{"US street 720p, far plates (synthetic, held-out frames and crops, plates at 0.6 of their size: 25-75 px wide)", "us-street-far-720", 720, []string{"--far", "0.6"}},
+	{"US street 1080p, far plates (synthetic, held-out frames and crops, plates at 0.4 of their size: 27-80 px wide)", "us-street-far-1080", 1080, []string{"--far", "0.4"}},
 	{"US street 720p at night (synthetic, held-out crops in night frames the detector trained on)", "us-street-night-720", 720, []string{"--night"}},
 }
 

@@ -230,3 +230,33 @@ func TestPlateTooBigSeenAtHalfScale(t *testing.T) {
 		t.Errorf("half-scale passes %v after a frame where nothing was found, want 2", n)
 	}
 }
+
+// TestFarPlateFoundByACloserLook: a far plate in a 1920x1080 frame, 38 px
+// wide (19 px at the detector's input), scores under MinScore in the
+// whole-frame pass; the closer look at that faint box finds and reads it.
+// Without the look (FaintScore at MinScore) it is not read.
+func TestFarPlateFoundByACloserLook(t *testing.T) {
+	img := alprtest.Street(t, 1920, 1080)
+	defer img.Close()
+	box := image.Rect(900, 600, 938, 619)
+	alprtest.PastePlate(t, &img, "FAR4321", 0, box)
+
+	e, _ := openEngine(t, Options{Workers: 1})
+	plates, err := e.Recognize(img, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plates) != 1 || plates[0].Text != "FAR4321" || !alprtest.Center(plates[0].Box).In(box) {
+		t.Fatalf("read %v, want FAR4321 at %v", plates, box)
+	}
+	if n := testutil.ToFloat64(e.passFaint); n < 1 {
+		t.Errorf("closer looks at faint boxes %v, want at least 1", n)
+	}
+
+	tune := DefaultTuning
+	tune.FaintScore = tune.MinScore
+	blind, _ := openEngine(t, Options{Workers: 1, Tuning: tune})
+	if plates, err := blind.Recognize(img, nil); err != nil || len(plates) != 0 {
+		t.Fatalf("without closer looks: read %v, %v; want nothing (the test's plate must score under MinScore)", plates, err)
+	}
+}

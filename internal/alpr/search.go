@@ -18,30 +18,81 @@ type search struct {
 	img    gocv.Mat
 	frame  image.Rectangle
 	found  []platedet.Detection
-	halved bool // the frame was seen again at half the scale
-	looks  int  // windows looked at for expected plates
-	crops  int  // crops the reader read
-	plates []Plate
+	faint  []platedet.Detection // boxes under MinScore, to look at closer
+	halved bool                 // the frame was seen again at half the scale
+	looks  int                  // windows looked at for expected plates
+	// faintLooks are the windows looked at around faint boxes.
+	faintLooks int
+	crops      int // crops the reader read
+	plates     []Plate
 }
 
 func newSearch(e *Engine, img gocv.Mat) *search {
 	return &search{e: e, img: img, frame: image.Rect(0, 0, img.Cols(), img.Rows())}
 }
 
-// run detects the plates of the whole frame, looks closer where expected
-// plates were not found, and reads every box.
+// run finds the plates' boxes and reads every box.
 func (s *search) run(expected []image.Rectangle) error {
-	var err error
-	if s.found, err = s.e.det.Detect(s.img, s.frame); err != nil {
-		return err
-	}
-	if err := s.lookBig(); err != nil {
-		return err
-	}
-	if err := s.lookExpected(expected); err != nil {
+	if err := s.find(expected); err != nil {
 		return err
 	}
 	return s.read()
+}
+
+// find detects the plates of the whole frame, and looks closer at small
+// boxes it was not sure of and where expected plates were not found.
+func (s *search) find(expected []image.Rectangle) error {
+	ds, err := s.e.det.Detect(s.img, s.frame)
+	if err != nil {
+		return err
+	}
+	s.split(ds)
+	if err := s.lookBig(); err != nil {
+		return err
+	}
+	if err := s.lookFaint(); err != nil {
+		return err
+	}
+	return s.lookExpected(expected)
+}
+
+// split keeps the boxes of the whole-frame pass with Tuning.MinScore, at
+// most Tuning.MaxPlates, and the faint ones to look at closer: under
+// MinScore but at least Tuning.FaintScore, narrower than Tuning.FaintWidth
+// at the detector's input, at most Tuning.MaxFaintLooks, best first, when
+// the pass saw the frame at Tuning.FaintScale or less.
+func (s *search) split(ds []platedet.Detection) {
+	t := s.e.tune
+	scale, _ := s.e.det.Input(s.frame)
+	faint := scale <= t.FaintScale
+	for _, d := range ds {
+		switch {
+		case d.Score >= t.MinScore:
+			if len(s.found) < t.MaxPlates {
+				s.found = append(s.found, d)
+			}
+		case faint && d.Score >= t.FaintScore && float64(d.Box.Dx())*scale < float64(t.FaintWidth) && len(s.faint) < t.MaxFaintLooks:
+			s.faint = append(s.faint, d)
+		}
+	}
+}
+
+// lookFaint runs the detector over a window around each faint box that no
+// box found overlaps, as lookExpected does around an expected plate, and
+// keeps the plates it finds there (Tuning.FaintScore).
+func (s *search) lookFaint() error {
+	for _, f := range s.faint {
+		if s.covered(f.Box) {
+			continue
+		}
+		s.faintLooks++
+		ds, err := s.e.look.Detect(s.img, lookWindow(f.Box, s.frame, s.e.tune.LookWindow))
+		if err != nil {
+			return err
+		}
+		s.found = platedet.Suppress(append(s.found, ds...))
+	}
+	return nil
 }
 
 // lookBig sees the frame again at half the scale when a box found is wider

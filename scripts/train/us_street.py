@@ -15,11 +15,13 @@ video: a yardstick of reading at night, where the reader never saw the crops
 but the detector trained on those frames, so that its figures there flatter
 it. --pose turns each plate as a car off the camera's axis shows it (a
 random roll and yaw, compose.pose_quad, up to MAX_ROLL and MAX_YAW), where
-the plain set's plates face the camera. Writes DIR/*.jpg and
+the plain set's plates face the camera. --far F shrinks every plate to F of
+that size, as cars farther away show them (0.6 at 720p: 25-75 px wide; 0.4
+at 1080p: 27-80 px, where the detector sees them at 13-40 px). Writes DIR/*.jpg and
 DIR/manifest.tsv (image, plate_text, x, y, w, h), the same for the same
 arguments.
 
-Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--night] [--pose] [--seed 7]
+Usage: us_street.py --data ../shared/datasets --out DIR [--height 720|1080] [--night] [--pose] [--far F] [--seed 7]
 """
 import argparse
 import os
@@ -75,6 +77,8 @@ def main():
     ap.add_argument("--height", type=int, default=720, choices=(720, 1080))
     ap.add_argument("--night", action="store_true", help="the night drives' frames, not the held-out video's")
     ap.add_argument("--pose", action="store_true", help="plates rolled and yawed as off-axis cars show them")
+    ap.add_argument("--far", type=float, default=1.0,
+                    help="plates shrunk to this share of their size, as cars farther away show them")
     ap.add_argument("--seed", type=int, default=7)
     a = ap.parse_args()
     cv2.setNumThreads(1)
@@ -108,7 +112,7 @@ def main():
                 k += 1
                 board = cv2.imread(path)
                 x, y, w, h = [c * s for c in p.box]
-                nw = w * US_PER_EU
+                nw = w * US_PER_EU * a.far
                 nh = nw * board.shape[0] / board.shape[1]
                 q = compose.quad_of((x + w / 2 - nw / 2, y + h / 2 - nh / 2, nw, nh))
                 if a.pose:
@@ -124,9 +128,9 @@ def main():
         for r in rows:
             fh.write("%s\t%s\t%d\t%d\t%d\t%d\n" % r)
     with open(os.path.join(a.out, "SOURCE.md"), "w") as fh:
-        fh.write("Synthetic US street set made by scripts/train/us_street.py (seed %d, height %d) from\n"
+        fh.write("Synthetic US street set made by scripts/train/us_street.py (seed %d, height %d, far %g) from\n"
                  "dashcam-ro (MIT) frames of %s and openalpr-us-crops (AGPL-3.0) test-split crops.\n"
-                 % (a.seed, a.height, ", ".join(sorted({f.video for f in frames}))))
+                 % (a.seed, a.height, a.far, ", ".join(sorted({f.video for f in frames}))))
     print("us street set: %d frames, %d plates (%d distinct test crops) in %s" %
           (VARIANTS * len(frames), len(rows), len({r[1] for r in rows}), a.out))
 
