@@ -18,7 +18,7 @@ type search struct {
 	img    gocv.Mat
 	frame  image.Rectangle
 	found  []platedet.Detection
-	faint  []platedet.Detection // boxes under MinScore, to look at closer
+	faint  []platedet.Detection // small boxes under MinScore, to look at closer (split)
 	halved bool                 // the frame was seen again at half the scale
 	looks  int                  // windows looked at for expected plates
 	// faintLooks are the windows looked at around faint boxes.
@@ -79,7 +79,7 @@ func (s *search) split(ds []platedet.Detection) {
 
 // lookFaint runs the detector over a window around each faint box that no
 // box found overlaps, as lookExpected does around an expected plate, and
-// keeps the plates it finds there (Tuning.FaintScore).
+// keeps the plates it finds there with Tuning.MinScore.
 func (s *search) lookFaint() error {
 	for _, f := range s.faint {
 		if s.covered(f.Box) {
