@@ -79,8 +79,8 @@ type Tuning struct {
 	// input, where it often scores under MinScore; seen at four times that
 	// size it scores over. Measured on the synthetic 1080p street set with
 	// plates at 0.4 of their size (us_street.py --far 0.4: 27-80 px wide):
-	// 114 of its 180 plates read against 94, the median search 10 ms
-	// longer; on the plain 1080p set the same plates, 2.7 ms longer.
+	// 114 of its 180 plates read against 94, the median search 7 ms
+	// longer; on the plain 1080p set the same plates, 4 ms longer.
 	FaintScore float64
 	// FaintWidth is the width, in detector input pixels, under which a
 	// faint box is looked at closer (see FaintScore).
