@@ -17,6 +17,7 @@ type search struct {
 	e      *Engine
 	img    gocv.Mat
 	frame  image.Rectangle
+	scale  float64 // of the frame at the whole-frame pass's input
 	found  []platedet.Detection
 	faint  []platedet.Detection // small boxes under MinScore, to look at closer (split)
 	halved bool                 // the frame was seen again at half the scale
@@ -46,6 +47,7 @@ func (s *search) find(expected []image.Rectangle) error {
 	if err != nil {
 		return err
 	}
+	s.scale, _ = s.e.det.Input(s.frame)
 	s.split(ds)
 	if err := s.lookBig(); err != nil {
 		return err
@@ -63,15 +65,14 @@ func (s *search) find(expected []image.Rectangle) error {
 // the pass saw the frame at Tuning.FaintScale or less.
 func (s *search) split(ds []platedet.Detection) {
 	t := s.e.tune
-	scale, _ := s.e.det.Input(s.frame)
-	faint := scale <= t.FaintScale
+	faint := s.scale <= t.FaintScale
 	for _, d := range ds {
 		switch {
 		case d.Score >= t.MinScore:
 			if len(s.found) < t.MaxPlates {
 				s.found = append(s.found, d)
 			}
-		case faint && d.Score >= t.FaintScore && float64(d.Box.Dx())*scale < float64(t.FaintWidth) && len(s.faint) < t.MaxFaintLooks:
+		case faint && d.Score >= t.FaintScore && float64(d.Box.Dx())*s.scale < float64(t.FaintWidth) && len(s.faint) < t.MaxFaintLooks:
 			s.faint = append(s.faint, d)
 		}
 	}
@@ -86,12 +87,22 @@ func (s *search) lookFaint() error {
 			continue
 		}
 		s.faintLooks++
-		ds, err := s.e.look.Detect(s.img, lookWindow(f.Box, s.frame, s.e.tune.LookWindow))
-		if err != nil {
+		if err := s.lookAround(f.Box); err != nil {
 			return err
 		}
-		s.found = platedet.Suppress(append(s.found, ds...))
 	}
+	return nil
+}
+
+// lookAround runs the detector over a window of Tuning.LookWindow widths of
+// b (lookWindow), seen at full resolution or more, and keeps the better of
+// the boxes found there and before.
+func (s *search) lookAround(b image.Rectangle) error {
+	ds, err := s.e.look.Detect(s.img, lookWindow(b, s.frame, s.e.tune.LookWindow))
+	if err != nil {
+		return err
+	}
+	s.found = platedet.Suppress(append(s.found, ds...))
 	return nil
 }
 
@@ -102,10 +113,9 @@ func (s *search) lookFaint() error {
 // the scale. It keeps the better of the boxes of both passes. The second
 // pass sees a quarter of the first's pixels.
 func (s *search) lookBig() error {
-	scale, _ := s.e.det.Input(s.frame)
 	big := false
 	for _, d := range s.found {
-		big = big || float64(d.Box.Dx())*scale > float64(s.e.tune.BigPlate)
+		big = big || float64(d.Box.Dx())*s.scale > float64(s.e.tune.BigPlate)
 	}
 	if !big && len(s.found) > 0 {
 		return nil
@@ -133,11 +143,9 @@ func (s *search) lookExpected(expected []image.Rectangle) error {
 			continue
 		}
 		s.looks++
-		ds, err := s.e.look.Detect(s.img, lookWindow(b, s.frame, t.LookWindow))
-		if err != nil {
+		if err := s.lookAround(b); err != nil {
 			return err
 		}
-		s.found = platedet.Suppress(append(s.found, ds...))
 	}
 	if len(s.found) > t.MaxPlates {
 		s.found = s.found[:t.MaxPlates]
