@@ -117,9 +117,9 @@ type Tuning struct {
 	// plate, 414 read no plate in the other views either (far plates a few
 	// characters of which the reader made out, halves of plates), one a
 	// plate that was not there and one a 4-character plate (2861) at
-	// night. At 3, a 1280x720 street frame was searched in 41 ms (median)
-	// against 36; the same plates read but one more and one fewer here
-	// and there.
+	// night. At 3, a 1280x720 street frame was searched in 39-41 ms
+	// (median, four runs) against 35-40 at 5, run in turn; the same plates
+	// read but one more and one fewer here and there.
 	MinViewChars int
 	// MinRoll is the roll, in degrees, from which a box not read surely in
 	// its views is read once more turned level (plateRoll): the reader
