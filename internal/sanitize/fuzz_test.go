@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/edge-agent/edge-agent/internal/read"
+	"github.com/mmcloughlin/geohash"
 )
 
 // FuzzMake feeds Make arbitrary record fields and settings: whatever it
@@ -94,6 +95,6 @@ func fixOf(s Sample) *read.Fix {
 	if s.Geohash == "" {
 		return nil
 	}
-	la0, la1, lo0, lo1 := geohashCell(s.Geohash)
-	return &read.Fix{Position: read.Position{Lat: (la0 + la1) / 2, Lon: (lo0 + lo1) / 2}}
+	lat, lon := geohash.BoundingBox(s.Geohash).Center()
+	return &read.Fix{Position: read.Position{Lat: lat, Lon: lon}}
 }

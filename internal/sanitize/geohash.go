@@ -19,6 +19,8 @@ const edgeMargin = 1e-9
 // Geohash encodes a WGS84 position as a geohash of precision characters: the
 // cell that contains the position (github.com/mmcloughlin/geohash). Latitude
 // must be in [-90, 90], longitude in [-180, 180] and precision in [1, 12].
+// A position within a float rounding of a cell's edge (about 1e-14 degrees)
+// may be given the neighbouring cell: nothing a sample's coarse place notices.
 func Geohash(lat, lon float64, precision int) (string, error) {
 	if precision < 1 || precision > MaxGeohashPrecision {
 		return "", fmt.Errorf("geohash precision %d is outside 1..%d", precision, MaxGeohashPrecision)

@@ -4,6 +4,8 @@ import (
 	"math"
 	"strings"
 	"testing"
+
+	"github.com/mmcloughlin/geohash"
 )
 
 func TestGeohashKnownValues(t *testing.T) {
@@ -66,9 +68,9 @@ func FuzzGeohash(f *testing.F) {
 		if len(h) != int(p) || !validGeohash(h, 12) {
 			t.Fatalf("Geohash(%v, %v, %d) = %q", lat, lon, p, h)
 		}
-		la0, la1, lo0, lo1 := geohashCell(h)
-		if lat < la0 || lat > la1 || lon < lo0 || lon > lo1 {
-			t.Fatalf("cell %q [%v,%v]×[%v,%v] does not hold %v,%v", h, la0, la1, lo0, lo1, lat, lon)
+		if !cellHolds(h, lat, lon) {
+			b := geohash.BoundingBox(h)
+			t.Fatalf("cell %q [%v,%v]×[%v,%v] does not hold %v,%v", h, b.MinLat, b.MaxLat, b.MinLng, b.MaxLng, lat, lon)
 		}
 		if p > 1 {
 			short, _ := Geohash(lat, lon, int(p)-1)
