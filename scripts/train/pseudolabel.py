@@ -1,14 +1,20 @@
-"""Labels the dashcam-ro plates (boxes without text) with the engine's
-current recogniser, PP-OCRv4 (models/rec.onnx, fetched by `make models`),
-keeping only the plates it reads surely: every character at least MIN_CHAR
-and the text a Romanian plate (county code, two or three digits, three
-letters). A plate it reads less surely takes the label of a sure plate of
-the same drive video at most NEAR_S seconds away whose text is at most
-NEAR_EDITS edits from its reading (the same car, seen smaller or blurred a
-moment before or after), which gives the reader the hard crops. Writes DIR/dashcam-labels.tsv and DIR/dashcam-labels.png, a sheet of
-every KEEP_SHEET-th kept crop with its label, for a check by eye.
+"""Labels the dashcam-ro plates (boxes without text) with PP-OCRv4's
+recogniser (the engine's before this one: models/rec.onnx, fetched by
+`make ppocr`) and, with --reader, with the published plate reader too,
+keeping only the plates read surely: every character at least MIN_CHAR and
+the text a Romanian plate (county code, two or three digits, three letters);
+the plate reader must read it alike in the agent's three views, and where
+both labellers are sure and disagree the plate is not sure. A plate read
+less surely takes the label of a sure plate of the same drive video at most
+NEAR_S seconds away whose text is at most NEAR_EDITS edits from its reading
+(the same car, seen smaller or blurred a moment before or after), which
+gives the reader the hard crops. Readings that the check by eye found wrong
+are mended by dashcam_label_fixes.tsv. Writes DIR/dashcam-labels.tsv,
+DIR/dashcam-labels.png (a sheet of every KEEP_SHEET-th kept crop with its
+label) and DIR/dashcam-plates.png (the largest crop of every plate
+labelled), for a check by eye.
 
-Usage: pseudolabel.py --data ../shared/datasets --models models --out DIR
+Usage: pseudolabel.py --data ../shared/datasets --models data/ppocr [--reader assets/models/plate-reader.onnx] --out DIR
 """
 import argparse
 import os
@@ -26,6 +32,16 @@ SYMBOLS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
 KEEP_SHEET = 6
 NEAR_S = 5
 NEAR_EDITS = 2
+# Labels the check by eye found wrong, with the plates' real text
+# (dashcam_label_fixes.tsv: video, label, text, what was seen).
+FIXES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "dashcam_label_fixes.tsv")
+
+
+def read_fixes(path=FIXES):
+    """{(video, label): text} of the committed fixes."""
+    with open(path) as f:
+        rows = [l.rstrip("\n").split("\t") for l in f if l.strip() and not l.startswith("#")]
+    return {(r[0], r[1]): r[2] for r in rows[1:]}
 
 
 def edits(a, b):
@@ -86,6 +102,29 @@ class PPOCR:
         return text, confs
 
 
+class PlateReader:
+    """The published plate reader (assets/models/plate-reader.onnx) as the
+    agent reads a box: in three views (internal/alpr: readViews), the
+    reader's own margins, a wider and a tighter one."""
+
+    VIEWS = ((0.06, 0.12), (0.14, 0.12), (0.02, 0.04))
+
+    def __init__(self, onnx):
+        import reader  # torch: only when this labeller is asked for
+        self.r = reader
+        self.net = cv2.dnn.readNetFromONNX(onnx)
+
+    def read(self, img, box):
+        """[(text, per-character probabilities)] of the box's views."""
+        out = []
+        for mx, my in self.VIEWS:
+            crop = cut(img, box, mx, my)
+            x = self.r.to_input(crop).numpy()[None]
+            self.net.setInput(x)
+            out.append(self.r.greedy(self.net.forward()[0]))
+        return out
+
+
 def cut(img, box, mx=0.06, my=0.12):
     x, y, w, h = box
     x0, y0 = int(max(0, x - mx * w)), int(max(0, y - my * h))
@@ -98,20 +137,45 @@ def main():
     ap.add_argument("--data", required=True)
     ap.add_argument("--models", required=True)
     ap.add_argument("--out", required=True)
+    ap.add_argument("--reader", help="also label with this plate reader (.onnx): a plate is sure when either labeller reads it surely and they do not disagree")
     a = ap.parse_args()
     ds = data.datasets(a.data)
     train, _ = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
     ocr = PPOCR(a.models)
+    rd = PlateReader(a.reader) if a.reader else None
     os.makedirs(a.out, exist_ok=True)
     reads = []  # (image, plate index, crop, text, min conf, video, second)
+    counts = {"ppocr": 0, "reader": 0, "both": 0, "disagree": 0, "fixed": 0}
+    fixes = read_fixes()
     for im in train:
         img = cv2.imread(im.path)
         for k, p in enumerate(im.plates):
             crop = cut(img, p.box)
             text, confs = ocr.read(crop)
-            reads.append((im.path, k, crop, text, min(confs) if confs else 0.0, im.video, seconds(im.path)))
+            conf = min(confs) if confs else 0.0
+            pp_sure = conf >= MIN_CHAR and RO.match(text)
+            if rd:
+                views = rd.read(img, p.box)
+                t0, c0 = views[0]
+                rd_sure = bool(c0) and min(c0) >= MIN_CHAR and RO.match(t0) and all(v[0] == t0 for v in views)
+                counts["ppocr"] += bool(pp_sure)
+                counts["reader"] += bool(rd_sure)
+                if pp_sure and rd_sure:
+                    counts["both"] += 1
+                    if t0 != text:
+                        # One of them is wrong: the plate is left unlabelled.
+                        counts["disagree"] += 1
+                        text, conf = t0, 0.0
+                elif rd_sure:
+                    text, conf = t0, min(c0)
+            if (im.video, text) in fixes:
+                text = fixes[(im.video, text)]
+                counts["fixed"] += 1
+            reads.append((im.path, k, crop, text, conf, im.video, seconds(im.path)))
+    if rd:
+        print("read surely: PP-OCRv4 %(ppocr)d, the plate reader %(reader)d, both %(both)d (disagreeing %(disagree)d)" % counts)
     sure = [r for r in reads if r[4] >= MIN_CHAR and RO.match(r[3])]
-    kept, tiles = [], []
+    kept, tiles, largest = [], [], {}
     for r in reads:
         how = "sure"
         label = r[3]
@@ -123,6 +187,8 @@ def main():
                 continue
             how, label = "near", labels.pop()
         kept.append((os.path.relpath(r[0], ds["dashcam-ro"]), r[1], label, r[4], how))
+        if label not in largest or r[2].shape[1] > largest[label].shape[1]:
+            largest[label] = r[2]
         if len(kept) % KEEP_SHEET == 1:
             t = cv2.resize(r[2], (200, 50))
             t = np.vstack([t, np.zeros((22, 200, 3), np.uint8)])
@@ -137,8 +203,22 @@ def main():
         tiles.append(np.zeros_like(tiles[0]))
     rows = [np.hstack(tiles[i:i + 5]) for i in range(0, len(tiles), 5)]
     cv2.imwrite(os.path.join(a.out, "dashcam-labels.png"), np.vstack(rows))
-    print("pseudo-labels: %d of %d training plates (%d read surely, %d from a near frame); sheet of %d in %s" %
-          (len(kept), total, len(sure), len(kept) - len(sure), len(tiles), a.out))
+    # One crop of every plate labelled, its largest, for a check of every
+    # text by eye (a wrong text is wrong in all its frames).
+    plates = []
+    for label, crop in sorted(largest.items()):
+        t = cv2.resize(crop, (260, 70), interpolation=cv2.INTER_CUBIC)
+        t = np.vstack([t, np.zeros((24, 260, 3), np.uint8)])
+        n = sum(1 for k in kept if k[2] == label)
+        cv2.putText(t, "%s x%d w%d" % (label, n, crop.shape[1]), (4, 88), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 0), 1)
+        plates.append(t)
+    while len(plates) % 4:
+        plates.append(np.zeros_like(plates[0]))
+    cv2.imwrite(os.path.join(a.out, "dashcam-plates.png"), np.vstack([np.hstack(plates[i:i + 4]) for i in range(0, len(plates), 4)]))
+    print("pseudo-labels: %d of %d training plates (%d read surely, %d from a near frame; %d readings fixed by %s); "
+          "sheets of every %dth (%d) and of every plate (%d) in %s" %
+          (len(kept), total, len(sure), len(kept) - len(sure), counts["fixed"], os.path.basename(FIXES),
+           KEEP_SHEET, len(tiles), len(largest), a.out))
 
 
 if __name__ == "__main__":
