@@ -1,7 +1,7 @@
 """Puts a model a training script made into assets/models/ and rewrites
 assets/models/MANIFEST: for each model its SHA-256 (lines that sha256sum
 --check reads), the data it was trained on with their sources and licences,
-the hash of the recipe (the training scripts and the split file), the
+the hash of the recipe (the training scripts, the split file and the label fixes), the
 training run's settings and its validation figures.
 
 Usage: publish.py --model plate-detector|plate-reader --from DIR [--assets assets/models]
@@ -27,7 +27,7 @@ DATA = {
     "plate-reader": [
         "openalpr-us-crops: the train split (us_crops_split.tsv) - github.com/openalpr/benchmarks @ 9790ed2, AGPL-3.0",
         "openalpr-eu, openalpr-br: plates of the photos but every 4th (held out) - github.com/openalpr/benchmarks @ 9790ed2, AGPL-3.0",
-        "dashcam-ro: plates of the 3 training videos labelled by PP-OCRv4 (scripts/train/pseudolabel.py) - github.com/RobertLucian/license-plate-dataset @ f00f309, MIT",
+        "dashcam-ro: plates of the 3 training videos labelled by PP-OCRv4 and the reader the runs went on from, where sure, mended by a check by eye (scripts/train/pseudolabel.py, dashcam_label_fixes.tsv) - github.com/RobertLucian/license-plate-dataset @ f00f309, MIT",
         "rendered plates, overlays and signs (scripts/train/render.py; fonts as for the detector)",
     ],
 }
@@ -35,7 +35,7 @@ DATA = {
 
 def recipe_hash():
     h = hashlib.sha256()
-    files = sorted(glob.glob(os.path.join(HERE, "*.py")) + [os.path.join(HERE, "us_crops_split.tsv")])
+    files = sorted(glob.glob(os.path.join(HERE, "*.py")) + [os.path.join(HERE, f) for f in ("us_crops_split.tsv", "dashcam_label_fixes.tsv")])
     for f in files:
         h.update(os.path.basename(f).encode())
         with open(f, "rb") as fh:
