@@ -54,9 +54,9 @@ train-detector: train-deps ## train the plate detector on $(DATASETS) (about 110
 # run at half the rate with a third seed (scripts/train/reader.py says why).
 # train-reader goes on from a reader (READER_INIT, the published one unless
 # told): it labels the dashcam plates again with that reader as well as with
-# PP-OCRv4 (it reads 383 of the 607 training plates surely, PP-OCRv4 157),
-# trains two runs from it at half the rate with seeds 5 and 6, and publishes
-# their mean. From scratch: make train-reader-base train-reader
+# PP-OCRv4 (the reader published on 2026-12-06 read 383 of the 607 training
+# plates surely, PP-OCRv4 157), trains two runs from it at half the rate with
+# seeds 5 and 6, and publishes their mean. From scratch: make train-reader-base train-reader
 # READER_INIT=$(TRAIN_DIR)/reader-base/plate-reader.onnx.
 READER_TRAIN = cd scripts/train && $(PYTHON) reader.py --data $(abspath $(DATASETS))
 READER_INIT ?= assets/models/plate-reader.onnx
