@@ -17,6 +17,7 @@ labelled), for a check by eye.
 Usage: pseudolabel.py --data ../shared/datasets --models data/ppocr [--reader assets/models/plate-reader.onnx] --out DIR
 """
 import argparse
+import collections
 import os
 import re
 
@@ -42,6 +43,12 @@ def read_fixes(path=FIXES):
     with open(path) as f:
         rows = [l.rstrip("\n").split("\t") for l in f if l.strip() and not l.startswith("#")]
     return {(r[0], r[1]): r[2] for r in rows[1:]}
+
+
+def sure(text, conf):
+    """A reading is sure when every character is at least MIN_CHAR (conf is
+    the least) and the text is a Romanian plate."""
+    return conf >= MIN_CHAR and RO.match(text) is not None
 
 
 def edits(a, b):
@@ -126,6 +133,9 @@ class PlateReader:
 
 
 def cut(img, box, mx=0.06, my=0.12):
+    """The box grown by mx of its width and my of its height on each side
+    (by default reader.MARGIN_X and MARGIN_Y, written out here so that
+    labelling with PP-OCRv4 alone needs no torch), clipped to the image."""
     x, y, w, h = box
     x0, y0 = int(max(0, x - mx * w)), int(max(0, y - my * h))
     x1, y1 = int(min(img.shape[1], x + w + mx * w)), int(min(img.shape[0], y + h + my * h))
@@ -153,13 +163,13 @@ def main():
             crop = cut(img, p.box)
             text, confs = ocr.read(crop)
             conf = min(confs) if confs else 0.0
-            pp_sure = conf >= MIN_CHAR and RO.match(text)
+            pp_sure = sure(text, conf)
             if rd:
                 views = rd.read(img, p.box)
                 t0, c0 = views[0]
-                rd_sure = bool(c0) and min(c0) >= MIN_CHAR and RO.match(t0) and all(v[0] == t0 for v in views)
-                counts["ppocr"] += bool(pp_sure)
-                counts["reader"] += bool(rd_sure)
+                rd_sure = bool(c0) and sure(t0, min(c0)) and all(v[0] == t0 for v in views)
+                counts["ppocr"] += pp_sure
+                counts["reader"] += rd_sure
                 if pp_sure and rd_sure:
                     counts["both"] += 1
                     if t0 != text:
@@ -174,13 +184,13 @@ def main():
             reads.append((im.path, k, crop, text, conf, im.video, seconds(im.path)))
     if rd:
         print("read surely: PP-OCRv4 %(ppocr)d, the plate reader %(reader)d, both %(both)d (disagreeing %(disagree)d)" % counts)
-    sure = [r for r in reads if r[4] >= MIN_CHAR and RO.match(r[3])]
+    sures = [r for r in reads if sure(r[3], r[4])]
     kept, tiles, largest = [], [], {}
     for r in reads:
         how = "sure"
         label = r[3]
-        if not (r[4] >= MIN_CHAR and RO.match(r[3])):
-            near = [s for s in sure if s[5] == r[5] and abs(s[6] - r[6]) <= NEAR_S and len(r[3]) >= 5
+        if not sure(r[3], r[4]):
+            near = [s for s in sures if s[5] == r[5] and abs(s[6] - r[6]) <= NEAR_S and len(r[3]) >= 5
                     and edits(r[3], s[3]) <= NEAR_EDITS]
             labels = {s[3] for s in near}
             if len(labels) != 1:
@@ -205,19 +215,18 @@ def main():
     cv2.imwrite(os.path.join(a.out, "dashcam-labels.png"), np.vstack(rows))
     # One crop of every plate labelled, its largest, for a check of every
     # text by eye (a wrong text is wrong in all its frames).
-    plates = []
+    plates, frames = [], collections.Counter(k[2] for k in kept)
     for label, crop in sorted(largest.items()):
         t = cv2.resize(crop, (260, 70), interpolation=cv2.INTER_CUBIC)
         t = np.vstack([t, np.zeros((24, 260, 3), np.uint8)])
-        n = sum(1 for k in kept if k[2] == label)
-        cv2.putText(t, "%s x%d w%d" % (label, n, crop.shape[1]), (4, 88), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 0), 1)
+        cv2.putText(t, "%s x%d w%d" % (label, frames[label], crop.shape[1]), (4, 88), cv2.FONT_HERSHEY_SIMPLEX, 0.6, (0, 255, 0), 1)
         plates.append(t)
     while len(plates) % 4:
         plates.append(np.zeros_like(plates[0]))
     cv2.imwrite(os.path.join(a.out, "dashcam-plates.png"), np.vstack([np.hstack(plates[i:i + 4]) for i in range(0, len(plates), 4)]))
     print("pseudo-labels: %d of %d training plates (%d read surely, %d from a near frame; %d readings fixed by %s); "
           "sheets of every %dth (%d) and of every plate (%d) in %s" %
-          (len(kept), total, len(sure), len(kept) - len(sure), counts["fixed"], os.path.basename(FIXES),
+          (len(kept), total, len(sures), len(kept) - len(sures), counts["fixed"], os.path.basename(FIXES),
            KEEP_SHEET, len(tiles), len(largest), a.out))
 
 
