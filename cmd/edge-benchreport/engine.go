@@ -117,14 +117,24 @@ func (b *bench) engine(ctx context.Context, cfg string) {
 	}
 }
 
-// photoVideos makes videos of the EU and BR photos as an approaching
-// camera sees them (each photo zoomed and panned towards its plate, 1080p,
-// at 30 and 10 frames a second), replays each at --pace max with the
-// region's defaults, and scores the stored reads against the photos'
-// passes: the agent's figure beside the photo bench's for the same photos.
+// photoVideoStreet is the synthetic US street set made into videos beside
+// the EU and BR photos: the nearest the sets come to what a fleet camera
+// sees (small plates in street frames, overlays burned in).
+const photoVideoStreet = "us-street-720"
+
+// photoVideos makes videos of the EU and BR photos and of the 720p US
+// street set as an approaching camera sees them (each photo zoomed and
+// panned towards its plate, 1080p, at 30 and 10 frames a second), replays
+// each at --pace max with the region's defaults, and scores the stored
+// reads against the photos' passes: the agent's figure beside the photo
+// bench's for the same photos.
 func (b *bench) photoVideos(ctx context.Context, cfg string) {
-	for _, set := range []struct{ name, region string }{{"openalpr-eu", "eu"}, {"openalpr-br", "br"}} {
-		dataset := filepath.Join(b.o.datasets, set.name)
+	for _, set := range []struct{ name, region, dir string }{
+		{"openalpr-eu", "eu", filepath.Join(b.o.datasets, "openalpr-eu")},
+		{"openalpr-br", "br", filepath.Join(b.o.datasets, "openalpr-br")},
+		{photoVideoStreet, "us", b.path(photoVideoStreet)},
+	} {
+		dataset := set.dir
 		if _, err := os.Stat(filepath.Join(dataset, "manifest.tsv")); err != nil {
 			continue
 		}

@@ -121,17 +121,17 @@ func writeAccuracy(p func(string, ...any), r *Results) {
 		p("\n%s\n", n)
 	}
 	p("\n## The agent on videos of the photos\n\n")
-	p("Each photo of a set becomes a vehicle pass of a 1080p video (`edge-videogen photos`: the photo zoomed and panned slowly towards its plate as an approaching camera sees it), replayed by `edge-agent replay --pace max` with the region's defaults. A pass is exact when a stored read of it has the plate's text (`edge-videogen score`, with the set's ERRATA.tsv); extra reads are reads of no pass. The photo figure beside it is the bench's per-plate exact rate on the same photos.\n\n")
-	p("| set | fps | passes | exact | folded | missed | extra reads | photo bench exact | frames/s | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|\n")
+	p("Each photo of a set becomes a vehicle pass of a 1080p video (`edge-videogen photos`: the photo zoomed and panned slowly towards its plate as an approaching camera sees it), replayed by `edge-agent replay --pace max` with the region's defaults. A pass is exact when a stored read of it has the plate's text (`edge-videogen score`, with the set's ERRATA.tsv); extra reads are reads of no pass. A photo with two labelled plates is two passes, one zooming towards each; a read of the other plate is counted apart (*other plate*), neither right nor extra. The photo figure beside it is the bench's per-plate exact rate on the same photos.\n\n")
+	p("| set | fps | passes | exact | folded | missed | extra reads | other plate | photo bench exact | frames/s | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range r.PhotoVideos {
 		photo := "—"
 		if pe, ok := r.photoExact(v.Dataset); ok {
 			photo = fmt.Sprintf("%.1f%%", pe)
 		}
 		n := max(v.Score.Passes, 1)
-		p("| %s | %d | %d | %.1f%% (%d) | %.1f%% (%d) | %d | %d (%.1f%%) | %s | %.1f | %.0f MB |\n", v.Dataset, v.FPS, v.Score.Passes,
+		p("| %s | %d | %d | %.1f%% (%d) | %.1f%% (%d) | %d | %d (%.1f%%) | %d | %s | %.1f | %.0f MB |\n", v.Dataset, v.FPS, v.Score.Passes,
 			100*float64(v.Score.Exact)/float64(n), v.Score.Exact, 100*float64(v.Score.Folded)/float64(n), v.Score.Folded, v.Score.Missed,
-			len(v.Score.Extra), 100*float64(len(v.Score.Extra))/float64(n), photo, v.Summary.FPS, mb(v.MaxRSS))
+			len(v.Score.Extra), 100*float64(len(v.Score.Extra))/float64(n), v.Score.Others, photo, v.Summary.FPS, mb(v.MaxRSS))
 	}
 }
 

@@ -128,6 +128,8 @@ func TestReportHasEverySection(t *testing.T) {
 		{Name: "BenchmarkDrain50k/1KiB", N: 1, Metrics: map[string]float64{"ns/op": 4.5e9, "msg/s": 5062, "MB/s": 11.9}},
 		{Name: "BenchmarkEnqueue/single/1KiB", N: 900, Metrics: map[string]float64{"ns/op": 1.25e6, "MB/s": 0.8}},
 	}
+	r.PhotoVideos = []PhotoVideo{{Dataset: "us-street-720", Region: "us", FPS: 10, Ran: true, Summary: ReplaySummary{FPS: 70.5}, MaxRSS: 280 << 20,
+		Score: synth.Scorecard{Passes: 180, Exact: 168, Folded: 170, Missed: 4, Others: 51, Extra: make([]synth.ExtraRead, 9)}}}
 	r.RSSPlot, r.ThroughputPlot = "soak-rss.png", "throughput.png"
 	var b strings.Builder
 	if err := writeReport(&b, r); err != nil {
@@ -140,6 +142,7 @@ func TestReportHasEverySection(t *testing.T) {
 		"| 1080p30 | 1500 of 1500 | 150.0 | 24.0 | 16.0% | 0.80× |",
 		"| 1080p30 | 1200 of 1500 | 0 | 300 (20.0%) | 10/12 (83.3%) | 11/12 (91.7%) |",
 		"| EU photos | all | 108 | 74.1% (80) |", "| 108 | 75.0% (81) |", "| 3 | 380.0 |", "| 180 MB |",
+		"| us-street-720 | 10 | 180 | 93.3% (168) | 94.4% (170) | 4 | 9 (5.0%) | 51 | — | 70.5 | 280 MB |",
 		"| dashcam held-out video (detector alone) | all | 38 | 45 | 97.8% (44) | 95.7% (44 of 46) | 0.053 | 20.0 |",
 		"| Drain50k/1KiB | 5062 messages/s | 11.9 MB/s | 4500.00 ms |", "| Enqueue/single/1KiB | 800 entries/s | 0.8 MB/s | 1.25 ms |",
 		"Open Mats: between 8 and 10", "Over the second half alone (from 1m0s): +0.00 MB/min, 240 MB to 240 MB.", "every 10s. Flat", "shorter than the 10 minutes", "![RSS over the soak](soak-rss.png)", "![throughput](throughput.png)",

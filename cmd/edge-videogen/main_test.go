@@ -75,7 +75,7 @@ func TestScoreCommand(t *testing.T) {
 	if err := run(context.Background(), args, &out, &bytes.Buffer{}); err != nil {
 		t.Fatal(err)
 	}
-	want := "passes 2  exact 1 (50.0%)  folded 1 (50.0%)  wrong 1  missed 0  split 0  clean 1 (50.0%)  extra 1  reads 3  labels fixed by errata 1\n" +
+	want := "passes 2  exact 1 (50.0%)  folded 1 (50.0%)  wrong 1  missed 0  split 0  clean 1 (50.0%)  extra 1  others 0  reads 3  labels fixed by errata 1\n" +
 		"tuning   passes 1  exact 0 (0.0%)  folded 0 (0.0%)\n" +
 		"holdout  passes 1  exact 1 (100.0%)  folded 1 (100.0%)\n" +
 		"pass 1\tb.jpg\tAB123CD\twrong\twidth 0 px\treads AB123CO\n" +

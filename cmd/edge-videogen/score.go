@@ -55,8 +55,8 @@ func runScore(args []string, stdout, stderr io.Writer) error {
 	}
 	sc := synth.Score(truth, reads)
 	pct := func(n int) string { return fmt.Sprintf("%d (%.1f%%)", n, 100*float64(n)/float64(max(sc.Passes, 1))) }
-	fmt.Fprintf(stdout, "passes %d  exact %s  folded %s  wrong %d  missed %d  split %d  clean %s  extra %d  reads %d  labels fixed by errata %d\n",
-		sc.Passes, pct(sc.Exact), pct(sc.Folded), sc.Wrong, sc.Missed, sc.Split, pct(sc.Clean), len(sc.Extra), len(reads), fixed)
+	fmt.Fprintf(stdout, "passes %d  exact %s  folded %s  wrong %d  missed %d  split %d  clean %s  extra %d  others %d  reads %d  labels fixed by errata %d\n",
+		sc.Passes, pct(sc.Exact), pct(sc.Folded), sc.Wrong, sc.Missed, sc.Split, pct(sc.Clean), len(sc.Extra), sc.Others, len(reads), fixed)
 	if *holdout > 1 {
 		var hold, tune [3]int // passes, exact, folded
 		for i, r := range sc.Result {

@@ -36,3 +36,16 @@ func ReadManifest(dir string) ([]Photo, error) {
 	}
 	return out, nil
 }
+
+// otherPlates are the plates of the manifest's other rows of photo i's
+// image: a photo with two labelled plates is two passes, each zooming
+// towards its own plate with the other in view.
+func otherPlates(photos []Photo, i int) []string {
+	var others []string
+	for j, q := range photos {
+		if j != i && q.Image == photos[i].Image {
+			others = append(others, q.Plate)
+		}
+	}
+	return others
+}

@@ -139,7 +139,9 @@ func (pr *photoRenderer) load(i int) error {
 		img = small
 	}
 	pr.img, pr.cur = img, i
-	pr.truth.Passes = append(pr.truth.Passes, photoPass(i, p, pr.camera, pr.pt, pr.truth))
+	pass := photoPass(i, p, pr.camera, pr.pt, pr.truth)
+	pass.Others = otherPlates(pr.photos, i)
+	pr.truth.Passes = append(pr.truth.Passes, pass)
 	return nil
 }
 

@@ -58,7 +58,11 @@ type Scorecard struct {
 	// Split counts the passes stored as more than one read.
 	Split int
 	// Clean counts the passes stored as exactly one read, with the exact text.
-	Clean  int
+	Clean int
+	// Others counts the reads of another plate labelled in the photo on
+	// screen (Pass.Others): a real plate read, scored by its own pass's
+	// reads, and no extra read.
+	Others int
 	Extra  []ExtraRead
 	Result []PassResult // one per pass, in order
 }
@@ -73,8 +77,9 @@ func (s Scorecard) Percent() float64 {
 
 // Score matches the reads of a replay to the passes of the truth. A read
 // belongs to the pass on screen in its best frame when its text is at least
-// nearPlate similar to the pass's plate; it is extra otherwise. A pass is right when
-// one of its reads has the plate's text.
+// nearPlate similar to the pass's plate; it is one of the photo's other
+// plates (Pass.Others) when it has one's text, and extra otherwise. A pass is
+// right when one of its reads has the plate's text.
 func Score(t *Truth, reads []StoredRead) Scorecard {
 	sc := Scorecard{Passes: len(t.Passes), Result: make([]PassResult, len(t.Passes))}
 	for i := range t.Passes {
@@ -85,6 +90,10 @@ func Score(t *Truth, reads []StoredRead) Scorecard {
 	for _, r := range rs {
 		f := int(math.Round(r.At.Seconds() * t.FPS))
 		i := slices.IndexFunc(t.Passes, func(p Pass) bool { return f >= p.FirstFrame && f <= p.LastFrame })
+		if i >= 0 && plate.Similar(r.Plate, t.Passes[i].Plate) < nearPlate && slices.Contains(t.Passes[i].Others, r.Plate) {
+			sc.Others++
+			continue
+		}
 		if i < 0 || plate.Similar(r.Plate, t.Passes[i].Plate) < nearPlate {
 			var p *Pass
 			if i >= 0 {

@@ -73,6 +73,30 @@ func TestScore(t *testing.T) {
 	}
 }
 
+func TestScoreCountsAPhotosOtherPlateApart(t *testing.T) {
+	tr := scoreTruth()
+	tr.Passes[0].Others = []string{"B121PHD"}
+	// B121PHD on pass 0 is the photo's other plate; on pass 1 it is extra, as
+	// is a misread of it on pass 0.
+	sc := Score(tr, []StoredRead{{at(8), "B121PHD"}, {at(10), "AB123CD"}, {at(12), "B12PHD"}, {at(40), "B121PHD"}})
+	if sc.Others != 1 || len(sc.Extra) != 2 || sc.Exact != 1 || sc.Split != 0 {
+		t.Errorf("others %d, extra %v, exact %d, split %d; want 1 other, extra B12PHD and B121PHD on pass 1, 1 exact, 0 split",
+			sc.Others, sc.Extra, sc.Exact, sc.Split)
+	}
+	if e := sc.Extra; len(e) == 2 && (e[0].Plate != "B12PHD" || e[1].Plate != "B121PHD" || e[1].Pass != &tr.Passes[1]) {
+		t.Errorf("extra reads %+v, want B12PHD on pass 0 and B121PHD on pass 1", e)
+	}
+}
+
+func TestOtherPlates(t *testing.T) {
+	photos := []Photo{{Image: "a.jpg", Plate: "AB123CD"}, {Image: "b.jpg", Plate: "RK099AN"}, {Image: "a.jpg", Plate: "B121PHD"}, {Image: "a.jpg", Plate: "CJ07XYZ"}}
+	for i, want := range []string{"B121PHD,CJ07XYZ", "", "AB123CD,CJ07XYZ", "AB123CD,B121PHD"} {
+		if got := strings.Join(otherPlates(photos, i), ","); got != want {
+			t.Errorf("otherPlates of row %d = %q, want %q", i, got, want)
+		}
+	}
+}
+
 func TestScoreSplitKeepsReadsInTimeOrder(t *testing.T) {
 	sc := Score(scoreTruth(), []StoredRead{{at(22), "AB12CD"}, {at(6), "AB123CD"}})
 	if got := strings.Join(sc.Result[0].Reads, ","); got != "AB123CD,AB12CD" {

@@ -35,7 +35,10 @@ type Pass struct {
 	Plate  string `json:"plate"`            // plate text, A–Z and 0–9 only
 	State  string `json:"state,omitempty"`  // synthetic: the state printed on the plate
 	Source string `json:"source,omitempty"` // photos: the image file in the dataset
-	Motion string `json:"motion"`           // left_to_right, right_to_left, approaching, photo
+	// Others are, in a photo video, the other plates labelled in the same
+	// photo: on screen with this one, each the plate of a pass of its own.
+	Others []string `json:"others,omitempty"`
+	Motion string   `json:"motion"` // left_to_right, right_to_left, approaching, photo
 	// FirstFrame and LastFrame bound the frames in which the vehicle (or
 	// photo) is on screen, both inclusive; StartS and EndS are their times.
 	FirstFrame int     `json:"first_frame"`
