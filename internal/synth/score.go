@@ -60,8 +60,8 @@ type Scorecard struct {
 	// Clean counts the passes stored as exactly one read, with the exact text.
 	Clean int
 	// Others counts the reads of another plate labelled in the photo on
-	// screen (Pass.Others): a real plate read, scored by its own pass's
-	// reads, and no extra read.
+	// screen (Pass.Others; right or wrong, as near it as a pass's own reads
+	// must be): a real plate read, scored by its own pass, and no extra read.
 	Others int
 	Extra  []ExtraRead
 	Result []PassResult // one per pass, in order
@@ -78,7 +78,7 @@ func (s Scorecard) Percent() float64 {
 // Score matches the reads of a replay to the passes of the truth. A read
 // belongs to the pass on screen in its best frame when its text is at least
 // nearPlate similar to the pass's plate; it is one of the photo's other
-// plates (Pass.Others) when it has one's text, and extra otherwise. A pass is
+// plates (Pass.Others) when it is as near one of them, and extra otherwise. A pass is
 // right when one of its reads has the plate's text.
 func Score(t *Truth, reads []StoredRead) Scorecard {
 	sc := Scorecard{Passes: len(t.Passes), Result: make([]PassResult, len(t.Passes))}
@@ -90,7 +90,9 @@ func Score(t *Truth, reads []StoredRead) Scorecard {
 	for _, r := range rs {
 		f := int(math.Round(r.At.Seconds() * t.FPS))
 		i := slices.IndexFunc(t.Passes, func(p Pass) bool { return f >= p.FirstFrame && f <= p.LastFrame })
-		if i >= 0 && plate.Similar(r.Plate, t.Passes[i].Plate) < nearPlate && slices.Contains(t.Passes[i].Others, r.Plate) {
+		if i >= 0 && plate.Similar(r.Plate, t.Passes[i].Plate) < nearPlate && slices.ContainsFunc(t.Passes[i].Others, func(o string) bool {
+			return plate.Similar(r.Plate, o) >= nearPlate
+		}) {
 			sc.Others++
 			continue
 		}

@@ -76,15 +76,15 @@ func TestScore(t *testing.T) {
 func TestScoreCountsAPhotosOtherPlateApart(t *testing.T) {
 	tr := scoreTruth()
 	tr.Passes[0].Others = []string{"B121PHD"}
-	// B121PHD on pass 0 is the photo's other plate; on pass 1 it is extra, as
-	// is a misread of it on pass 0.
-	sc := Score(tr, []StoredRead{{at(8), "B121PHD"}, {at(10), "AB123CD"}, {at(12), "B12PHD"}, {at(40), "B121PHD"}})
-	if sc.Others != 1 || len(sc.Extra) != 2 || sc.Exact != 1 || sc.Split != 0 {
-		t.Errorf("others %d, extra %v, exact %d, split %d; want 1 other, extra B12PHD and B121PHD on pass 1, 1 exact, 0 split",
+	// B121PHD on pass 0 is the photo's other plate, and so is a misread of it
+	// (B12PHD); on pass 1 it is extra, as is other text on pass 0.
+	sc := Score(tr, []StoredRead{{at(8), "B121PHD"}, {at(10), "AB123CD"}, {at(12), "B12PHD"}, {at(14), "PIZZA24"}, {at(40), "B121PHD"}})
+	if sc.Others != 2 || len(sc.Extra) != 2 || sc.Exact != 1 || sc.Split != 0 {
+		t.Errorf("others %d, extra %v, exact %d, split %d; want 2 others, extra PIZZA24 and B121PHD on pass 1, 1 exact, 0 split",
 			sc.Others, sc.Extra, sc.Exact, sc.Split)
 	}
-	if e := sc.Extra; len(e) == 2 && (e[0].Plate != "B12PHD" || e[1].Plate != "B121PHD" || e[1].Pass != &tr.Passes[1]) {
-		t.Errorf("extra reads %+v, want B12PHD on pass 0 and B121PHD on pass 1", e)
+	if e := sc.Extra; len(e) == 2 && (e[0].Plate != "PIZZA24" || e[1].Plate != "B121PHD" || e[1].Pass != &tr.Passes[1]) {
+		t.Errorf("extra reads %+v, want PIZZA24 on pass 0 and B121PHD on pass 1", e)
 	}
 }
 
