@@ -122,12 +122,17 @@ func (b *bench) engine(ctx context.Context, cfg string) {
 // sees (small plates in street frames, overlays burned in).
 const photoVideoStreet = "us-street-720"
 
+// photoSeconds is how long each photo is on screen in the photo videos: one
+// second, as in the videos the engine is scored on (issue 12), half of
+// edge-videogen's default.
+const photoSeconds = "1"
+
 // photoVideos makes videos of the EU and BR photos and of the 720p US
 // street set as an approaching camera sees them (each photo zoomed and
-// panned towards its plate, 1080p, at 30 and 10 frames a second), replays
-// each at --pace max with the region's defaults, and scores the stored
-// reads against the photos' passes: the agent's figure beside the photo
-// bench's for the same photos.
+// panned towards its plate for photoSeconds, 1080p, at 30 and 10 frames a
+// second), replays each at --pace max with the region's defaults, and
+// scores the stored reads against the photos' passes: the agent's figure
+// beside the photo bench's for the same photos.
 func (b *bench) photoVideos(ctx context.Context, cfg string) {
 	for _, set := range []struct{ name, region, dir string }{
 		{"openalpr-eu", "eu", filepath.Join(b.o.datasets, "openalpr-eu")},
@@ -140,7 +145,7 @@ func (b *bench) photoVideos(ctx context.Context, cfg string) {
 		}
 		for _, fps := range []int{30, 10} {
 			v := PhotoVideo{Dataset: set.name, Region: set.region, FPS: fps}
-			base := b.path(fmt.Sprintf("photos-%s-1080p%d", set.name, fps))
+			base := b.path(fmt.Sprintf("photos-%s-1080p%d-%ss", set.name, fps, photoSeconds))
 			video := base + ".mp4"
 			if t, err := synth.LoadTruth(base + ".truth.json"); err == nil {
 				b.step("reusing %s", video)
@@ -148,7 +153,7 @@ func (b *bench) photoVideos(ctx context.Context, cfg string) {
 			} else {
 				b.step("generating %s", video)
 				if _, err := runLogged(ctx, b.path("logs", "videogen.log"), b.o.videogen, "photos", "--dataset", dataset,
-					"--out", video, "--height", "1080", "--fps", strconv.Itoa(fps)); err != nil {
+					"--out", video, "--height", "1080", "--fps", strconv.Itoa(fps), "--seconds-per-photo", photoSeconds); err != nil {
 					b.fail("photo video %s %d fps: %v", set.name, fps, err)
 					continue
 				}

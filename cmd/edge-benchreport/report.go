@@ -121,7 +121,7 @@ func writeAccuracy(p func(string, ...any), r *Results) {
 		p("\n%s\n", n)
 	}
 	p("\n## The agent on videos of the photos\n\n")
-	p("Each photo of a set becomes a vehicle pass of a 1080p video (`edge-videogen photos`: the photo zoomed and panned slowly towards its plate as an approaching camera sees it), replayed by `edge-agent replay --pace max` with the region's defaults. A pass is exact when a stored read of it has the plate's text (`edge-videogen score`, with the set's ERRATA.tsv); extra reads are reads of no pass. A photo with two labelled plates is two passes, one zooming towards each; a read of the other plate is counted apart (*other plate*), neither right nor extra. The photo figure beside it is the bench's per-plate exact rate on the same photos.\n\n")
+	p("Each photo of a set becomes a vehicle pass of a 1080p video (`edge-videogen photos --seconds-per-photo 1`: the photo zoomed and panned slowly towards its plate for one second, as an approaching camera sees it), replayed by `edge-agent replay --pace max` with the region's defaults. A pass is exact when a stored read of it has the plate's text (`edge-videogen score`, with the set's ERRATA.tsv); extra reads are reads of no pass. A photo with two labelled plates is two passes, one zooming towards each; a read of the other plate is counted apart (*other plate*), neither right nor extra. The photo figure beside it is the bench's per-plate exact rate on the same photos.\n\n")
 	p("| set | fps | passes | exact | folded | missed | extra reads | other plate | photo bench exact | frames/s | peak RSS |\n|---|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, v := range r.PhotoVideos {
 		photo := "—"
