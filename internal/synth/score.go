@@ -78,8 +78,8 @@ func (s Scorecard) Percent() float64 {
 // Score matches the reads of a replay to the passes of the truth. A read
 // belongs to the pass on screen in its best frame when its text is at least
 // nearPlate similar to the pass's plate; it is one of the photo's other
-// plates (Pass.Others) when it is as near one of them, and extra otherwise. A pass is
-// right when one of its reads has the plate's text.
+// plates (Pass.Others) when it is as near one of them, and extra otherwise.
+// A pass is right when one of its reads has the plate's text.
 func Score(t *Truth, reads []StoredRead) Scorecard {
 	sc := Scorecard{Passes: len(t.Passes), Result: make([]PassResult, len(t.Passes))}
 	for i := range t.Passes {
@@ -90,13 +90,12 @@ func Score(t *Truth, reads []StoredRead) Scorecard {
 	for _, r := range rs {
 		f := int(math.Round(r.At.Seconds() * t.FPS))
 		i := slices.IndexFunc(t.Passes, func(p Pass) bool { return f >= p.FirstFrame && f <= p.LastFrame })
-		if i >= 0 && plate.Similar(r.Plate, t.Passes[i].Plate) < nearPlate && slices.ContainsFunc(t.Passes[i].Others, func(o string) bool {
-			return plate.Similar(r.Plate, o) >= nearPlate
-		}) {
+		near := func(text string) bool { return plate.Similar(r.Plate, text) >= nearPlate }
+		if i >= 0 && !near(t.Passes[i].Plate) && slices.ContainsFunc(t.Passes[i].Others, near) {
 			sc.Others++
 			continue
 		}
-		if i < 0 || plate.Similar(r.Plate, t.Passes[i].Plate) < nearPlate {
+		if i < 0 || !near(t.Passes[i].Plate) {
 			var p *Pass
 			if i >= 0 {
 				p = &t.Passes[i]
