@@ -139,8 +139,7 @@ func (b *bench) photoVideos(ctx context.Context, cfg string) {
 		{"openalpr-br", "br", filepath.Join(b.o.datasets, "openalpr-br")},
 		{photoVideoStreet, "us", b.path(photoVideoStreet)},
 	} {
-		dataset := set.dir
-		if _, err := os.Stat(filepath.Join(dataset, "manifest.tsv")); err != nil {
+		if _, err := os.Stat(filepath.Join(set.dir, "manifest.tsv")); err != nil {
 			continue
 		}
 		for _, fps := range []int{30, 10} {
@@ -152,7 +151,7 @@ func (b *bench) photoVideos(ctx context.Context, cfg string) {
 				v.Truth = t
 			} else {
 				b.step("generating %s", video)
-				if _, err := runLogged(ctx, b.path("logs", "videogen.log"), b.o.videogen, "photos", "--dataset", dataset,
+				if _, err := runLogged(ctx, b.path("logs", "videogen.log"), b.o.videogen, "photos", "--dataset", set.dir,
 					"--out", video, "--height", "1080", "--fps", strconv.Itoa(fps), "--seconds-per-photo", photoSeconds); err != nil {
 					b.fail("photo video %s %d fps: %v", set.name, fps, err)
 					continue
@@ -180,8 +179,8 @@ func (b *bench) photoVideos(ctx context.Context, cfg string) {
 				b.fail("reads of %s: %v", filepath.Base(video), err)
 				continue
 			}
-			if _, err := os.Stat(filepath.Join(dataset, "ERRATA.tsv")); err == nil {
-				if _, err := v.Truth.ApplyErrata(filepath.Join(dataset, "ERRATA.tsv")); err != nil {
+			if _, err := os.Stat(filepath.Join(set.dir, "ERRATA.tsv")); err == nil {
+				if _, err := v.Truth.ApplyErrata(filepath.Join(set.dir, "ERRATA.tsv")); err != nil {
 					b.fail("errata of %s: %v", set.name, err)
 				}
 			}

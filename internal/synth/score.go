@@ -91,11 +91,12 @@ func Score(t *Truth, reads []StoredRead) Scorecard {
 		f := int(math.Round(r.At.Seconds() * t.FPS))
 		i := slices.IndexFunc(t.Passes, func(p Pass) bool { return f >= p.FirstFrame && f <= p.LastFrame })
 		near := func(text string) bool { return plate.Similar(r.Plate, text) >= nearPlate }
-		if i >= 0 && !near(t.Passes[i].Plate) && slices.ContainsFunc(t.Passes[i].Others, near) {
+		own := i >= 0 && near(t.Passes[i].Plate)
+		if !own && i >= 0 && slices.ContainsFunc(t.Passes[i].Others, near) {
 			sc.Others++
 			continue
 		}
-		if i < 0 || !near(t.Passes[i].Plate) {
+		if !own {
 			var p *Pass
 			if i >= 0 {
 				p = &t.Passes[i]
