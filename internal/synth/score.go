@@ -134,10 +134,18 @@ func Score(t *Truth, reads []StoredRead) Scorecard {
 	return sc
 }
 
+// unresolvedLabel is an ERRATA.tsv's likely label for a plate flagged
+// upstream that no one could read for sure (openalpr-br's OUN4297: O or Q).
+// Made the pass's label, no read could match it: the pass would be a miss
+// and its plate's right read an extra.
+const unresolvedLabel = "?"
+
 // ApplyErrata replaces the plate labels that a dataset's ERRATA.tsv (columns
 // image, upstream label, likely correct label, then notes; one header line)
 // marks as wrong, in the passes made from those images with that label. It
-// returns how many passes it changed; a missing file changes none.
+// returns how many passes it changed; a missing file changes none. A row
+// whose likely label is unresolvedLabel changes nothing: the pass keeps the
+// upstream label, which the photo bench scores the same photo against.
 func (t *Truth) ApplyErrata(path string) (int, error) {
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
@@ -155,7 +163,9 @@ func (t *Truth) ApplyErrata(path string) (int, error) {
 		if len(f) < 3 || f[0] == "" || f[1] == "" || f[2] == "" {
 			return 0, fmt.Errorf("errata %s line %d: want image, upstream label and corrected label separated by tabs", path, i+1)
 		}
-		fix[f[0]] = [2]string{f[1], f[2]}
+		if f[2] != unresolvedLabel {
+			fix[f[0]] = [2]string{f[1], f[2]}
+		}
 	}
 	n := 0
 	for i, p := range t.Passes {

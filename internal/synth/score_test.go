@@ -109,12 +109,14 @@ func TestApplyErrata(t *testing.T) {
 	path := filepath.Join(dir, "ERRATA.tsv")
 	text := "image\tplate_text_upstream\tlikely_correct\tflagged_by\tnote\n" +
 		"b.jpg\tRKO99AN\tRK099AN\tissue\tO for 0\n" +
-		"a.jpg\tXX000XX\tAB123CD\tissue\tlabel of another version of the file\n"
+		"a.jpg\tXX000XX\tAB123CD\tissue\tlabel of another version of the file\n" +
+		"d.jpg\tOUN4297\t?\tissue\tO or Q: unresolved\n"
 	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	tr := scoreTruth()
 	tr.Passes[1].Plate = "RKO99AN"
+	tr.Passes = append(tr.Passes, Pass{Index: 3, Source: "d.jpg", Plate: "OUN4297"})
 	n, err := tr.ApplyErrata(path)
 	if err != nil {
 		t.Fatal(err)
@@ -122,6 +124,9 @@ func TestApplyErrata(t *testing.T) {
 	if n != 1 || tr.Passes[1].Plate != "RK099AN" || tr.Passes[0].Plate != "AB123CD" {
 		t.Errorf("fixed %d, plates %s %s: want 1 fixed, RK099AN, and AB123CD untouched (its upstream label differs)",
 			n, tr.Passes[1].Plate, tr.Passes[0].Plate)
+	}
+	if last := tr.Passes[len(tr.Passes)-1].Plate; last != "OUN4297" {
+		t.Errorf("an unresolved label (?) made the pass's plate %q; want the upstream OUN4297 kept", last)
 	}
 	if n, err := tr.ApplyErrata(filepath.Join(dir, "none.tsv")); n != 0 || err != nil {
 		t.Errorf("missing errata: %d, %v; want 0, nil", n, err)
