@@ -54,25 +54,32 @@ train-detector: train-deps ## train the plate detector on $(DATASETS) (about 110
 # run at half the rate with a third seed (scripts/train/reader.py says why).
 # train-reader goes on from a reader (READER_INIT, the published one unless
 # told): it labels the dashcam plates again with that reader as well as with
-# PP-OCRv4 (the reader published on 2026-12-06 read 383 of the 607 training
+# PP-OCRv4 (the reader published on 2026-12-07 reads 432 of the 607 training
 # plates surely, PP-OCRv4 157), trains two runs from it at half the rate with
-# seeds 5 and 6, and publishes their mean. From scratch: make train-reader-base train-reader
+# seeds 5 and 6, and publishes their mean. Going on once more from the
+# published reader so did not read more street plates, nor did one run at
+# 0.0003 (assets/models/README.md). From scratch: make train-reader-base train-reader
 # READER_INIT=$(TRAIN_DIR)/reader-base/plate-reader.onnx.
 READER_TRAIN = cd scripts/train && $(PYTHON) reader.py --data $(abspath $(DATASETS))
 READER_INIT ?= assets/models/plate-reader.onnx
 PSEUDOLABEL = cd scripts/train && $(PYTHON) pseudolabel.py --data $(abspath $(DATASETS)) --models $(abspath data/ppocr)
+# A run of each target reads the dashcam labels its first line makes (LABELS)
+# and writes into RUNS.
+RUNS = $(abspath $(TRAIN_DIR))
+train-reader-base: LABELS = $(RUNS)/pseudo
 train-reader-base: ppocr ## train a plate reader from scratch on $(DATASETS) into $(TRAIN_DIR)/reader-base (about 105 min on an idle 2-core machine)
-	$(PSEUDOLABEL) --out $(abspath $(TRAIN_DIR))/pseudo
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo --out $(abspath $(TRAIN_DIR))/reader-first
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo --init $(abspath $(TRAIN_DIR))/reader-first/plate-reader.pt --lr 0.00075 --seed 2 --steps 8000 --out $(abspath $(TRAIN_DIR))/reader-second
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo --init $(abspath $(TRAIN_DIR))/reader-second/plate-reader.pt --average $(abspath $(TRAIN_DIR))/reader-first/plate-reader.pt --steps 0 --out $(abspath $(TRAIN_DIR))/reader-mean
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo --init $(abspath $(TRAIN_DIR))/reader-mean/plate-reader.pt --lr 0.00075 --seed 4 --steps 6000 --out $(abspath $(TRAIN_DIR))/reader-base
+	$(PSEUDOLABEL) --out $(LABELS)
+	$(READER_TRAIN) --pseudo $(LABELS) --out $(RUNS)/reader-first
+	$(READER_TRAIN) --pseudo $(LABELS) --init $(RUNS)/reader-first/plate-reader.pt --lr 0.00075 --seed 2 --steps 8000 --out $(RUNS)/reader-second
+	$(READER_TRAIN) --pseudo $(LABELS) --init $(RUNS)/reader-second/plate-reader.pt --average $(RUNS)/reader-first/plate-reader.pt --steps 0 --out $(RUNS)/reader-mean
+	$(READER_TRAIN) --pseudo $(LABELS) --init $(RUNS)/reader-mean/plate-reader.pt --lr 0.00075 --seed 4 --steps 6000 --out $(RUNS)/reader-base
 
+train-reader: LABELS = $(RUNS)/pseudo-reader
 train-reader: ppocr ## go on training $(READER_INIT) on $(DATASETS), its own dashcam labels added (about 55 min on an idle 2-core machine), and publish it into assets/models
-	$(PSEUDOLABEL) --reader $(abspath $(READER_INIT)) --out $(abspath $(TRAIN_DIR))/pseudo-reader
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo-reader --init $(abspath $(READER_INIT)) --lr 0.00075 --seed 5 --steps 6000 --out $(abspath $(TRAIN_DIR))/reader-five
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo-reader --init $(abspath $(READER_INIT)) --lr 0.00075 --seed 6 --steps 6000 --out $(abspath $(TRAIN_DIR))/reader-six
-	$(READER_TRAIN) --pseudo $(abspath $(TRAIN_DIR))/pseudo-reader --init $(abspath $(TRAIN_DIR))/reader-six/plate-reader.pt --average $(abspath $(TRAIN_DIR))/reader-five/plate-reader.pt --steps 0 --out $(abspath $(TRAIN_DIR))/reader
+	$(PSEUDOLABEL) --reader $(abspath $(READER_INIT)) --out $(LABELS)
+	$(READER_TRAIN) --pseudo $(LABELS) --init $(abspath $(READER_INIT)) --lr 0.00075 --seed 5 --steps 6000 --out $(RUNS)/reader-five
+	$(READER_TRAIN) --pseudo $(LABELS) --init $(abspath $(READER_INIT)) --lr 0.00075 --seed 6 --steps 6000 --out $(RUNS)/reader-six
+	$(READER_TRAIN) --pseudo $(LABELS) --init $(RUNS)/reader-six/plate-reader.pt --average $(RUNS)/reader-five/plate-reader.pt --steps 0 --out $(RUNS)/reader
 	$(PYTHON) scripts/train/publish.py --model plate-reader --from $(TRAIN_DIR)/reader
 
 build: deps ## build bin/edge-agent
