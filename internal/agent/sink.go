@@ -27,7 +27,8 @@ type passKey struct {
 
 // sink is the store's only writer. It stores each pass's read as soon as
 // the pass is confirmed (provisional) and replaces it with the pass's final
-// record when the pass ends, so a pass has one row; it offers final reads
+// record when the pass ends, so a pass has one row, or deletes it when that
+// record is too weak to keep (track.Pass.Withdrawn); it offers final reads
 // to the improvement programme. The GPS fix of each is the one nearest to
 // the capture of its record's best frame.
 //
@@ -68,7 +69,37 @@ func (a *Agent) write(w *writer, r recordOut) {
 	if !ok && r.pass.Confirmed {
 		w.overtaken[k] = true
 	}
+	if r.pass.Withdrawn {
+		a.withdraw(r, id)
+		return
+	}
 	a.storeFinal(r, id)
+}
+
+// withdraw deletes the provisional read id (0: none stored) of a pass that
+// ended with a record too weak to keep. Its read event was never sent (read
+// events go out when a read is final); a hotlist alert on its provisional
+// text may have been. A read retention deleted meanwhile is gone already.
+func (a *Agent) withdraw(r recordOut, id int64) {
+	if id == 0 {
+		return
+	}
+	rec := r.pass.Record
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	err := a.store.Withdraw(ctx, id)
+	switch {
+	case errors.Is(err, store.ErrNotFound):
+		return
+	case err != nil:
+		a.m.storeErrors.Inc()
+		a.log.Error("withdrawing a read failed", "camera", rec.Camera, "error", err)
+		return
+	}
+	a.sum.stored.Add(-1)
+	a.log.Info("read withdrawn at the end of its pass: too weak over all its frames", "id", id, "camera", rec.Camera,
+		"confidence", round2(rec.Confidence), "frames", rec.Frames)
+	a.log.Debug("read withdrawn", "id", id, "plate", string(rec.Plate))
 }
 
 // storeProvisional stores the read of a pass just confirmed and returns its

@@ -83,6 +83,32 @@ func see(t *testing.T, ct *cameraTracker, camera string, at time.Time, text stri
 	return []recordOut{{pass: *p, handed: time.Now()}}
 }
 
+// countLogged returns how many lines of the JSON log in logs say msg at
+// info level or above, and fails the test on any such line that holds one
+// of plates (plates are logged at debug level only).
+func countLogged(t *testing.T, logs *bytes.Buffer, msg string, plates ...string) int {
+	t.Helper()
+	n := 0
+	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
+		var e struct{ Level, Msg string }
+		if err := json.Unmarshal([]byte(line), &e); err != nil {
+			t.Fatalf("log line %q: %v", line, err)
+		}
+		if e.Level == "DEBUG" {
+			continue
+		}
+		for _, p := range plates {
+			if strings.Contains(line, p) {
+				t.Errorf("a plate in an %s log line: %s", e.Level, line)
+			}
+		}
+		if e.Msg == msg {
+			n++
+		}
+	}
+	return n
+}
+
 // TestReadIsStoredAtConfirmationAndCompletedAtPassEnd: a pass's read is
 // stored, durable, at the frame that confirms the pass (the second with its
 // plate), logged at info once and without its plate, timed from its first
@@ -173,26 +199,73 @@ func TestReadIsStoredAtConfirmationAndCompletedAtPassEnd(t *testing.T) {
 		t.Errorf("%d rows for two passes, want 2", n)
 	}
 
-	infos := 0
-	for _, line := range strings.Split(strings.TrimSpace(logs.String()), "\n") {
-		var e map[string]any
-		if err := json.Unmarshal([]byte(line), &e); err != nil {
-			t.Fatalf("log line %q: %v", line, err)
-		}
-		if e["level"] == "DEBUG" {
-			continue
-		}
-		if strings.Contains(line, "RK105AB") || strings.Contains(line, "BA302OZ") {
-			t.Errorf("a plate in an %s log line: %s", e["level"], line)
-		}
-		if e["msg"] == "read stored" {
-			infos++
-		}
-	}
-	if infos != 2 {
+	if infos := countLogged(t, &logs, "read stored", "RK105AB", "BA302OZ"); infos != 2 {
 		t.Errorf("%d 'read stored' lines at info for two passes, want 2:\n%s", infos, logs.String())
 	}
 	if a.sum.stored.Load() != 2 {
 		t.Errorf("summary: %d reads stored, want 2", a.sum.stored.Load())
+	}
+}
+
+// TestWithdrawnPassLeavesNoRow: a pass confirmed by its first two frames,
+// whose next three each read another character at one place, ends with a
+// record too weak to keep (that character's share of the votes is 0.4):
+// its provisional row is deleted, never offered to the improvement
+// programme, and the summary no longer counts it; the info log says so
+// without the plate. The same pass whose withdrawal reaches the sink before
+// its provisional read leaves no row either.
+func TestWithdrawnPassLeavesNoRow(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	a, cfg := sinkAgent(t, &logs)
+	cam := cfg.Cameras[0]
+	w := newWriter()
+	t0 := time.Now().Add(-10 * time.Second)
+	frame := func(i int) time.Time { return t0.Add(time.Duration(i) * 100 * time.Millisecond) }
+	texts := []string{"RK105AB", "RK105AB", "RK108AB", "RK10BAB", "RK106AB"}
+	pass := func(from int) (provisional, final []recordOut) {
+		t.Helper()
+		ct, err := newCameraTracker(cam, cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, text := range texts {
+			provisional = append(provisional, see(t, ct, cam.Name, frame(from+i), text, 100+10*i)...)
+		}
+		final = ct.flush()
+		if len(provisional) != 1 || len(final) != 1 || !final[0].pass.Withdrawn {
+			t.Fatalf("pass: %d provisional reads, final %+v; want one provisional read and its withdrawal", len(provisional), final)
+		}
+		return provisional, final
+	}
+
+	prov, final := pass(0)
+	a.write(w, prov[0])
+	if n, _ := a.store.Count(ctx); n != 1 {
+		t.Fatalf("%d rows after the confirmation, want 1", n)
+	}
+	a.write(w, final[0])
+	if n, _ := a.store.Count(ctx); n != 0 {
+		t.Errorf("%d rows after the withdrawal, want none", n)
+	}
+	if _, err := a.prog.Flush(ctx, improvement.FlushOptions{SkipJitter: true}); err != nil {
+		t.Fatal(err)
+	}
+	if c, err := a.prog.Cursor(); err != nil || c != 0 {
+		t.Errorf("improvement cursor %d (%v): a withdrawn read was offered", c, err)
+	}
+	if a.sum.stored.Load() != 0 {
+		t.Errorf("summary: %d reads stored, want 0", a.sum.stored.Load())
+	}
+
+	prov, final = pass(100)
+	a.write(w, final[0])
+	a.write(w, prov[0])
+	if n, _ := a.store.Count(ctx); n != 0 {
+		t.Errorf("%d rows after a withdrawal that overtook its provisional read, want none", n)
+	}
+
+	if withdrawn := countLogged(t, &logs, "read withdrawn at the end of its pass: too weak over all its frames", "RK10"); withdrawn != 1 {
+		t.Errorf("%d 'read withdrawn' lines at info, want 1 (the overtaken pass had no row):\n%s", withdrawn, logs.String())
 	}
 }

@@ -92,6 +92,52 @@ func TestProvisionalThenFinal(t *testing.T) {
 	}
 }
 
+// TestWithdraw: a provisional read withdrawn is gone (Get, QueryState, the
+// final reads), and counted; a final read is not withdrawn, nor a read not
+// stored, each refused with an error saying which, and neither is a write
+// error.
+func TestWithdraw(t *testing.T) {
+	ctx := context.Background()
+	s, reg := openTest(t, filepath.Join(t.TempDir(), "reads.db"), testCfg())
+	now := time.Date(2025, 6, 10, 12, 0, 0, 0, time.UTC)
+	weak, kept := sampleRecord(now, 300), sampleRecord(now.Add(time.Second), 300)
+	for _, r := range []*read.Record{&weak, &kept} {
+		if _, err := s.InsertProvisional(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, err := s.Finalize(ctx, &kept); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Withdraw(ctx, weak.ID); err != nil {
+		t.Fatalf("Withdraw of a provisional read: %v", err)
+	}
+	if _, err := s.Get(ctx, weak.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Get of a withdrawn read: %v, want ErrNotFound", err)
+	}
+	if f := finalState(t, s); len(f) != 1 || !f[0] {
+		t.Errorf("QueryState after Withdraw: %v, want only the final read", f)
+	}
+	if ids, _ := finals(t, s, 0); !slices.Equal(ids, []int64{kept.ID}) {
+		t.Errorf("final reads %v, want %d", ids, kept.ID)
+	}
+	if err := s.Withdraw(ctx, kept.ID); !errors.Is(err, ErrFinal) {
+		t.Errorf("Withdraw of a final read: %v, want ErrFinal", err)
+	}
+	if err := s.Withdraw(ctx, weak.ID); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Withdraw of a read not stored: %v, want ErrNotFound", err)
+	}
+	if _, err := s.Get(ctx, kept.ID); err != nil {
+		t.Errorf("the final read after the refusals: %v", err)
+	}
+	if v := metricValue(t, reg, "edge_reads_withdrawn_total"); v != 1 {
+		t.Errorf("edge_reads_withdrawn_total %v, want 1", v)
+	}
+	if v := metricValue(t, reg, "edge_store_write_errors_total"); v != 0 {
+		t.Errorf("edge_store_write_errors_total %v: refusals are not write errors", v)
+	}
+}
+
 // TestFinalSeqFollowsFinalisationNotIDs: passes finalise out of id order (a
 // long pass confirmed first ends last); final_seq numbers them in the order
 // they became final, a one-step Insert included, QueryFinalAfter returns

@@ -7,6 +7,7 @@ import "github.com/prometheus/client_golang/prometheus"
 type metrics struct {
 	stored      prometheus.Counter
 	finalised   prometheus.Counter
+	withdrawn   prometheus.Counter
 	writeErrors prometheus.Counter
 	evictions   *prometheus.CounterVec
 }
@@ -24,6 +25,10 @@ func newMetrics(reg prometheus.Registerer, size func() int64) *metrics {
 			Name: "edge_reads_finalised_total",
 			Help: "Reads made final: a provisional read updated with its pass's final record, or a final read stored in one step.",
 		}),
+		withdrawn: prometheus.NewCounter(prometheus.CounterOpts{
+			Name: "edge_reads_withdrawn_total",
+			Help: "Provisional reads deleted at the end of their vehicle pass, whose record voted over all its frames was too weak to keep.",
+		}),
 		writeErrors: prometheus.NewCounter(prometheus.CounterOpts{
 			Name: "edge_store_write_errors_total",
 			Help: "Reads that could not be written to the store.",
@@ -39,7 +44,7 @@ func newMetrics(reg prometheus.Registerer, size func() int64) *metrics {
 	if reg == nil {
 		return m
 	}
-	reg.MustRegister(m.stored, m.finalised, m.writeErrors, m.evictions)
+	reg.MustRegister(m.stored, m.finalised, m.withdrawn, m.writeErrors, m.evictions)
 	if size != nil {
 		reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 			Name: "edge_store_bytes",

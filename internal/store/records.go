@@ -162,8 +162,15 @@ func updateProvisional(ctx context.Context, tx *sql.Tx, id int64, fields []any, 
 	if n, err := res.RowsAffected(); err != nil || n == 1 {
 		return err
 	}
+	return notProvisional(ctx, tx, id)
+}
+
+// notProvisional tells why the read id, which a statement on the
+// provisional read id did not find, was not there: an error wrapping
+// ErrNotFound when it is not stored, ErrFinal when it is final.
+func notProvisional(ctx context.Context, tx *sql.Tx, id int64) error {
 	var wasFinal bool
-	err = tx.QueryRowContext(ctx, `SELECT final FROM reads WHERE id = ?`, id).Scan(&wasFinal)
+	err := tx.QueryRowContext(ctx, `SELECT final FROM reads WHERE id = ?`, id).Scan(&wasFinal)
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return fmt.Errorf("read %d: %w", id, ErrNotFound)
@@ -171,6 +178,33 @@ func updateProvisional(ctx context.Context, tx *sql.Tx, id int64, fields []any, 
 		return err
 	}
 	return fmt.Errorf("read %d: %w", id, ErrFinal)
+}
+
+// Withdraw deletes the provisional read id: its vehicle pass ended with a
+// record too weak to keep (the frames after the pass was confirmed
+// disagreed with it), so the read is taken back, not made final. Durable
+// when it returns nil. It returns an error wrapping ErrNotFound when the
+// read is not stored (retention deleted it) and ErrFinal when it is final.
+func (s *Store) Withdraw(ctx context.Context, id int64) error {
+	err := s.withTx(ctx, func(tx *sql.Tx) error {
+		res, err := tx.ExecContext(ctx, `DELETE FROM reads WHERE id = ? AND final = 0`, id)
+		if err != nil {
+			return err
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 1 {
+			return err
+		}
+		return notProvisional(ctx, tx, id)
+	})
+	s.wrote(err)
+	if err != nil {
+		if !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
+			s.m.writeErrors.Inc()
+		}
+		return fmt.Errorf("withdraw read: %w", err)
+	}
+	s.m.withdrawn.Inc()
+	return nil
 }
 
 // nextSeq takes the next final_seq in tx.

@@ -143,6 +143,43 @@ func TestConfirmedPassKeepsItsRecord(t *testing.T) {
 	}
 }
 
+// TestConfirmedPassWithdrawn: a pass confirmed by its first, sure frame,
+// whose later frames each read another character at one place, ends with
+// its record withdrawn: the vote over all its frames no longer meets the
+// keep rules (that character's share of the votes is a quarter). A pass
+// whose later frames agree ends kept; and one confirmed before the minimum
+// confidence was raised is judged by the minimum it was confirmed under.
+func TestConfirmedPassWithdrawn(t *testing.T) {
+	tr := newTracker(t, Options{Timeout: time.Second, MinConfidence: 0.8, MinCharConfidence: 0.5})
+	if p := observe(t, tr, direct(0, "c", "AB123CD", 0.95, box(100, 100, 120))); p == nil {
+		t.Fatal("a sure first frame did not confirm its pass")
+	}
+	observe(t, tr, direct(0, "c", "XY789ZW", 0.95, box(700, 100, 120)))
+	for f, text := range []string{"AB128CD", "AB12BCD", "AB126CD"} {
+		ms := 100 * (f + 1)
+		observe(t, tr, direct(ms, "c", text, 0.9, box(100+5*f, 100, 120)))
+		observe(t, tr, direct(ms, "c", "XY789ZW", 0.9, box(700+5*f, 100, 120)))
+	}
+	got := tr.Flush()
+	if len(got) != 2 {
+		t.Fatalf("Flush: %s; want both passes' final records", texts(records(got)))
+	}
+	if p := got[0]; !p.Final || !p.Confirmed || !p.Withdrawn {
+		t.Errorf("AB123CD's pass: final %v confirmed %v withdrawn %v (%s %.2f %v); want withdrawn",
+			p.Final, p.Confirmed, p.Withdrawn, p.Record.Plate, p.Record.Confidence, p.Record.CharConfs)
+	}
+	if p := got[1]; p.Withdrawn || p.Record.Plate != "XY789ZW" {
+		t.Errorf("XY789ZW's pass: %s withdrawn %v; want kept", p.Record.Plate, p.Withdrawn)
+	}
+
+	observe(t, tr, direct(5000, "c", "CCC333", 0.85, box(100, 100, 100)))
+	tr.SetMinConfidence(0.9)
+	got = tr.Flush()
+	if len(got) != 1 || got[0].Withdrawn {
+		t.Fatalf("Flush after raising the minimum: %+v; want CCC333 kept", got)
+	}
+}
+
 // TestExpect: a plate read once is expected where it should be next, its
 // last box moved on at its speed, MaxLooks times after each observation,
 // until its pass is confirmed or its track times out; the most recently seen

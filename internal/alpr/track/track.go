@@ -10,7 +10,8 @@
 // MinConfidence, each voted character at least MinCharConfidence) confirms
 // it, and Observe hands out its provisional record then, once. The record
 // at the pass's end carries the same Pass.Key, so that it can replace the
-// provisional one.
+// provisional one, or, when the vote over all the pass's frames no longer
+// meets the keep rules, take it back (Pass.Withdrawn).
 package track
 
 import (
@@ -114,6 +115,12 @@ type Pass struct {
 	// record was handed out. A pass that met the keep rules only at its end
 	// (MinConfidence lowered meanwhile) was not.
 	Confirmed bool
+	// Withdrawn, on the final record of a confirmed pass, tells that the
+	// record voted over all its frames no longer meets the keep rules: the
+	// frames after the confirmation disagreed with it, or read it barely
+	// (a far plate read in part, another car's plate beside a sign), so the
+	// provisional record is to be taken back, not replaced.
+	Withdrawn bool
 	Record    read.Record
 }
 
@@ -183,17 +190,18 @@ func (t *Tracker) Observe(obs Observation) (*Pass, error) {
 		return nil, nil
 	}
 	rec := tr.record(t.opts.TopN)
-	if !t.keeps(tr, rec) {
+	if !t.keeps(tr, rec, t.opts.MinConfidence) {
 		return nil, nil
 	}
-	tr.confirmed = true
+	tr.confirmed, tr.confirmedAt = true, t.opts.MinConfidence
 	return &Pass{Key: tr.key, First: tr.first, Record: rec}, nil
 }
 
-// keeps reports whether a track not confirmed yet, whose record is rec,
-// meets the keep rules: MinFrames, MinConfidence, MinCharConfidence.
-func (t *Tracker) keeps(tr *track, rec read.Record) bool {
-	if tr.frames < t.opts.MinFrames || rec.Confidence < t.opts.MinConfidence {
+// keeps reports whether a track whose record is rec meets the keep rules:
+// MinFrames, minConf (MinConfidence now, or when the track was confirmed),
+// MinCharConfidence.
+func (t *Tracker) keeps(tr *track, rec read.Record, minConf float64) bool {
+	if tr.frames < t.opts.MinFrames || rec.Confidence < minConf {
 		return false
 	}
 	for _, c := range rec.CharConfs {
@@ -205,7 +213,8 @@ func (t *Tracker) keeps(tr *track, rec read.Record) bool {
 }
 
 // SetMinConfidence changes MinConfidence, for the tracks not confirmed yet
-// (a confirmed pass keeps its record).
+// (a confirmed pass is judged at its end by the minimum it was confirmed
+// under).
 func (t *Tracker) SetMinConfidence(v float64) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -253,9 +262,10 @@ func (t *Tracker) match(obs Observation) *track {
 
 // Tick ends the tracks unseen for the timeout at now and returns their
 // final records, in the order the passes began. A confirmed track always
-// ends with one (its provisional record was handed out); a track never
-// confirmed ends without one when it is too weak to keep (fewer than
-// MinFrames frames, confidence below MinConfidence).
+// ends with one (its provisional record was handed out), Withdrawn when
+// its record no longer meets the keep rules; a track never confirmed ends
+// without one when it is too weak to keep (fewer than MinFrames frames,
+// confidence below MinConfidence).
 func (t *Tracker) Tick(now time.Time) []Pass {
 	t.mu.Lock()
 	defer t.mu.Unlock()
@@ -341,11 +351,16 @@ func (t *Tracker) end(done func(*track) bool) []Pass {
 			continue
 		}
 		rec := tr.record(t.opts.TopN)
-		if !tr.confirmed && !t.keeps(tr, rec) {
+		minConf := t.opts.MinConfidence
+		if tr.confirmed {
+			minConf = tr.confirmedAt // a minimum changed since does not take it back
+		}
+		keep := t.keeps(tr, rec, minConf)
+		if !keep && !tr.confirmed {
 			t.dropped++
 			continue
 		}
-		out = append(out, Pass{Key: tr.key, First: tr.first, Final: true, Confirmed: tr.confirmed, Record: rec})
+		out = append(out, Pass{Key: tr.key, First: tr.first, Final: true, Confirmed: tr.confirmed, Withdrawn: !keep, Record: rec})
 	}
 	clear(t.tracks[len(open):])
 	t.tracks = open

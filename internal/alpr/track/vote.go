@@ -20,6 +20,7 @@ type track struct {
 	key          uint64    // Pass.Key
 	first        time.Time // time of the first observation
 	confirmed    bool      // its provisional record was handed out
+	confirmedAt  float64   // the MinConfidence it was confirmed under
 	camera       string
 	last         time.Time       // time of the latest observation
 	lastBox      image.Rectangle // box of the latest observation
