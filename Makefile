@@ -56,9 +56,10 @@ train-detector: train-deps ## train the plate detector on $(DATASETS) (about 110
 # told): it labels the dashcam plates again with that reader as well as with
 # PP-OCRv4 (the reader published on 2026-12-07 reads 432 of the 607 training
 # plates surely, PP-OCRv4 157), trains two runs from it at half the rate with
-# seeds 5 and 6, and publishes their mean. Going on once more from the
-# published reader so did not read more street plates, nor did one run at
-# 0.0003 (assets/models/README.md). From scratch: make train-reader-base train-reader
+# seeds 5 and 6, and publishes their mean. A second round from the reader
+# this target published read fewer street plates, as did one run at 0.0003;
+# the mean of that run and the published reader read no more
+# (assets/models/README.md). From scratch: make train-reader-base train-reader
 # READER_INIT=$(TRAIN_DIR)/reader-base/plate-reader.onnx.
 READER_TRAIN = cd scripts/train && $(PYTHON) reader.py --data $(abspath $(DATASETS))
 READER_INIT ?= assets/models/plate-reader.onnx
