@@ -118,8 +118,8 @@ type Pass struct {
 	// Withdrawn, on the final record of a confirmed pass, tells that the
 	// record voted over all its frames no longer meets the keep rules: the
 	// frames after the confirmation disagreed with it, or read it barely
-	// (a far plate read in part, another car's plate beside a sign), so the
-	// provisional record is to be taken back, not replaced.
+	// (a far or half-hidden plate read differently from frame to frame), so
+	// the provisional record is to be taken back, not replaced.
 	Withdrawn bool
 	Record    read.Record
 }
