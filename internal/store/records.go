@@ -57,11 +57,7 @@ func (s *Store) Finalize(ctx context.Context, rec *read.Record) (seq int64, err 
 func (s *Store) write(ctx context.Context, rec *read.Record, final bool) (int64, error) {
 	inserted := rec.ID == 0
 	seq, err := s.writeRecord(ctx, rec, final)
-	s.wrote(err)
-	if err != nil {
-		if !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
-			s.m.writeErrors.Inc()
-		}
+	if err := s.written(err); err != nil {
 		return 0, fmt.Errorf("store read: %w", err)
 	}
 	if inserted {
@@ -71,6 +67,17 @@ func (s *Store) write(ctx context.Context, rec *read.Record, final bool) (int64,
 		s.m.finalised.Inc()
 	}
 	return seq, nil
+}
+
+// written notes the outcome of a write (the disk state, wrote) and counts
+// it as a write error unless it was refused (read-only store, a read not
+// stored or final already); it returns err.
+func (s *Store) written(err error) error {
+	s.wrote(err)
+	if err != nil && !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
+		s.m.writeErrors.Inc()
+	}
+	return err
 }
 
 func (s *Store) writeRecord(ctx context.Context, rec *read.Record, final bool) (int64, error) {
@@ -196,11 +203,7 @@ func (s *Store) Withdraw(ctx context.Context, id int64) error {
 		}
 		return notProvisional(ctx, tx, id)
 	})
-	s.wrote(err)
-	if err != nil {
-		if !errors.Is(err, ErrReadOnly) && !errors.Is(err, ErrNotFound) && !errors.Is(err, ErrFinal) {
-			s.m.writeErrors.Inc()
-		}
+	if err := s.written(err); err != nil {
 		return fmt.Errorf("withdraw read: %w", err)
 	}
 	s.m.withdrawn.Inc()

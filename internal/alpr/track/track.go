@@ -190,7 +190,7 @@ func (t *Tracker) Observe(obs Observation) (*Pass, error) {
 		return nil, nil
 	}
 	rec := tr.record(t.opts.TopN)
-	if !t.keeps(tr, rec, t.opts.MinConfidence) {
+	if !t.keeps(tr, rec) {
 		return nil, nil
 	}
 	tr.confirmed, tr.confirmedAt = true, t.opts.MinConfidence
@@ -198,9 +198,13 @@ func (t *Tracker) Observe(obs Observation) (*Pass, error) {
 }
 
 // keeps reports whether a track whose record is rec meets the keep rules:
-// MinFrames, minConf (MinConfidence now, or when the track was confirmed),
-// MinCharConfidence.
-func (t *Tracker) keeps(tr *track, rec read.Record, minConf float64) bool {
+// MinFrames, MinConfidence (the one it was confirmed under, once confirmed:
+// a minimum changed since does not take it back), MinCharConfidence.
+func (t *Tracker) keeps(tr *track, rec read.Record) bool {
+	minConf := t.opts.MinConfidence
+	if tr.confirmed {
+		minConf = tr.confirmedAt
+	}
 	if tr.frames < t.opts.MinFrames || rec.Confidence < minConf {
 		return false
 	}
@@ -351,11 +355,7 @@ func (t *Tracker) end(done func(*track) bool) []Pass {
 			continue
 		}
 		rec := tr.record(t.opts.TopN)
-		minConf := t.opts.MinConfidence
-		if tr.confirmed {
-			minConf = tr.confirmedAt // a minimum changed since does not take it back
-		}
-		keep := t.keeps(tr, rec, minConf)
+		keep := t.keeps(tr, rec)
 		if !keep && !tr.confirmed {
 			t.dropped++
 			continue
