@@ -79,27 +79,33 @@ func (a *Agent) write(w *writer, r recordOut) {
 // withdraw deletes the provisional read id (0: none stored) of a pass that
 // ended with a record too weak to keep. Its read event was never sent (read
 // events go out when a read is final); a hotlist alert on its provisional
-// text may have been. A read retention deleted meanwhile is gone already.
+// text may have been, and is then taken back (events.Producer.Withdrawn).
+// A read retention deleted meanwhile is gone already, but its alert is
+// taken back all the same.
 func (a *Agent) withdraw(r recordOut, id int64) {
 	if id == 0 {
 		return
 	}
 	rec := r.pass.Record
+	rec.ID = id
+	rec.Fix = a.gps.Nearest(rec.CapturedAt)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	err := a.store.Withdraw(ctx, id)
 	switch {
-	case errors.Is(err, store.ErrNotFound):
-		return
-	case err != nil:
+	case err == nil:
+		a.sum.stored.Add(-1)
+		a.log.Info("read withdrawn at the end of its pass: too weak over all its frames", "id", id, "camera", rec.Camera,
+			"confidence", round2(rec.Confidence), "frames", rec.Frames)
+		a.log.Debug("read withdrawn", "id", id, "plate", string(rec.Plate))
+	case !errors.Is(err, store.ErrNotFound):
 		a.m.storeErrors.Inc()
 		a.log.Error("withdrawing a read failed", "camera", rec.Camera, "error", err)
 		return
 	}
-	a.sum.stored.Add(-1)
-	a.log.Info("read withdrawn at the end of its pass: too weak over all its frames", "id", id, "camera", rec.Camera,
-		"confidence", round2(rec.Confidence), "frames", rec.Frames)
-	a.log.Debug("read withdrawn", "id", id, "plate", string(rec.Plate))
+	if err := a.prod.Withdrawn(rec); err != nil {
+		a.log.Error("taking back the hotlist alert of a withdrawn read failed", "id", id, "camera", rec.Camera, "error", err)
+	}
 }
 
 // storeProvisional stores the read of a pass just confirmed and returns its

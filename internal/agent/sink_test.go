@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"image"
 	"log/slog"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -18,10 +20,12 @@ import (
 	"github.com/edge-agent/edge-agent/internal/alpr/track"
 	"github.com/edge-agent/edge-agent/internal/capture"
 	"github.com/edge-agent/edge-agent/internal/config"
+	"github.com/edge-agent/edge-agent/internal/events"
 	"github.com/edge-agent/edge-agent/internal/gps"
 	"github.com/edge-agent/edge-agent/internal/improvement"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/store"
+	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
 type discardSink struct{}
@@ -214,32 +218,36 @@ func TestReadIsStoredAtConfirmationAndCompletedAtPassEnd(t *testing.T) {
 // programme, and the summary no longer counts it; the info log says so
 // without the plate. The same pass whose withdrawal reaches the sink before
 // its provisional read leaves no row either.
+// weakPass runs one vehicle pass, from frame from on, whose first two
+// frames confirm RK105AB and whose later ones disagree, so that its final
+// record is withdrawn; it returns the pass's provisional read and its
+// withdrawal, as analyse hands them to the sink.
+func weakPass(t *testing.T, cfg *config.Conf, t0 time.Time, from int) (provisional, final []recordOut) {
+	t.Helper()
+	cam := cfg.Cameras[0]
+	ct, err := newCameraTracker(cam, cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, text := range []string{"RK105AB", "RK105AB", "RK108AB", "RK10BAB", "RK106AB"} {
+		at := t0.Add(time.Duration(from+i) * 100 * time.Millisecond)
+		provisional = append(provisional, see(t, ct, cam.Name, at, text, 100+10*i)...)
+	}
+	final = ct.flush()
+	if len(provisional) != 1 || len(final) != 1 || !final[0].pass.Withdrawn {
+		t.Fatalf("pass: %d provisional reads, final %+v; want one provisional read and its withdrawal", len(provisional), final)
+	}
+	return provisional, final
+}
+
 func TestWithdrawnPassLeavesNoRow(t *testing.T) {
 	ctx := context.Background()
 	var logs bytes.Buffer
 	a, cfg := sinkAgent(t, &logs)
-	cam := cfg.Cameras[0]
 	w := newWriter()
 	t0 := time.Now().Add(-10 * time.Second)
-	frame := func(i int) time.Time { return t0.Add(time.Duration(i) * 100 * time.Millisecond) }
-	texts := []string{"RK105AB", "RK105AB", "RK108AB", "RK10BAB", "RK106AB"}
-	pass := func(from int) (provisional, final []recordOut) {
-		t.Helper()
-		ct, err := newCameraTracker(cam, cfg)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for i, text := range texts {
-			provisional = append(provisional, see(t, ct, cam.Name, frame(from+i), text, 100+10*i)...)
-		}
-		final = ct.flush()
-		if len(provisional) != 1 || len(final) != 1 || !final[0].pass.Withdrawn {
-			t.Fatalf("pass: %d provisional reads, final %+v; want one provisional read and its withdrawal", len(provisional), final)
-		}
-		return provisional, final
-	}
 
-	prov, final := pass(0)
+	prov, final := weakPass(t, cfg, t0, 0)
 	a.write(w, prov[0])
 	if n, _ := a.store.Count(ctx); n != 1 {
 		t.Fatalf("%d rows after the confirmation, want 1", n)
@@ -258,7 +266,7 @@ func TestWithdrawnPassLeavesNoRow(t *testing.T) {
 		t.Errorf("summary: %d reads stored, want 0", a.sum.stored.Load())
 	}
 
-	prov, final = pass(100)
+	prov, final = weakPass(t, cfg, t0, 100)
 	a.write(w, final[0])
 	a.write(w, prov[0])
 	if n, _ := a.store.Count(ctx); n != 0 {
@@ -267,5 +275,63 @@ func TestWithdrawnPassLeavesNoRow(t *testing.T) {
 
 	if withdrawn := countLogged(t, &logs, "read withdrawn at the end of its pass: too weak over all its frames", "RK10"); withdrawn != 1 {
 		t.Errorf("%d 'read withdrawn' lines at info, want 1 (the overtaken pass had no row):\n%s", withdrawn, logs.String())
+	}
+}
+
+// TestWithdrawnPassTakesBackItsAlert: the agent's events producer alerts
+// on a listed plate as soon as the pass's read is stored; when the pass is
+// withdrawn at its end, a withdrawal of that alert follows it on the alert
+// queue, and no read event is sent.
+func TestWithdrawnPassTakesBackItsAlert(t *testing.T) {
+	ctx := context.Background()
+	var logs bytes.Buffer
+	a, cfg := sinkAgent(t, &logs)
+	dir := t.TempDir()
+	cfg.Hotlist.File = filepath.Join(dir, "hotlist.csv")
+	if err := os.WriteFile(cfg.Hotlist.File, []byte("RK105AB,test,high\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg.Events.Enabled = true
+	cfg.Uplink.OutboxPath = filepath.Join(dir, "outbox.db")
+	var err error
+	if a.outbox, err = uplink.OpenOutbox(cfg.Uplink.OutboxPath, uplink.OutboxOptionsFrom(cfg.Uplink)); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.openEvents(cfg, a.log, a.reg); err != nil {
+		t.Fatal(err)
+	}
+	w := newWriter()
+	prov, final := weakPass(t, cfg, time.Now().Add(-10*time.Second), 0)
+	a.write(w, prov[0])
+	if err := a.prod.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	a.write(w, final[0])
+	if err := a.prod.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+
+	dest := a.outlets.Dests[0]
+	es, err := dest.Alerts.Peek(10)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var types []string
+	ids := map[int64]bool{}
+	for _, e := range es {
+		var m events.Message
+		if err := json.Unmarshal(e.Payload, &m); err != nil {
+			t.Fatal(err)
+		}
+		types, ids[m.RecordID] = append(types, m.Type), true
+	}
+	if strings.Join(types, ",") != events.TypeAlert+","+events.TypeWithdrawal || len(ids) != 1 {
+		t.Errorf("alert queue: %v about %d reads; want an alert and its withdrawal, about one read", types, len(ids))
+	}
+	if _, err := dest.Reads.Peek(1); !errors.Is(err, uplink.ErrEmpty) {
+		t.Errorf("read events queue: %v, want empty (a withdrawn read has no read event)", err)
+	}
+	if n := countLogged(t, &logs, "hotlist alert withdrawn: its read was withdrawn at the end of its pass", "RK10"); n != 1 {
+		t.Errorf("%d 'hotlist alert withdrawn' lines at info, want 1:\n%s", n, logs.String())
 	}
 }

@@ -29,6 +29,9 @@ const SchemaVersion = 1
 const (
 	TypeRead  = "read"
 	TypeAlert = "alert"
+	// TypeWithdrawal takes back an alert whose read was withdrawn: the
+	// vote over all its pass's frames no longer met the keep rules.
+	TypeWithdrawal = "withdrawal"
 )
 
 // Message is one read event or alert, as JSON.

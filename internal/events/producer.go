@@ -84,8 +84,8 @@ type Producer struct {
 	uid      string
 	lastID   int64
 	lastSeq  int64
-	alerted  map[int64]bool
-	alertIDs []int64 // alerted, oldest first
+	alerted  map[int64]hotlist.Match // reads alerted on, what each matched
+	alertIDs []int64                 // alerted, oldest first
 
 	enqueued *prometheus.CounterVec
 	alerts   *prometheus.CounterVec
@@ -103,9 +103,9 @@ func New(st Store, ob *uplink.Outbox, dests []Destination, hot Matcher, opts Opt
 	f := promauto.With(reg)
 	p := &Producer{
 		st: st, ob: ob, dests: dests, hot: hot, opts: opts, log: log.With("component", "events"),
-		wake: make(chan struct{}, 1), alerted: map[int64]bool{},
+		wake: make(chan struct{}, 1), alerted: map[int64]hotlist.Match{},
 		enqueued: f.NewCounterVec(prometheus.CounterOpts{Name: "edge_events_enqueued_total",
-			Help: "Messages put in the outbox by type (read, alert), one per destination."}, []string{"type"}),
+			Help: "Messages put in the outbox by type (read, alert, withdrawal), one per destination."}, []string{"type"}),
 		alerts: f.NewCounterVec(prometheus.CounterOpts{Name: "edge_hotlist_alerts_total",
 			Help: "Reads that matched the hotlist, by the matched entry's priority."}, []string{"priority"}),
 	}
@@ -242,7 +242,7 @@ func (p *Producer) step(ctx context.Context) (int, error) {
 		}
 		// A read not checked yet is the alert pass's (it sees it final);
 		// one checked before that did not match may match by its final text.
-		if rec.ID <= p.lastID && !p.alerted[rec.ID] && !slices.ContainsFunc(alerted, func(a alertNote) bool { return a.id == rec.ID }) {
+		if _, done := p.alerted[rec.ID]; rec.ID <= p.lastID && !done && !slices.ContainsFunc(alerted, func(a alertNote) bool { return a.id == rec.ID }) {
 			if put, note, ok := p.alert(rec, true); ok {
 				puts, alerted = append(puts, put...), append(alerted, note)
 			}
@@ -274,7 +274,7 @@ type alertNote struct {
 // alert returns the alert messages of rec, one per destination, when its
 // plate matches the hotlist.
 func (p *Producer) alert(rec read.Record, final bool) ([]uplink.Put, alertNote, bool) {
-	if p.hot == nil || p.alerted[rec.ID] {
+	if _, done := p.alerted[rec.ID]; p.hot == nil || done {
 		return nil, alertNote{}, false
 	}
 	match, ok := p.hot.Match(rec.Plate)
@@ -320,11 +320,43 @@ func (p *Producer) committed(puts []uplink.Put, alerted []alertNote) {
 		// Info level: no plate text, no label (the tenant's words about a person).
 		p.log.Info("hotlist alert", "id", a.id, "camera", a.camera, "priority", a.match.Priority, "edits", a.match.Edits)
 		p.log.Debug("hotlist alert", "id", a.id, "plate", string(a.plate), "listed", string(a.match.Plate), "label", a.match.Label)
-		p.alerted[a.id] = true
+		p.alerted[a.id] = a.match
 		p.alertIDs = append(p.alertIDs, a.id)
 	}
 	for len(p.alertIDs) > recentAlerts {
 		delete(p.alerted, p.alertIDs[0])
 		p.alertIDs = p.alertIDs[1:]
 	}
+}
+
+// Withdrawn tells the producer that rec, the final record of a vehicle
+// pass, was too weak to keep and that its read (rec.ID) was deleted from
+// the store. When an alert went out on that read, a withdrawal follows it
+// on each destination's alert queue: the same record_id, the text the pass
+// ended with, and the alert it takes back. Call it once the row is gone: a
+// read the producer had not reached by then is never alerted on, and one
+// it is deciding is decided first (one step at a time). A nil producer
+// ignores it.
+func (p *Producer) Withdrawn(rec read.Record) error {
+	if p == nil {
+		return nil
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	match, ok := p.alerted[rec.ID]
+	if !ok {
+		return nil
+	}
+	m := withAlert(newMessage(TypeWithdrawal, p.uid, p.opts.DeviceID, rec, true, p.opts.IncludeCrop), match)
+	puts := p.puts(m, true)
+	if len(puts) > 0 {
+		if err := p.ob.Commit("", 0, puts); err != nil {
+			return err
+		}
+		p.enqueued.WithLabelValues(TypeWithdrawal).Add(float64(len(puts)))
+	}
+	delete(p.alerted, rec.ID)
+	p.log.Info("hotlist alert withdrawn: its read was withdrawn at the end of its pass", "id", rec.ID,
+		"camera", rec.Camera, "priority", match.Priority)
+	return nil
 }

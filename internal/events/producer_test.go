@@ -221,3 +221,72 @@ func TestProducerRestartSendsNothingTwice(t *testing.T) {
 		t.Fatalf("read event with crop: %+v", got)
 	}
 }
+
+// TestProducerWithdrawal: a read alerted on and then withdrawn (its pass's
+// vote fell under the keep rules) is followed on the alert queue by one
+// withdrawal with its record_id and the alert it takes back; a read not
+// alerted on, or withdrawn before the producer reached it, sends nothing.
+func TestProducerWithdrawal(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	p := f.producer(Options{Reads: true, DeviceID: "dev-1"})
+	provisional := func(plate string) read.Record {
+		t.Helper()
+		r := f.record(plate)
+		if _, err := f.st.InsertProvisional(ctx, &r); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	withdraw := func(r read.Record, plate string) {
+		t.Helper()
+		if err := f.st.Withdraw(ctx, r.ID); err != nil {
+			t.Fatal(err)
+		}
+		r.Plate, r.Confidence = read.Plate(plate), 0.61
+		if err := p.Withdrawn(r); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	a := provisional("ABC1234")
+	other := provisional("QQQ1111")
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 1 || got[0].RecordID != a.ID {
+		t.Fatalf("alerts %+v, want the one of read %d", got, a.ID)
+	}
+	withdraw(a, "A8C1284")
+	withdraw(other, "QQQ1117")
+	if err := p.Withdrawn(a); err != nil { // told twice: taken back once
+		t.Fatal(err)
+	}
+	got := take(t, f.dest.Alerts)
+	uid, _ := f.st.UID(ctx)
+	if len(got) != 1 {
+		t.Fatalf("%d messages on the alert queue after the withdrawals, want 1: %+v", len(got), got)
+	}
+	w := got[0]
+	if w.Type != TypeWithdrawal || w.RecordID != a.ID || w.EventID != EventID(uid, TypeWithdrawal, a.ID) || !w.Final ||
+		w.Plate != "A8C1284" || w.Confidence != 0.61 || w.DeviceID != "dev-1" || w.Alert == nil ||
+		w.Alert.ListedPlate != "ABC1234" || w.Alert.Priority != "high" {
+		t.Fatalf("withdrawal %+v", w)
+	}
+
+	// Withdrawn before the producer looked: never alerted on, nothing to take back.
+	b := provisional("ABC1234")
+	withdraw(b, "ABC1234")
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 0 {
+		t.Fatalf("a read withdrawn before the producer reached it sent %+v", got)
+	}
+	if got := take(t, f.dest.Reads); len(got) != 0 {
+		t.Fatalf("read events of withdrawn reads: %+v", got)
+	}
+	if n := testutil.ToFloat64(p.enqueued.WithLabelValues(TypeWithdrawal)); n != 1 {
+		t.Errorf("withdrawals counted %v, want 1", n)
+	}
+}
