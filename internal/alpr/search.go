@@ -189,12 +189,11 @@ func lookWindow(b, frame image.Rectangle, k float64) image.Rectangle {
 	return w.Intersect(frame)
 }
 
-// read reads every box found in the first of readViews, in one batch, and
-// the boxes not read surely there (Tuning.SureRead) in the other views, in
-// a second batch, unless the first view read next to nothing in them
-// (Tuning.MinViewChars); the boxes still not read surely whose plate is
-// rolled (Tuning.MinRoll) once more turned level, in a third. It keeps for
-// each box its best plate of all crops read.
+// read reads every box found in the first of readViews, and the boxes not
+// read surely there (Tuning.SureRead) in the other views, unless the first
+// view read next to nothing in them (Tuning.MinViewChars); then the boxes
+// still not read surely whose plate is rolled (Tuning.MinRoll) once more,
+// turned level. It keeps for each box its best plate of all crops read.
 func (s *search) read() error {
 	if len(s.found) == 0 {
 		return nil
@@ -251,7 +250,7 @@ func (r *reading) saw(text string) {
 // only when every crop of the box read its text.
 func (s *search) keeps(b reading) bool { return b.ok && !(s.readAsVanity(b.p) && b.varied) }
 
-// readViews reads, in one batch, the boxes that want(i) in each of views,
+// readViews reads the boxes that want(i) in each of views,
 // and keeps in best[i] the better plate (rank) of best[i] and those read.
 func (s *search) readViews(best []reading, views []platereader.Margin, want func(int) bool) error {
 	var crops []platereader.Crop
@@ -268,7 +267,7 @@ func (s *search) readViews(best []reading, views []platereader.Margin, want func
 	return s.readCrops(best, boxes, crops)
 }
 
-// readLevelled reads, in one batch, the boxes that want(i) whose plate is
+// readLevelled reads the boxes that want(i) whose plate is
 // rolled by Tuning.MinRoll degrees or more (plateRoll), turned level, and
 // keeps in best[i] the better plate of best[i] and the one read.
 func (s *search) readLevelled(best []reading, want func(int) bool) error {
@@ -286,7 +285,7 @@ func (s *search) readLevelled(best []reading, want func(int) bool) error {
 	return s.readCrops(best, boxes, crops)
 }
 
-// readCrops reads crops in one batch, crops[k] of the box boxes[k], and
+// readCrops reads crops, crops[k] of the box boxes[k], and
 // keeps in best the better plate (rank) of each box's and those read.
 func (s *search) readCrops(best []reading, boxes []int, crops []platereader.Crop) error {
 	if len(crops) == 0 {
