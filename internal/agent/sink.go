@@ -104,7 +104,8 @@ func (a *Agent) withdraw(r recordOut, id int64) {
 		return
 	}
 	if err := a.prod.Withdrawn(rec); err != nil {
-		a.log.Error("taking back the hotlist alert of a withdrawn read failed", "id", id, "camera", rec.Camera, "error", err)
+		a.log.Error("queueing the withdrawal of a hotlist alert failed; the events producer tries again", "id", id,
+			"camera", rec.Camera, "error", err)
 	}
 }
 

@@ -3,6 +3,7 @@ package events
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"slices"
 	"sync"
@@ -86,6 +87,9 @@ type Producer struct {
 	lastSeq  int64
 	alerted  map[int64]hotlist.Match // reads alerted on, what each matched
 	alertIDs []int64                 // alerted, oldest first
+	// unsent are withdrawals whose commit failed, tried again before each
+	// step's batches: an alert once out is never left standing.
+	unsent []uplink.Put
 
 	enqueued *prometheus.CounterVec
 	alerts   *prometheus.CounterVec
@@ -209,6 +213,9 @@ var errBatch = errors.New("batch full")
 func (p *Producer) step(ctx context.Context) (int, error) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
+	if err := p.commitWithdrawals(nil); err != nil {
+		return 0, err
+	}
 	var puts []uplink.Put
 	var alerted []alertNote
 	last, n := p.lastID, 0
@@ -335,8 +342,9 @@ func (p *Producer) committed(puts []uplink.Put, alerted []alertNote) {
 // on each destination's alert queue: the same record_id, the text the pass
 // ended with, and the alert it takes back. Call it once the row is gone: a
 // read the producer had not reached by then is never alerted on, and one
-// it is deciding is decided first (one step at a time). A nil producer
-// ignores it.
+// it is deciding is decided first (one step at a time). A withdrawal whose
+// commit fails is kept and committed at the next step; the error is
+// returned for the caller to log. A nil producer ignores it.
 func (p *Producer) Withdrawn(rec read.Record) error {
 	if p == nil {
 		return nil
@@ -347,16 +355,25 @@ func (p *Producer) Withdrawn(rec read.Record) error {
 	if !ok {
 		return nil
 	}
-	m := withAlert(newMessage(TypeWithdrawal, p.uid, p.opts.DeviceID, rec, true, p.opts.IncludeCrop), match)
-	puts := p.puts(m, true)
-	if len(puts) > 0 {
-		if err := p.ob.Commit("", 0, puts); err != nil {
-			return err
-		}
-		p.enqueued.WithLabelValues(TypeWithdrawal).Add(float64(len(puts)))
-	}
 	delete(p.alerted, rec.ID)
+	m := withAlert(newMessage(TypeWithdrawal, p.uid, p.opts.DeviceID, rec, true, p.opts.IncludeCrop), match)
+	// Info level: no plate text, as for the alert.
 	p.log.Info("hotlist alert withdrawn: its read was withdrawn at the end of its pass", "id", rec.ID,
 		"camera", rec.Camera, "priority", match.Priority)
+	return p.commitWithdrawals(p.puts(m, true))
+}
+
+// commitWithdrawals commits the withdrawals kept from failed commits and
+// puts, in that order, or keeps them all when the commit fails.
+func (p *Producer) commitWithdrawals(puts []uplink.Put) error {
+	p.unsent = append(p.unsent, puts...)
+	if len(p.unsent) == 0 {
+		return nil
+	}
+	if err := p.ob.Commit("", 0, p.unsent); err != nil {
+		return fmt.Errorf("withdrawing hotlist alerts: %w", err)
+	}
+	p.enqueued.WithLabelValues(TypeWithdrawal).Add(float64(len(p.unsent)))
+	p.unsent = nil
 	return nil
 }

@@ -225,7 +225,8 @@ func TestProducerRestartSendsNothingTwice(t *testing.T) {
 // TestProducerWithdrawal: a read alerted on and then withdrawn (its pass's
 // vote fell under the keep rules) is followed on the alert queue by one
 // withdrawal with its record_id and the alert it takes back; a read not
-// alerted on, or withdrawn before the producer reached it, sends nothing.
+// alerted on, or withdrawn before the producer reached it, sends nothing; a
+// withdrawal whose commit failed goes out at the producer's next step.
 func TestProducerWithdrawal(t *testing.T) {
 	ctx := context.Background()
 	f := newFixture(t)
@@ -286,7 +287,38 @@ func TestProducerWithdrawal(t *testing.T) {
 	if got := take(t, f.dest.Reads); len(got) != 0 {
 		t.Fatalf("read events of withdrawn reads: %+v", got)
 	}
-	if n := testutil.ToFloat64(p.enqueued.WithLabelValues(TypeWithdrawal)); n != 1 {
-		t.Errorf("withdrawals counted %v, want 1", n)
+	// A withdrawal whose commit fails goes out at the next step.
+	c := provisional("ABC1234")
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 1 || got[0].RecordID != c.ID {
+		t.Fatalf("alerts %+v, want the one of read %d", got, c.ID)
+	}
+	ob := p.ob
+	ro, err := uplink.OpenOutbox(ob.Path(), uplink.OutboxOptions{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ro.Close()
+	p.ob = ro // every commit fails
+	if err := f.st.Withdraw(ctx, c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if err := p.Withdrawn(c); err == nil {
+		t.Fatal("Withdrawn reported no error for a failed commit")
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 0 {
+		t.Fatalf("alert queue after a failed commit: %+v", got)
+	}
+	p.ob = ob
+	if err := p.Flush(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := take(t, f.dest.Alerts); len(got) != 1 || got[0].Type != TypeWithdrawal || got[0].RecordID != c.ID {
+		t.Fatalf("alert queue after the next step: %+v, want the withdrawal of read %d", got, c.ID)
+	}
+	if n := testutil.ToFloat64(p.enqueued.WithLabelValues(TypeWithdrawal)); n != 2 {
+		t.Errorf("withdrawals counted %v, want 2", n)
 	}
 }
