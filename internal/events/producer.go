@@ -92,6 +92,7 @@ type Producer struct {
 	unsent []uplink.Put
 
 	enqueued *prometheus.CounterVec
+	tooLarge *prometheus.CounterVec
 	alerts   *prometheus.CounterVec
 }
 
@@ -110,6 +111,8 @@ func New(st Store, ob *uplink.Outbox, dests []Destination, hot Matcher, opts Opt
 		wake: make(chan struct{}, 1), alerted: map[int64]hotlist.Match{},
 		enqueued: f.NewCounterVec(prometheus.CounterOpts{Name: "edge_events_enqueued_total",
 			Help: "Messages put in the outbox by type (read, alert, withdrawal), one per destination."}, []string{"type"}),
+		tooLarge: f.NewCounterVec(prometheus.CounterOpts{Name: "edge_events_too_large_total",
+			Help: "Messages not sent because they are larger than their queue's byte cap (events.max_bytes), by type, one per destination."}, []string{"type"}),
 		alerts: f.NewCounterVec(prometheus.CounterOpts{Name: "edge_hotlist_alerts_total",
 			Help: "Reads that matched the hotlist, by the matched entry's priority."}, []string{"priority"}),
 	}
@@ -292,7 +295,10 @@ func (p *Producer) alert(rec read.Record, final bool) ([]uplink.Put, alertNote, 
 	return p.puts(m, true), alertNote{rec.ID, rec.Camera, rec.Plate, match}, true
 }
 
-// puts encodes m for each destination's alert or read queue.
+// puts encodes m for each destination's alert or read queue. A message
+// larger than a queue's byte cap is left out of it, logged and counted:
+// the outbox would refuse it at every try, and the producer would stop at
+// it for good.
 func (p *Producer) puts(m Message, alert bool) []uplink.Put {
 	b, err := m.Marshal()
 	if err != nil { // a Message always marshals; keep the read rather than panic
@@ -304,6 +310,12 @@ func (p *Producer) puts(m Message, alert bool) []uplink.Put {
 		q := d.Reads
 		if alert {
 			q = d.Alerts
+		}
+		if !q.Fits(b) {
+			p.tooLarge.WithLabelValues(m.Type).Inc()
+			p.log.Error("events: a message is larger than its queue's byte cap (events.max_bytes) and is not sent",
+				"type", m.Type, "id", m.RecordID, "queue", q.Name(), "bytes", len(b))
+			continue
 		}
 		out = append(out, uplink.Put{Queue: q, Payload: b})
 	}

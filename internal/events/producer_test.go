@@ -28,11 +28,13 @@ type fixture struct {
 	outl  *Outlets
 	hot   *hotlist.List
 	clock time.Time
+	caps  config.Events // the outlets' settings (open)
 }
 
 func newFixture(t *testing.T) *fixture {
 	t.Helper()
-	f := &fixture{t: t, dir: t.TempDir(), clock: time.Date(2026, 5, 1, 8, 0, 0, 123456789, time.UTC)}
+	f := &fixture{t: t, dir: t.TempDir(), clock: time.Date(2026, 5, 1, 8, 0, 0, 123456789, time.UTC),
+		caps: config.Defaults().Events}
 	var err error
 	if f.st, err = store.Open(filepath.Join(f.dir, "reads.db"), config.Defaults().Store, nil, nil); err != nil {
 		t.Fatal(err)
@@ -58,7 +60,7 @@ func (f *fixture) open() {
 	if f.ob, err = uplink.OpenOutbox(filepath.Join(f.dir, "outbox.db"), uplink.OutboxOptions{}); err != nil {
 		f.t.Fatal(err)
 	}
-	o, err := OpenOutlets(config.Defaults().Events, f.ob, nil, nil)
+	o, err := OpenOutlets(f.caps, f.ob, nil, nil)
 	if err != nil {
 		f.t.Fatal(err)
 	}
@@ -320,5 +322,38 @@ func TestProducerWithdrawal(t *testing.T) {
 	}
 	if n := testutil.ToFloat64(p.enqueued.WithLabelValues(TypeWithdrawal)); n != 2 {
 		t.Errorf("withdrawals counted %v, want 2", n)
+	}
+}
+
+// TestProducerSkipsMessagesOverTheCap: a message larger than its queue's
+// byte cap (a crop under a small events.max_bytes), which the outbox would
+// refuse at every try, is left out and counted, and the producer goes on
+// to the next reads instead of stopping at it.
+func TestProducerSkipsMessagesOverTheCap(t *testing.T) {
+	ctx := context.Background()
+	f := newFixture(t)
+	f.caps.MaxBytes = 1 << 10
+	f.open()
+	p := f.producer(Options{Reads: true, IncludeCrop: true})
+	big := f.record("ABC1234")
+	big.Crop = make([]byte, 2<<10)
+	small := f.record("ABC1234")
+	for _, r := range []*read.Record{&big, &small} {
+		if _, err := f.st.Insert(ctx, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := p.Flush(ctx); err != nil {
+		t.Fatalf("Flush stopped at a message over the cap: %v", err)
+	}
+	for name, q := range map[string]*uplink.Outbox{"alert": f.dest.Alerts, "read": f.dest.Reads} {
+		if got := take(t, q); len(got) != 1 || got[0].RecordID != small.ID {
+			t.Errorf("%s queue: %+v, want the message of read %d alone", name, got, small.ID)
+		}
+	}
+	for _, typ := range []string{TypeAlert, TypeRead} {
+		if n := testutil.ToFloat64(p.tooLarge.WithLabelValues(typ)); n != 1 {
+			t.Errorf("edge_events_too_large_total{type=%q} %v, want 1", typ, n)
+		}
 	}
 }

@@ -313,6 +313,13 @@ func (o *Outbox) Close() error {
 }
 
 // Path is the database file.
+// Fits reports whether payload is within the queue's byte cap
+// (OutboxOptions.MaxBytes): Enqueue and Commit refuse a larger one with
+// ErrTooLarge, however often they are tried.
+func (o *Outbox) Fits(payload []byte) bool {
+	return o.opts.MaxBytes <= 0 || int64(len(payload)) <= o.opts.MaxBytes
+}
+
 func (o *Outbox) Path() string { return o.f.path }
 
 // Enqueue appends one payload. It returns once the entry is on stable
@@ -354,8 +361,8 @@ func (o *Outbox) Commit(cursor string, value int64, puts []Put) error {
 		if len(p.Payload) == 0 {
 			return errors.New("empty payload")
 		}
-		if mb := p.Queue.opts.MaxBytes; mb > 0 && int64(len(p.Payload)) > mb {
-			return fmt.Errorf("%w (%d > %d bytes)", ErrTooLarge, len(p.Payload), mb)
+		if !p.Queue.Fits(p.Payload) {
+			return fmt.Errorf("%w (%d > %d bytes)", ErrTooLarge, len(p.Payload), p.Queue.opts.MaxBytes)
 		}
 		if added[p.Queue] == nil {
 			added[p.Queue] = &dropResult{}
