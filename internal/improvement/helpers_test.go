@@ -3,6 +3,7 @@ package improvement
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"image"
 	"image/color"
 	"image/jpeg"
@@ -21,6 +22,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/read"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
+	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
 // fakeClock is a Clock that moves only when told to.
@@ -92,6 +94,7 @@ type fakeSink struct {
 	purges   int
 	enqueued chan struct{}
 	purged   chan struct{}
+	tooLarge int // the next Enqueue calls to refuse as the outbox refuses a payload over its cap
 }
 
 func newFakeSink() *fakeSink {
@@ -101,6 +104,10 @@ func newFakeSink() *fakeSink {
 func (s *fakeSink) Enqueue(b []byte) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.tooLarge > 0 {
+		s.tooLarge--
+		return fmt.Errorf("%w (%d bytes)", uplink.ErrTooLarge, len(b))
+	}
 	s.calls++
 	s.bytes += len(b)
 	s.queued = append(s.queued, bytes.Clone(b))

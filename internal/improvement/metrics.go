@@ -22,13 +22,14 @@ const (
 	ReasonClock      = "clock"       // stamped in the future or before the clock was set: no bucket can be trusted
 	ReasonKThreshold = "k_threshold" // its cell held fewer than improvement.min_per_cell samples
 	ReasonError      = "error"       // the holding queue failed
+	ReasonTooLarge   = "too_large"   // larger than the outbox's byte cap (uplink.max_bytes)
 	// ReasonBeforeConsent: the read was stored (its pass confirmed) before
 	// the tenant's current opt-in or resumption, and became final after.
 	ReasonBeforeConsent = "before_consent"
 )
 
 var reasons = []string{ReasonSampleRate, ReasonBusy, ReasonDailyCap, ReasonPlateCap, ReasonDuplicate,
-	ReasonLate, ReasonIdentifier, ReasonInvalid, ReasonClock, ReasonKThreshold, ReasonError, ReasonBeforeConsent}
+	ReasonLate, ReasonIdentifier, ReasonInvalid, ReasonClock, ReasonKThreshold, ReasonError, ReasonTooLarge, ReasonBeforeConsent}
 
 // Consent states, the values of the state label of edge_improvement_consent.
 const (

@@ -10,6 +10,7 @@ import (
 	"github.com/edge-agent/edge-agent/internal/config"
 	"github.com/edge-agent/edge-agent/internal/live"
 	"github.com/edge-agent/edge-agent/internal/sanitize"
+	"github.com/edge-agent/edge-agent/internal/uplink"
 )
 
 // ErrClosed is returned by Flush on a closed programme.
@@ -314,7 +315,12 @@ func (p *Programme) publish(cfg *config.Improvement) (int, error) {
 		if err := sanitize.AuditPayload(h.payload, pol); err != nil {
 			p.log.Debug("improvement sample no longer meets the contract", "err", err)
 			p.m.suppress(ReasonInvalid)
-		} else if err := p.sink.Enqueue(h.payload); err != nil {
+		} else if err := p.sink.Enqueue(h.payload); errors.Is(err, uplink.ErrTooLarge) {
+			// Refused at every try: kept, it would stop every release.
+			p.log.Error("improvement sample larger than the uplink queue's byte cap (uplink.max_bytes); dropped",
+				"bytes", len(h.payload))
+			p.m.suppress(ReasonTooLarge)
+		} else if err != nil {
 			return n, err
 		} else {
 			n++

@@ -399,3 +399,27 @@ func TestOfferStampedByClockAheadDoesNotHoldBucket(t *testing.T) {
 		t.Errorf("released %d; want the sample, due since its release delay passed on the corrected clock", n)
 	}
 }
+
+// TestReleaseDropsSamplesOverTheCap: a sample the outbox refuses as larger
+// than its byte cap, which it would refuse at every try, is dropped and
+// counted, and the samples after it are released.
+func TestReleaseDropsSamplesOverTheCap(t *testing.T) {
+	e := newEnv(t, testConfig(t))
+	for _, pl := range plates(4) {
+		e.p.Offer(rec(pl, t0, "u33d"))
+	}
+	e.flush(t, false)
+	e.sink.mu.Lock()
+	e.sink.tooLarge = 1
+	e.sink.mu.Unlock()
+	e.clock.Set(t0.Add(2 * time.Hour))
+	if n := e.flush(t, true); n != 3 {
+		t.Errorf("released %d, want the 3 that fit", n)
+	}
+	if h := e.held(t); h != 0 {
+		t.Errorf("%d samples still held, want none", h)
+	}
+	if c := e.counter(t, "suppressed", ReasonTooLarge); c != 1 {
+		t.Errorf("suppressed{reason=too_large} %v, want 1", c)
+	}
+}
