@@ -313,14 +313,14 @@ func (o *Outbox) Close() error {
 }
 
 // Path is the database file.
+func (o *Outbox) Path() string { return o.f.path }
+
 // Fits reports whether payload is within the queue's byte cap
 // (OutboxOptions.MaxBytes): Enqueue and Commit refuse a larger one with
 // ErrTooLarge, however often they are tried.
 func (o *Outbox) Fits(payload []byte) bool {
 	return o.opts.MaxBytes <= 0 || int64(len(payload)) <= o.opts.MaxBytes
 }
-
-func (o *Outbox) Path() string { return o.f.path }
 
 // Enqueue appends one payload. It returns once the entry is on stable
 // storage. When the caps are exceeded the oldest entries are dropped.
