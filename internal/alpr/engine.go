@@ -126,6 +126,19 @@ type Tuning struct {
 	// reads a plate rolled 7.5-10 degrees in an upright box about a third
 	// less often than a level one (us_street.py --pose).
 	MinRoll float64
+	// OverlayGap is the distance, in box heights, from the frame's top or
+	// bottom edge within which a box is read only when the detector is
+	// sure of it (SurePlate): cameras burn their date, time, speed and
+	// camera-id overlays in a line of text about its own height or less
+	// from the edge, and a plate that close to the edge is of a car close
+	// ahead, which the detector is sure of (0.68 or more over the street,
+	// night, turned and far sets). The two overlays those sets read as
+	// plates, a date (2026.01 read 2OZ601) and a camera id (ID 53811), were
+	// boxed at 0.35 and 0.31, 15 px from the bottom edge in boxes 28 and 29
+	// px high. A band of the frame's height instead (6%) dropped as well a
+	// far car's plate near the top of a BR photo (box 25 px high, 41 px
+	// from the edge, 0.49).
+	OverlayGap float64
 }
 
 // lookInput is the side of the detector's input for a look window: a
@@ -150,6 +163,7 @@ var DefaultTuning = Tuning{
 	SureRead:      0.98,
 	MinViewChars:  5,
 	MinRoll:       3,
+	OverlayGap:    1,
 }
 
 // withDefaults fills t's zero fields from DefaultTuning.
@@ -170,6 +184,7 @@ func (t Tuning) withDefaults() Tuning {
 	orDefault(&t.SureRead, d.SureRead)
 	orDefault(&t.MinViewChars, d.MinViewChars)
 	orDefault(&t.MinRoll, d.MinRoll)
+	orDefault(&t.OverlayGap, d.OverlayGap)
 	return t
 }
 

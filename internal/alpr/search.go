@@ -247,8 +247,23 @@ func (r *reading) saw(text string) {
 }
 
 // keeps reports whether the box's best plate is reported: a vanity plate
-// only when every crop of the box read its text.
-func (s *search) keeps(b reading) bool { return b.ok && !(s.readAsVanity(b.p) && b.varied) }
+// only when every crop of the box read its text; none at the frame's top or
+// bottom edge, where overlays are, unless the detector is sure of its box
+// (overlayBand).
+func (s *search) keeps(b reading) bool {
+	return b.ok && !(s.readAsVanity(b.p) && b.varied) && !s.overlayBand(b.p)
+}
+
+// overlayBand reports a plate whose box the detector was not sure of
+// (Tuning.SurePlate) and lies within Tuning.OverlayGap of its height of the
+// frame's top or bottom edge, where cameras burn in their overlays.
+func (s *search) overlayBand(p Plate) bool {
+	if p.Score >= s.e.tune.SurePlate {
+		return false
+	}
+	gap := min(p.Box.Min.Y-s.frame.Min.Y, s.frame.Max.Y-p.Box.Max.Y)
+	return float64(gap) < s.e.tune.OverlayGap*float64(p.Box.Dy())
+}
 
 // readViews reads the boxes that want(i) in each of views,
 // and keeps in best[i] the better plate (rank) of best[i] and those read.

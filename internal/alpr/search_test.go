@@ -1,6 +1,7 @@
 package alpr
 
 import (
+	"image"
 	"testing"
 
 	"github.com/edge-agent/edge-agent/internal/alpr/plate"
@@ -60,6 +61,33 @@ func TestVanityWantsOneTextInEveryCrop(t *testing.T) {
 		{"nothing read", strict, reading{}, false},
 	} {
 		if got := c.s.keeps(c.r); got != c.want {
+			t.Errorf("%s: keeps %v, want %v", c.name, got, c.want)
+		}
+	}
+}
+
+// A box the detector is not sure of, at the frame's top or bottom edge,
+// is an overlay (a date, a camera id) whatever its text reads; the same box
+// away from the edges, or one the detector is sure of at the edge (the car
+// close ahead), is a plate.
+func TestOverlayBandWantsASureBox(t *testing.T) {
+	s := &search{e: &Engine{tune: DefaultTuning}, frame: image.Rect(0, 0, 1280, 720)}
+	at := func(y int, score float64) reading {
+		return reading{p: Plate{Text: "2OZ601", Conf: 0.95, Layout: true, Score: score, Box: image.Rect(26, y, 109, y+28)}, ok: true}
+	}
+	for _, c := range []struct {
+		name string
+		r    reading
+		want bool
+	}{
+		{"unsure box at the bottom edge", at(677, 0.35), false},
+		{"unsure box at the top edge", at(12, 0.35), false},
+		{"unsure box mid-frame", at(400, 0.35), true},
+		{"unsure box its height above the bottom edge", at(720-28-28, 0.35), true},
+		{"unsure box its height below the top edge", at(28, 0.35), true},
+		{"sure box at the bottom edge", at(677, 0.9), true},
+	} {
+		if got := s.keeps(c.r); got != c.want {
 			t.Errorf("%s: keeps %v, want %v", c.name, got, c.want)
 		}
 	}
