@@ -575,9 +575,9 @@ def main():
     _, val = data.dashcam_split(data.read_scenes(ds["dashcam-ro"], "dashcam-ro"))
     net = Net(head=a.head, stem=a.stem)
     swap = bool(a.init) and a.stem != "dense" and a.init.endswith(".onnx") and onnx_stem(a.init) == "dense"
-    if swap and not a.steps:
-        raise SystemExit("--stem %s from %s (a dense stem) needs training steps" % (a.stem, a.init))
     if swap:
+        if not a.steps:
+            raise SystemExit("--stem %s from %s (a dense stem) needs training steps" % (a.stem, a.init))
         a.fresh = a.fresh + ["stem.1"]
     if a.init:
         net.load_state_dict(onnxutil.load_init(net, a.init, a.fresh))
