@@ -58,9 +58,12 @@ type Camera struct {
 	Loop         bool          `yaml:"loop" default:"false" help:"restart a video file when it ends (files only)"`
 	FPS          float64       `yaml:"fps" default:"0" min:"0" max:"120" help:"frames per second to analyse at most; 0 analyses every frame"`
 	StallTimeout time.Duration `yaml:"stall_timeout" default:"10s" min:"1s" max:"10m" help:"reopen the camera when no frame came for this long"`
-	Queue        int           `yaml:"queue" default:"4" min:"1" max:"64" help:"frames waiting for analysis; when full, new frames are dropped and counted"`
-	Motion       Motion        `yaml:"motion" inherit:"motion" help:"overrides the global motion settings for this camera"`
-	ALPR         CameraALPR    `yaml:"alpr" inherit:"alpr" help:"overrides the global alpr settings for this camera"`
+	// Queue is short by default: each frame waiting is a full frame (6.2 MB
+	// at 1080p), and two waiting keep both analysis workers busy, as the
+	// reader and the motion gate hold one more each.
+	Queue  int        `yaml:"queue" default:"2" min:"1" max:"64" help:"frames waiting for analysis; when full, new frames are dropped and counted"`
+	Motion Motion     `yaml:"motion" inherit:"motion" help:"overrides the global motion settings for this camera"`
+	ALPR   CameraALPR `yaml:"alpr" inherit:"alpr" help:"overrides the global alpr settings for this camera"`
 }
 
 // Motion gates the ALPR engine on change in the picture.
